@@ -1,0 +1,105 @@
+import { resolve } from 'node:path';
+import type { ParsedValues } from './variables.ts';
+
+export interface AwsSettings {
+  readonly region: string;
+  /** Set for the local stack (moto); unset against real AWS. */
+  readonly endpoint?: string;
+  /** Static keys when configured; otherwise the SDK's default provider chain. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+export interface KafkaSettings {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly ssl: false | { readonly caFile?: string };
+  readonly sasl?: {
+    readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    readonly username: string;
+    readonly password: string;
+  };
+}
+
+export interface StackSettings {
+  readonly dir: string;
+  readonly postgresPassword: string;
+  readonly ports: {
+    readonly kafka: number;
+    readonly kafkaController: number;
+    readonly registry: number;
+    readonly registryManagement: number;
+    readonly postgres: number;
+    readonly aws: number;
+  };
+}
+
+export interface Config {
+  readonly environment: string;
+  readonly log: { readonly level: ParsedValues['LOG_LEVEL']; readonly format: ParsedValues['LOG_FORMAT'] };
+  readonly ssmEnabled: boolean;
+  readonly api: { readonly host: string; readonly port: number };
+  readonly kafka: KafkaSettings;
+  readonly registry: { readonly url: string; readonly auth?: { readonly username: string; readonly password: string } };
+  readonly database: { readonly url: string; readonly ssl: boolean; readonly poolMax: number };
+  readonly aws: AwsSettings;
+  readonly lake: { readonly bucket: string };
+  readonly stack: StackSettings;
+}
+
+export function awsSettings(v: ParsedValues): AwsSettings {
+  return {
+    region: v.AWS_REGION,
+    ...(v.AWS_ENDPOINT_URL ? { endpoint: v.AWS_ENDPOINT_URL } : {}),
+    ...(v.AWS_ACCESS_KEY_ID && v.AWS_SECRET_ACCESS_KEY
+      ? { credentials: { accessKeyId: v.AWS_ACCESS_KEY_ID, secretAccessKey: v.AWS_SECRET_ACCESS_KEY } }
+      : {}),
+  };
+}
+
+/** Turns validated variables into the typed, deeply frozen configuration object. */
+export function buildConfig(v: ParsedValues): Config {
+  const config: Config = {
+    environment: v.ENVIRONMENT,
+    log: { level: v.LOG_LEVEL, format: v.LOG_FORMAT },
+    ssmEnabled: v.CONFIG_SSM_ENABLED,
+    api: { host: v.API_HOST, port: v.API_PORT },
+    kafka: {
+      brokers: v.KAFKA_BROKERS,
+      clientId: v.KAFKA_CLIENT_ID,
+      ssl: v.KAFKA_SSL ? (v.KAFKA_SSL_CA_FILE ? { caFile: v.KAFKA_SSL_CA_FILE } : {}) : false,
+      ...(v.KAFKA_SASL_MECHANISM !== 'none' && v.KAFKA_SASL_USERNAME && v.KAFKA_SASL_PASSWORD
+        ? { sasl: { mechanism: v.KAFKA_SASL_MECHANISM, username: v.KAFKA_SASL_USERNAME, password: v.KAFKA_SASL_PASSWORD } }
+        : {}),
+    },
+    registry: {
+      url: v.SCHEMA_REGISTRY_URL.replace(/\/+$/, ''),
+      ...(v.SCHEMA_REGISTRY_USERNAME && v.SCHEMA_REGISTRY_PASSWORD
+        ? { auth: { username: v.SCHEMA_REGISTRY_USERNAME, password: v.SCHEMA_REGISTRY_PASSWORD } }
+        : {}),
+    },
+    database: { url: v.DATABASE_URL, ssl: v.DATABASE_SSL, poolMax: v.DATABASE_POOL_MAX },
+    aws: awsSettings(v),
+    lake: { bucket: v.LAKE_BUCKET },
+    stack: {
+      dir: resolve(v.STACK_DIR),
+      postgresPassword: v.STACK_POSTGRES_PASSWORD,
+      ports: {
+        kafka: v.STACK_KAFKA_PORT,
+        kafkaController: v.STACK_KAFKA_CONTROLLER_PORT,
+        registry: v.STACK_REGISTRY_PORT,
+        registryManagement: v.STACK_REGISTRY_MANAGEMENT_PORT,
+        postgres: v.STACK_POSTGRES_PORT,
+        aws: v.STACK_AWS_PORT,
+      },
+    },
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,210 @@
+import { z } from 'zod';
+
+/**
+ * Every configuration variable Tributary reads, with its default and meaning.
+ * The README's configuration table and `tributary config` are written from this list.
+ *
+ * A default may depend on other variables (the local stack's ports) and is only given in the
+ * local environments: in `staging` or `production`, connection settings must be set
+ * explicitly, so a deployed service never talks to a developer's localhost by accident.
+ */
+export interface Variable {
+  readonly doc: string;
+  readonly schema: z.ZodType;
+  /** A literal default, or one computed from the raw values of the other variables. */
+  readonly default?: string | ((raw: RawValues) => string | undefined);
+  /** Secret values are never printed, logged or echoed in an error. */
+  readonly secret?: boolean;
+}
+
+export type RawValues = Readonly<Record<string, string | undefined>>;
+
+const LOCAL_ENVIRONMENTS = new Set(['local', 'test']);
+
+export function isLocalEnvironment(raw: RawValues): boolean {
+  return LOCAL_ENVIRONMENTS.has(raw.ENVIRONMENT ?? 'local');
+}
+
+/** A default that exists only on a developer's machine or in CI, pointing at the local stack. */
+function local(compute: (raw: RawValues) => string): (raw: RawValues) => string | undefined {
+  return (raw) => (isLocalEnvironment(raw) ? compute(raw) : undefined);
+}
+
+/** The local stack's own settings, which the connection defaults above are derived from. */
+const STACK_DEFAULTS = {
+  STACK_KAFKA_PORT: '19092',
+  STACK_KAFKA_CONTROLLER_PORT: '19093',
+  STACK_REGISTRY_PORT: '18081',
+  STACK_REGISTRY_MANAGEMENT_PORT: '19000',
+  STACK_POSTGRES_PORT: '15432',
+  STACK_POSTGRES_PASSWORD: 'tributary',
+  STACK_AWS_PORT: '15000',
+} as const;
+
+function stackPort(raw: RawValues, name: keyof typeof STACK_DEFAULTS): string {
+  return raw[name] ?? STACK_DEFAULTS[name];
+}
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce
+  .number({ error: 'must be a port number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
+const positiveInt = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive('must be positive');
+const url = z.url({ error: 'must be a URL such as http://host:port/path' });
+const optionalText = z.string().min(1).optional();
+
+export const variables = {
+  ENVIRONMENT: {
+    doc: 'Name of this deployment (local, test, staging, production, ...). Prefixes SSM parameters (/<ENVIRONMENT>/) and is stamped on every event. Outside local and test, connection settings have no defaults.',
+    schema: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
+    default: 'local',
+  },
+  LOG_LEVEL: {
+    doc: 'Minimum pino log level.',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    default: 'info',
+  },
+  LOG_FORMAT: {
+    doc: 'json (one JSON object per line), pretty (human-readable), or auto (pretty on a terminal, json otherwise).',
+    schema: z.enum(['auto', 'json', 'pretty']),
+    default: 'auto',
+  },
+  CONFIG_SSM_ENABLED: {
+    doc: 'Read SSM parameters under /<ENVIRONMENT>/ (recursively, decrypted) after the environment; the last path segment names the variable, and SSM values win.',
+    schema: bool,
+    default: 'false',
+  },
+  API_HOST: {
+    doc: 'Interface the API listens on.',
+    schema: z.string().min(1),
+    default: '127.0.0.1',
+  },
+  API_PORT: {
+    doc: 'Port the API listens on.',
+    schema: port,
+    default: '18080',
+  },
+  KAFKA_BROKERS: {
+    doc: 'Comma-separated bootstrap brokers, host:port.',
+    schema: z
+      .string()
+      .regex(/^[^,\s:]+:\d+(,[^,\s:]+:\d+)*$/, 'must be host:port[,host:port...]')
+      .transform((v) => v.split(',')),
+    default: local((raw) => `127.0.0.1:${stackPort(raw, 'STACK_KAFKA_PORT')}`),
+  },
+  KAFKA_CLIENT_ID: {
+    doc: 'Client id sent to the brokers (shows in broker logs and quotas).',
+    schema: z.string().min(1),
+    default: 'tributary',
+  },
+  KAFKA_SSL: {
+    doc: 'Connect to the brokers over TLS.',
+    schema: bool,
+    default: 'false',
+  },
+  KAFKA_SSL_CA_FILE: {
+    doc: 'PEM file with the CA that signed the brokers\u2019 certificates (default: the system CAs).',
+    schema: optionalText,
+  },
+  KAFKA_SASL_MECHANISM: {
+    doc: 'SASL mechanism: none, plain, scram-sha-256 or scram-sha-512.',
+    schema: z.enum(['none', 'plain', 'scram-sha-256', 'scram-sha-512']),
+    default: 'none',
+  },
+  KAFKA_SASL_USERNAME: {
+    doc: 'SASL user name (required when KAFKA_SASL_MECHANISM is not none).',
+    schema: optionalText,
+  },
+  KAFKA_SASL_PASSWORD: {
+    doc: 'SASL password (required when KAFKA_SASL_MECHANISM is not none).',
+    schema: optionalText,
+    secret: true,
+  },
+  SCHEMA_REGISTRY_URL: {
+    doc: 'Base URL of the Confluent-compatible schema registry API (Apicurio: .../apis/ccompat/v7).',
+    schema: url,
+    default: local((raw) => `http://127.0.0.1:${stackPort(raw, 'STACK_REGISTRY_PORT')}/apis/ccompat/v7`),
+  },
+  SCHEMA_REGISTRY_USERNAME: {
+    doc: 'Basic-auth user for the schema registry.',
+    schema: optionalText,
+  },
+  SCHEMA_REGISTRY_PASSWORD: {
+    doc: 'Basic-auth password for the schema registry.',
+    schema: optionalText,
+    secret: true,
+  },
+  DATABASE_URL: {
+    doc: 'PostgreSQL connection URL for the read models (postgres://user:password@host:port/database).',
+    schema: z.string().regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL'),
+    default: local(
+      (raw) =>
+        `postgres://tributary:${stackPort(raw, 'STACK_POSTGRES_PASSWORD')}@127.0.0.1:${stackPort(raw, 'STACK_POSTGRES_PORT')}/tributary`,
+    ),
+    secret: true,
+  },
+  DATABASE_SSL: {
+    doc: 'Connect to PostgreSQL over TLS, verifying the server certificate against the system CAs.',
+    schema: bool,
+    default: 'false',
+  },
+  DATABASE_POOL_MAX: {
+    doc: 'Largest number of pooled PostgreSQL connections per process.',
+    schema: positiveInt,
+    default: '10',
+  },
+  AWS_REGION: {
+    doc: 'AWS region for S3, SQS, SSM and Athena.',
+    schema: z.string().min(1),
+    default: 'us-east-1',
+  },
+  AWS_ENDPOINT_URL: {
+    doc: 'Endpoint override for every AWS API (the local stack\u2019s moto server). Unset against real AWS.',
+    schema: url.optional(),
+    default: local((raw) => `http://127.0.0.1:${stackPort(raw, 'STACK_AWS_PORT')}`),
+  },
+  AWS_ACCESS_KEY_ID: {
+    doc: 'Static AWS access key. Unset: the SDK\u2019s default provider chain (profile, SSO, instance or task role).',
+    schema: optionalText,
+    default: local(() => 'test'),
+  },
+  AWS_SECRET_ACCESS_KEY: {
+    doc: 'Static AWS secret key, with AWS_ACCESS_KEY_ID.',
+    schema: optionalText,
+    default: local(() => 'test'),
+    secret: true,
+  },
+  LAKE_BUCKET: {
+    doc: 'S3 bucket holding the log lake (created with public access blocked, encryption and versioning when missing).',
+    schema: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
+    default: (raw) => `tributary-${raw.ENVIRONMENT ?? 'local'}-lake`,
+  },
+  STACK_DIR: {
+    doc: 'Folder of the local stack: tools, data, logs and pid files (git-ignored).',
+    schema: z.string().min(1),
+    default: '.stack',
+  },
+  STACK_KAFKA_PORT: { doc: 'Local stack: Kafka broker port.', schema: port, default: STACK_DEFAULTS.STACK_KAFKA_PORT },
+  STACK_KAFKA_CONTROLLER_PORT: { doc: 'Local stack: Kafka KRaft controller port.', schema: port, default: STACK_DEFAULTS.STACK_KAFKA_CONTROLLER_PORT },
+  STACK_REGISTRY_PORT: { doc: 'Local stack: Apicurio Registry HTTP port.', schema: port, default: STACK_DEFAULTS.STACK_REGISTRY_PORT },
+  STACK_REGISTRY_MANAGEMENT_PORT: {
+    doc: 'Local stack: Apicurio Registry management (health, metrics) port.',
+    schema: port,
+    default: STACK_DEFAULTS.STACK_REGISTRY_MANAGEMENT_PORT,
+  },
+  STACK_POSTGRES_PORT: { doc: 'Local stack: PostgreSQL port.', schema: port, default: STACK_DEFAULTS.STACK_POSTGRES_PORT },
+  STACK_POSTGRES_PASSWORD: {
+    doc: 'Local stack: password of the PostgreSQL superuser `tributary`.',
+    schema: z.string().min(1),
+    default: STACK_DEFAULTS.STACK_POSTGRES_PASSWORD,
+    secret: true,
+  },
+  STACK_AWS_PORT: { doc: 'Local stack: moto server port (S3, SQS, SSM, Athena).', schema: port, default: STACK_DEFAULTS.STACK_AWS_PORT },
+} as const satisfies Record<string, Variable>;
+
+export type VariableName = Extract<keyof typeof variables, string>;
+export type ParsedValues = { -readonly [K in VariableName]: z.output<(typeof variables)[K]['schema']> };

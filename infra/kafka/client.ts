@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel, type KafkaConfig, type logCreator } from 'kafkajs';
+import type { KafkaSettings } from '../config/index.ts';
+import type { Logger } from '../logging/logger.ts';
+
+/**
+ * Builds the kafkajs client from configuration: brokers, TLS, SASL (PLAIN, SCRAM), with
+ * kafkajs's own log lines routed into our pino logger. kafkajs is imported only behind this
+ * folder, the publisher and the consumer runtime (DESIGN.md: the seam that lets us swap it).
+ */
+export function createKafka(settings: KafkaSettings, logger: Logger, overrides: Partial<KafkaConfig> = {}): Kafka {
+  const config: KafkaConfig = {
+    clientId: settings.clientId,
+    brokers: [...settings.brokers],
+    ssl: settings.ssl === false ? false : settings.ssl.caFile ? { ca: [readFileSync(settings.ssl.caFile, 'utf8')] } : true,
+    logLevel: logLevel.WARN,
+    logCreator: pinoLogCreator(logger.child({ component: 'kafkajs' })),
+    ...overrides,
+  };
+  if (settings.sasl) {
+    const { mechanism, username, password } = settings.sasl;
+    config.sasl = { mechanism, username, password } as KafkaConfig['sasl'];
+  }
+  return new Kafka(config);
+}
+
+function pinoLogCreator(logger: Logger): logCreator {
+  return () =>
+    ({ level, log }) => {
+      const { message, timestamp: _timestamp, logger: _name, ...rest } = log;
+      const method = level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : level === logLevel.INFO ? 'info' : 'debug';
+      logger[method](rest, message);
+    };
+}
