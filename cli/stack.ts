@@ -8,7 +8,9 @@ import { print, table } from './output.ts';
 export function registerStackCommands(program: Command): void {
   const stack = program
     .command('stack')
-    .description('run the local stack: Kafka, Apicurio Registry, PostgreSQL and moto (S3, SQS, SSM, Athena) as local processes');
+    .description(
+      'run the local stack: Kafka, Apicurio Registry, PostgreSQL and moto (S3, SQS, SSM, Athena) as local processes',
+    );
 
   stack
     .command('up')
@@ -37,7 +39,12 @@ export function registerStackCommands(program: Command): void {
       print(
         table(
           ['SERVICE', 'PORT', 'PID', 'HEALTH'],
-          statuses.map((s) => [s.service, String(s.port), s.pid ? String(s.pid) : '-', s.detail ? `${s.state}: ${s.detail}` : s.state]),
+          statuses.map((s) => [
+            s.service,
+            String(s.port),
+            s.pid ? String(s.pid) : '-',
+            s.detail ? `${s.state}: ${s.detail}` : s.state,
+          ]),
         ),
       );
       if (statuses.some((s) => s.state !== 'running')) process.exitCode = 3;

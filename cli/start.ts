@@ -11,7 +11,9 @@ import { print, table } from './output.ts';
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
-    .description('start the local stack (in the local and test environments) and run Tributary; Ctrl-C stops Tributary, the stack keeps running')
+    .description(
+      'start the local stack (in the local and test environments) and run Tributary; Ctrl-C stops Tributary, the stack keeps running',
+    )
     .option('--no-stack', 'do not start the local stack; use the configured services as they are')
     .action(async (options: { stack: boolean }) => {
       const { config } = await loadConfig();
@@ -47,9 +49,18 @@ export function registerStartCommand(program: Command): void {
         ),
       );
       print('');
-      print(table(['CHECK', 'READY', 'LATENCY'], checks.map((c) => [c.name, c.ok ? 'yes' : `no: ${c.error}`, `${c.latencyMs} ms`])));
+      print(
+        table(
+          ['CHECK', 'READY', 'LATENCY'],
+          checks.map((c) => [c.name, c.ok ? 'yes' : `no: ${c.error}`, `${c.latencyMs} ms`]),
+        ),
+      );
       print('');
-      print(useStack ? 'Ctrl-C stops Tributary; the stack keeps running until `tributary stack down`.' : 'Ctrl-C stops Tributary.');
+      print(
+        useStack
+          ? 'Ctrl-C stops Tributary; the stack keeps running until `tributary stack down`.'
+          : 'Ctrl-C stops Tributary.',
+      );
 
       let stopping = false;
       const stop = async (signal: NodeJS.Signals) => {

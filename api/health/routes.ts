@@ -37,7 +37,9 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, optio
     {
       logLevel: 'warn',
       schema: {
-        response: { 200: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['live'] } } } },
+        response: {
+          200: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['live'] } } },
+        },
       },
     },
     async () => ({ status: 'live' as const }),

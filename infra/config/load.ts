@@ -47,7 +47,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     sources[name] = fromEnv !== undefined ? 'environment' : fromFile !== undefined ? '.env' : 'unset';
   }
 
-  let ignoredSsmParameters: string[] = [];
+  const ignoredSsmParameters: string[] = [];
   const beforeSsm = parseAll(raw, sources);
   if (beforeSsm.values.CONFIG_SSM_ENABLED) {
     const reader = options.ssm ?? readSsmParameters;
@@ -95,8 +95,10 @@ function parseAll(raw: RawValues, sources: Record<VariableName, Source | 'unset'
 function crossChecks(values: ParsedValues): string[] {
   const errors: string[] = [];
   if (values.KAFKA_SASL_MECHANISM !== 'none') {
-    if (!values.KAFKA_SASL_USERNAME) errors.push(`KAFKA_SASL_USERNAME is required when KAFKA_SASL_MECHANISM is ${values.KAFKA_SASL_MECHANISM}`);
-    if (!values.KAFKA_SASL_PASSWORD) errors.push(`KAFKA_SASL_PASSWORD is required when KAFKA_SASL_MECHANISM is ${values.KAFKA_SASL_MECHANISM}`);
+    if (!values.KAFKA_SASL_USERNAME)
+      errors.push(`KAFKA_SASL_USERNAME is required when KAFKA_SASL_MECHANISM is ${values.KAFKA_SASL_MECHANISM}`);
+    if (!values.KAFKA_SASL_PASSWORD)
+      errors.push(`KAFKA_SASL_PASSWORD is required when KAFKA_SASL_MECHANISM is ${values.KAFKA_SASL_MECHANISM}`);
   }
   if (Boolean(values.SCHEMA_REGISTRY_USERNAME) !== Boolean(values.SCHEMA_REGISTRY_PASSWORD)) {
     errors.push('SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD must be set together');

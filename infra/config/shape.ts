@@ -68,7 +68,13 @@ export function buildConfig(v: ParsedValues): Config {
       clientId: v.KAFKA_CLIENT_ID,
       ssl: v.KAFKA_SSL ? (v.KAFKA_SSL_CA_FILE ? { caFile: v.KAFKA_SSL_CA_FILE } : {}) : false,
       ...(v.KAFKA_SASL_MECHANISM !== 'none' && v.KAFKA_SASL_USERNAME && v.KAFKA_SASL_PASSWORD
-        ? { sasl: { mechanism: v.KAFKA_SASL_MECHANISM, username: v.KAFKA_SASL_USERNAME, password: v.KAFKA_SASL_PASSWORD } }
+        ? {
+            sasl: {
+              mechanism: v.KAFKA_SASL_MECHANISM,
+              username: v.KAFKA_SASL_USERNAME,
+              password: v.KAFKA_SASL_PASSWORD,
+            },
+          }
         : {}),
     },
     registry: {

@@ -28,9 +28,12 @@ export const readSsmParameters: SsmReader = async (values) => {
       nextToken = page.NextToken;
     } while (nextToken);
   } catch (error) {
-    throw new Error(`CONFIG_SSM_ENABLED is true but SSM parameters under ${path} could not be read: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new Error(
+      `CONFIG_SSM_ENABLED is true but SSM parameters under ${path} could not be read: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   } finally {
     client.destroy();
   }

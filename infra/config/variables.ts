@@ -53,7 +53,10 @@ const port = z.coerce
   .int('must be a whole number')
   .min(1, 'must be between 1 and 65535')
   .max(65535, 'must be between 1 and 65535');
-const positiveInt = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive('must be positive');
+const positiveInt = z.coerce
+  .number({ error: 'must be a number' })
+  .int('must be a whole number')
+  .positive('must be positive');
 const url = z.url({ error: 'must be a URL such as http://host:port/path' });
 const optionalText = z.string().min(1).optional();
 
@@ -189,21 +192,37 @@ export const variables = {
     default: '.stack',
   },
   STACK_KAFKA_PORT: { doc: 'Local stack: Kafka broker port.', schema: port, default: STACK_DEFAULTS.STACK_KAFKA_PORT },
-  STACK_KAFKA_CONTROLLER_PORT: { doc: 'Local stack: Kafka KRaft controller port.', schema: port, default: STACK_DEFAULTS.STACK_KAFKA_CONTROLLER_PORT },
-  STACK_REGISTRY_PORT: { doc: 'Local stack: Apicurio Registry HTTP port.', schema: port, default: STACK_DEFAULTS.STACK_REGISTRY_PORT },
+  STACK_KAFKA_CONTROLLER_PORT: {
+    doc: 'Local stack: Kafka KRaft controller port.',
+    schema: port,
+    default: STACK_DEFAULTS.STACK_KAFKA_CONTROLLER_PORT,
+  },
+  STACK_REGISTRY_PORT: {
+    doc: 'Local stack: Apicurio Registry HTTP port.',
+    schema: port,
+    default: STACK_DEFAULTS.STACK_REGISTRY_PORT,
+  },
   STACK_REGISTRY_MANAGEMENT_PORT: {
     doc: 'Local stack: Apicurio Registry management (health, metrics) port.',
     schema: port,
     default: STACK_DEFAULTS.STACK_REGISTRY_MANAGEMENT_PORT,
   },
-  STACK_POSTGRES_PORT: { doc: 'Local stack: PostgreSQL port.', schema: port, default: STACK_DEFAULTS.STACK_POSTGRES_PORT },
+  STACK_POSTGRES_PORT: {
+    doc: 'Local stack: PostgreSQL port.',
+    schema: port,
+    default: STACK_DEFAULTS.STACK_POSTGRES_PORT,
+  },
   STACK_POSTGRES_PASSWORD: {
     doc: 'Local stack: password of the PostgreSQL superuser `tributary`.',
     schema: z.string().min(1),
     default: STACK_DEFAULTS.STACK_POSTGRES_PASSWORD,
     secret: true,
   },
-  STACK_AWS_PORT: { doc: 'Local stack: moto server port (S3, SQS, SSM, Athena).', schema: port, default: STACK_DEFAULTS.STACK_AWS_PORT },
+  STACK_AWS_PORT: {
+    doc: 'Local stack: moto server port (S3, SQS, SSM, Athena).',
+    schema: port,
+    default: STACK_DEFAULTS.STACK_AWS_PORT,
+  },
 } as const satisfies Record<string, Variable>;
 
 export type VariableName = Extract<keyof typeof variables, string>;

@@ -22,12 +22,19 @@ export async function runChecks(checks: readonly Check[], timeoutMs = 3000): Pro
         await Promise.race([
           check.run(signal),
           new Promise<never>((_, reject) =>
-            signal.addEventListener('abort', () => reject(new Error(`no answer within ${timeoutMs} ms`)), { once: true }),
+            signal.addEventListener('abort', () => reject(new Error(`no answer within ${timeoutMs} ms`)), {
+              once: true,
+            }),
           ),
         ]);
         return { name: check.name, ok: true, latencyMs: Math.round(performance.now() - started) };
       } catch (error) {
-        return { name: check.name, ok: false, latencyMs: Math.round(performance.now() - started), error: describe(error) };
+        return {
+          name: check.name,
+          ok: false,
+          latencyMs: Math.round(performance.now() - started),
+          error: describe(error),
+        };
       }
     }),
   );
@@ -78,8 +85,8 @@ export function s3Check(s3: S3Client, bucket: string): Check {
         await s3.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal });
       } catch (error) {
         const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-        if (status === 404) throw new Error(`bucket ${bucket} does not exist`);
-        if (status === 403) throw new Error(`access to bucket ${bucket} is denied`);
+        if (status === 404) throw new Error(`bucket ${bucket} does not exist`, { cause: error });
+        if (status === 403) throw new Error(`access to bucket ${bucket} is denied`, { cause: error });
         throw error;
       }
     },

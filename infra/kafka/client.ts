@@ -12,7 +12,8 @@ export function createKafka(settings: KafkaSettings, logger: Logger, overrides: 
   const config: KafkaConfig = {
     clientId: settings.clientId,
     brokers: [...settings.brokers],
-    ssl: settings.ssl === false ? false : settings.ssl.caFile ? { ca: [readFileSync(settings.ssl.caFile, 'utf8')] } : true,
+    ssl:
+      settings.ssl === false ? false : settings.ssl.caFile ? { ca: [readFileSync(settings.ssl.caFile, 'utf8')] } : true,
     logLevel: logLevel.WARN,
     logCreator: pinoLogCreator(logger.child({ component: 'kafkajs' })),
     ...overrides,
@@ -28,7 +29,14 @@ function pinoLogCreator(logger: Logger): logCreator {
   return () =>
     ({ level, log }) => {
       const { message, timestamp: _timestamp, logger: _name, ...rest } = log;
-      const method = level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : level === logLevel.INFO ? 'info' : 'debug';
+      const method =
+        level === logLevel.ERROR
+          ? 'error'
+          : level === logLevel.WARN
+            ? 'warn'
+            : level === logLevel.INFO
+              ? 'info'
+              : 'debug';
       logger[method](rest, message);
     };
 }

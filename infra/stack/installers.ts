@@ -33,7 +33,16 @@ export async function mavenClasspath(toolsDir: string): Promise<string> {
 export async function mavenUnpack(coordinates: string, dir: string): Promise<void> {
   const marker = join(dir, '.unpacked');
   if (existsSync(marker)) return;
-  await run('mvn', ['-B', '-q', '-f', POM, 'dependency:unpack', '-Dmdep.overWriteReleases=true', `-Dartifact=${coordinates}`, `-DoutputDirectory=${dir}`]);
+  await run('mvn', [
+    '-B',
+    '-q',
+    '-f',
+    POM,
+    'dependency:unpack',
+    '-Dmdep.overWriteReleases=true',
+    `-Dartifact=${coordinates}`,
+    `-DoutputDirectory=${dir}`,
+  ]);
   writeFileSync(marker, `${coordinates}\n`);
 }
 
@@ -41,7 +50,8 @@ export async function mavenUnpack(coordinates: string, dir: string): Promise<voi
 export async function pythonVenv(dir: string, requirement: string, probe: string): Promise<string> {
   const bin = join(dir, 'bin');
   const marker = join(dir, '.installed');
-  if (existsSync(marker) && readFileSync(marker, 'utf8').trim() === requirement && existsSync(join(bin, probe))) return bin;
+  if (existsSync(marker) && readFileSync(marker, 'utf8').trim() === requirement && existsSync(join(bin, probe)))
+    return bin;
   if (!existsSync(join(bin, 'pip'))) await run('python3', ['-m', 'venv', dir]);
   await run(join(bin, 'pip'), ['install', '--quiet', '--disable-pip-version-check', requirement]);
   writeFileSync(marker, `${requirement}\n`);

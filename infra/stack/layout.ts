@@ -30,7 +30,13 @@ export class StackLayout {
 
   /** Creates the folders; every parent stays traversable so the postgres user can reach its data. */
   ensure(): void {
-    for (const dir of [this.root, this.tools, join(this.root, 'data'), join(this.root, 'logs'), join(this.root, 'run')]) {
+    for (const dir of [
+      this.root,
+      this.tools,
+      join(this.root, 'data'),
+      join(this.root, 'logs'),
+      join(this.root, 'run'),
+    ]) {
       mkdirSync(dir, { recursive: true, mode: 0o755 });
     }
   }

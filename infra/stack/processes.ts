@@ -56,7 +56,11 @@ export function isAlive(pid: number): boolean {
 }
 
 /** Sends `signal`, waits for the process to exit, and kills it if it will not. */
-export async function stopProcess(pid: number, signal: NodeJS.Signals, graceMs = 30_000): Promise<'stopped' | 'killed'> {
+export async function stopProcess(
+  pid: number,
+  signal: NodeJS.Signals,
+  graceMs = 30_000,
+): Promise<'stopped' | 'killed'> {
   try {
     process.kill(pid, signal);
   } catch {
@@ -93,7 +97,11 @@ export function portAnswers(port: number, timeoutMs = 500): Promise<boolean> {
 export function tailOf(file: string, lines = 30): string {
   if (!existsSync(file)) return `(no log at ${file})`;
   const text = readFileSync(file, 'utf8');
-  return text.split('\n').slice(-lines - 1).join('\n').trimEnd();
+  return text
+    .split('\n')
+    .slice(-lines - 1)
+    .join('\n')
+    .trimEnd();
 }
 
 /** Runs a command to completion, rejecting with its output when it fails. */
@@ -117,7 +125,10 @@ export function run(
     );
     child.once('close', (code) => {
       if (code === 0) resolve(output);
-      else reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${output.split('\n').slice(-25).join('\n')}`));
+      else
+        reject(
+          new Error(`${command} ${args.join(' ')} exited with ${code}:\n${output.split('\n').slice(-25).join('\n')}`),
+        );
     });
   });
 }

@@ -47,7 +47,8 @@ export class Stack {
 
   service(name: string): StackService {
     const found = this.services.find((service) => service.name === name);
-    if (!found) throw new Error(`no service named '${name}'; the stack has ${this.services.map((s) => s.name).join(', ')}`);
+    if (!found)
+      throw new Error(`no service named '${name}'; the stack has ${this.services.map((s) => s.name).join(', ')}`);
     return found;
   }
 
@@ -90,9 +91,18 @@ export class Stack {
     try {
       await service.prepare();
     } catch (error) {
-      throw new StackError(service.name, `could not be prepared: ${(error as Error).message}`, tailOf(this.layout.log(service.name)), this.layout.log(service.name));
+      throw new StackError(
+        service.name,
+        `could not be prepared: ${(error as Error).message}`,
+        tailOf(this.layout.log(service.name)),
+        this.layout.log(service.name),
+      );
     }
-    writeFileSync(this.layout.log(service.name), `\n=== started by tributary stack up at ${new Date().toISOString()} ===\n`, { flag: 'a' });
+    writeFileSync(
+      this.layout.log(service.name),
+      `\n=== started by tributary stack up at ${new Date().toISOString()} ===\n`,
+      { flag: 'a' },
+    );
     const launched = await service.launch();
     writeFileSync(this.layout.pidFile(service.name), `${launched}\n`);
     try {
@@ -103,7 +113,9 @@ export class Stack {
       rmSync(this.layout.pidFile(service.name), { force: true });
       throw error;
     }
-    report(`${service.name.padEnd(9)} up on 127.0.0.1:${service.port} (pid ${launched}, ${((Date.now() - began) / 1000).toFixed(1)} s)`);
+    report(
+      `${service.name.padEnd(9)} up on 127.0.0.1:${service.port} (pid ${launched}, ${((Date.now() - began) / 1000).toFixed(1)} s)`,
+    );
     return true;
   }
 
@@ -112,7 +124,12 @@ export class Stack {
     let lastError = 'no answer yet';
     while (Date.now() < deadline) {
       if (!isOurProcess(pid, this.layout.root)) {
-        throw new StackError(service.name, `exited while starting (pid ${pid})`, tailOf(this.layout.log(service.name)), this.layout.log(service.name));
+        throw new StackError(
+          service.name,
+          `exited while starting (pid ${pid})`,
+          tailOf(this.layout.log(service.name)),
+          this.layout.log(service.name),
+        );
       }
       try {
         await service.probe();
@@ -154,7 +171,13 @@ export class Stack {
           await service.probe();
           return { service: service.name, port: service.port, pid, state: 'running' };
         } catch (error) {
-          return { service: service.name, port: service.port, pid, state: 'unhealthy', detail: (error as Error).message };
+          return {
+            service: service.name,
+            port: service.port,
+            pid,
+            state: 'unhealthy',
+            detail: (error as Error).message,
+          };
         }
       }),
     );

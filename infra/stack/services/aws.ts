@@ -31,7 +31,8 @@ export function awsService({ settings, layout }: ServiceContext): StackService {
       // A real S3 call (ListBuckets), not just an open port.
       const response = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) });
       const body = await response.text();
-      if (!response.ok || !body.includes('ListAllMyBucketsResult')) throw new Error(`GET / answered ${response.status}`);
+      if (!response.ok || !body.includes('ListAllMyBucketsResult'))
+        throw new Error(`GET / answered ${response.status}`);
     },
   };
 }

@@ -61,10 +61,14 @@ export function kafkaService({ settings, layout }: ServiceContext): StackService
       );
     },
     async probe() {
-      const kafka = createKafka({ brokers: [`127.0.0.1:${port}`], clientId: 'tributary-stack', ssl: false }, pino({ level: 'silent' }), {
-        connectionTimeout: 1000,
-        retry: { retries: 0 },
-      });
+      const kafka = createKafka(
+        { brokers: [`127.0.0.1:${port}`], clientId: 'tributary-stack', ssl: false },
+        pino({ level: 'silent' }),
+        {
+          connectionTimeout: 1000,
+          retry: { retries: 0 },
+        },
+      );
       const admin = kafka.admin();
       try {
         await admin.connect();

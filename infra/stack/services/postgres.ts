@@ -1,6 +1,7 @@
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { childEnvironment } from '../../config/child-env.ts';
 import { run, spawnDetached } from '../processes.ts';
 import type { ServiceContext, StackService } from '../service.ts';
 
@@ -45,7 +46,18 @@ export function postgresService({ settings, layout }: ServiceContext): StackServ
       try {
         await run(
           join(postgresBin(), 'initdb'),
-          ['-D', data, '-U', SUPERUSER, `--pwfile=${passwordFile}`, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--no-locale'],
+          [
+            '-D',
+            data,
+            '-U',
+            SUPERUSER,
+            `--pwfile=${passwordFile}`,
+            '--auth-host=scram-sha-256',
+            '--auth-local=trust',
+            '-E',
+            'UTF8',
+            '--no-locale',
+          ],
           user ? { user } : {},
         );
       } finally {
@@ -56,7 +68,7 @@ export function postgresService({ settings, layout }: ServiceContext): StackServ
       return spawnDetached(
         join(postgresBin(), 'postgres'),
         ['-D', data, '-c', 'listen_addresses=127.0.0.1', '-p', String(port), '-k', data],
-        { logFile: layout.log('postgres'), ...(user ? { user } : {}), env: { ...process.env, LC_ALL: 'C' } },
+        { logFile: layout.log('postgres'), ...(user ? { user } : {}), env: childEnvironment({ LC_ALL: 'C' }) },
       );
     },
     async probe() {
@@ -89,7 +101,10 @@ function postgresBin(): string {
         .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
         .sort((a, b) => Number(b) - Number(a))
     : [];
-  if (!versions[0]) throw new Error('PostgreSQL is not installed (no /usr/lib/postgresql/<version>/bin/initdb); run bash infra/bootstrap.sh');
+  if (!versions[0])
+    throw new Error(
+      'PostgreSQL is not installed (no /usr/lib/postgresql/<version>/bin/initdb); run bash infra/bootstrap.sh',
+    );
   return join(root, versions[0], 'bin');
 }
 
@@ -98,6 +113,9 @@ function systemUser(name: string): { uid: number; gid: number } {
     .split('\n')
     .find((entry) => entry.startsWith(`${name}:`));
   const [, , uid, gid] = line?.split(':') ?? [];
-  if (!uid || !gid) throw new Error(`running as root, but there is no '${name}' user to run PostgreSQL as; install the postgresql package`);
+  if (!uid || !gid)
+    throw new Error(
+      `running as root, but there is no '${name}' user to run PostgreSQL as; install the postgresql package`,
+    );
   return { uid: Number(uid), gid: Number(gid) };
 }

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { childEnvironment } from '../../config/child-env.ts';
 import { findJavas, mavenUnpack, pomProperty } from '../installers.ts';
 import { spawnDetached } from '../processes.ts';
 import type { ServiceContext, StackService } from '../service.ts';
@@ -28,7 +29,8 @@ export function registryService({ settings, layout }: ServiceContext): StackServ
       const modern = javas.find((candidate) => candidate.major >= 21);
       const fallback = javas.find((candidate) => candidate.major >= 17);
       const runtime = modern ?? fallback;
-      if (!runtime) throw new Error('Apicurio Registry needs Java 17 or newer and none was found; run bash infra/bootstrap.sh');
+      if (!runtime)
+        throw new Error('Apicurio Registry needs Java 17 or newer and none was found; run bash infra/bootstrap.sh');
       const version = pomProperty(modern ? 'apicurio.version' : 'apicurio.java17.version');
       java = runtime.bin;
       home = join(layout.tools, `apicurio-registry-${version}`);
@@ -44,8 +46,7 @@ export function registryService({ settings, layout }: ServiceContext): StackServ
       return spawnDetached(java, ['-Xms64m', '-Xmx384m', '-jar', jar], {
         cwd: home,
         logFile: layout.log('registry'),
-        env: {
-          ...process.env,
+        env: childEnvironment({
           QUARKUS_HTTP_HOST: '127.0.0.1',
           QUARKUS_HTTP_PORT: String(port),
           QUARKUS_MANAGEMENT_HOST: '127.0.0.1',
@@ -55,11 +56,13 @@ export function registryService({ settings, layout }: ServiceContext): StackServ
           APICURIO_DATASOURCE_URL: `jdbc:postgresql://127.0.0.1:${postgresPort}/registry`,
           APICURIO_DATASOURCE_USERNAME: 'tributary',
           APICURIO_DATASOURCE_PASSWORD: settings.postgresPassword,
-        },
+        }),
       });
     },
     async probe() {
-      const response = await fetch(`http://127.0.0.1:${port}/apis/ccompat/v7/subjects`, { signal: AbortSignal.timeout(2000) });
+      const response = await fetch(`http://127.0.0.1:${port}/apis/ccompat/v7/subjects`, {
+        signal: AbortSignal.timeout(2000),
+      });
       if (!response.ok) throw new Error(`GET /apis/ccompat/v7/subjects answered ${response.status}`);
     },
   };

@@ -1,0 +1,2 @@
+-- Apicurio Registry stores its schemas in the same server, in its own database.
+create database registry;
