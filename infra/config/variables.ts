@@ -45,6 +45,10 @@ function stackPort(raw: RawValues, name: keyof typeof STACK_DEFAULTS): string {
   return raw[name] ?? STACK_DEFAULTS[name];
 }
 
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: `must be one of ${values.join(', ')}` });
+}
+
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -68,12 +72,12 @@ export const variables = {
   },
   LOG_LEVEL: {
     doc: 'Minimum pino log level.',
-    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    schema: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     default: 'info',
   },
   LOG_FORMAT: {
     doc: 'json (one JSON object per line), pretty (human-readable), or auto (pretty on a terminal, json otherwise).',
-    schema: z.enum(['auto', 'json', 'pretty']),
+    schema: oneOf(['auto', 'json', 'pretty']),
     default: 'auto',
   },
   CONFIG_SSM_ENABLED: {
@@ -115,7 +119,7 @@ export const variables = {
   },
   KAFKA_SASL_MECHANISM: {
     doc: 'SASL mechanism: none, plain, scram-sha-256 or scram-sha-512.',
-    schema: z.enum(['none', 'plain', 'scram-sha-256', 'scram-sha-512']),
+    schema: oneOf(['none', 'plain', 'scram-sha-256', 'scram-sha-512']),
     default: 'none',
   },
   KAFKA_SASL_USERNAME: {

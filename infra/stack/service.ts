@@ -14,6 +14,8 @@ export interface StackService {
   readonly port: number;
   /** The configuration variable that moves this service's port. */
   readonly portVariable: string;
+  /** Further ports it binds (a controller, a management interface), with their variables. */
+  readonly otherPorts: readonly { readonly port: number; readonly variable: string }[];
   readonly dependsOn: readonly ServiceName[];
   readonly startTimeoutMs: number;
   /** The signal that asks for a clean, prompt shutdown. */

@@ -18,7 +18,7 @@ export class StackError extends Error {
     readonly logTail: string,
     readonly logFile: string,
   ) {
-    super(`${service}: ${reason}\n--- last lines of ${logFile} ---\n${logTail}`);
+    super(logTail ? `${service}: ${reason}\n--- last lines of ${logFile} ---\n${logTail}` : `${service}: ${reason}`);
     this.name = 'StackError';
   }
 }
@@ -78,13 +78,15 @@ export class Stack {
       report(`${service.name.padEnd(9)} running on 127.0.0.1:${service.port} (pid ${pid})`);
       return false;
     }
-    if (await portAnswers(service.port)) {
-      throw new StackError(
-        service.name,
-        `port ${service.port} is taken by a process this stack did not start; stop it or set ${service.portVariable}`,
-        '',
-        this.layout.log(service.name),
-      );
+    for (const { port, variable } of [{ port: service.port, variable: service.portVariable }, ...service.otherPorts]) {
+      if (await portAnswers(port)) {
+        throw new StackError(
+          service.name,
+          `port ${port} is taken by a process this stack did not start; stop it or set ${variable}`,
+          '',
+          this.layout.log(service.name),
+        );
+      }
     }
     const began = Date.now();
     report(`${service.name.padEnd(9)} preparing`);

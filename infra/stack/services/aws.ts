@@ -16,6 +16,7 @@ export function awsService({ settings, layout }: ServiceContext): StackService {
     name: 'aws',
     port,
     portVariable: 'STACK_AWS_PORT',
+    otherPorts: [],
     dependsOn: [],
     startTimeoutMs: 30_000,
     stopSignal: 'SIGTERM',

@@ -25,6 +25,7 @@ export function kafkaService({ settings, layout }: ServiceContext): StackService
     name: 'kafka',
     port,
     portVariable: 'STACK_KAFKA_PORT',
+    otherPorts: [{ port: controllerPort, variable: 'STACK_KAFKA_CONTROLLER_PORT' }],
     dependsOn: [],
     startTimeoutMs: 90_000,
     stopSignal: 'SIGTERM', // controlled shutdown

@@ -33,6 +33,7 @@ export function postgresService({ settings, layout }: ServiceContext): StackServ
     name: 'postgres',
     port,
     portVariable: 'STACK_POSTGRES_PORT',
+    otherPorts: [],
     dependsOn: [],
     startTimeoutMs: 30_000,
     stopSignal: 'SIGINT', // "fast" shutdown: roll back open transactions, exit cleanly

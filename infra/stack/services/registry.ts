@@ -21,6 +21,7 @@ export function registryService({ settings, layout }: ServiceContext): StackServ
     name: 'registry',
     port,
     portVariable: 'STACK_REGISTRY_PORT',
+    otherPorts: [{ port: managementPort, variable: 'STACK_REGISTRY_MANAGEMENT_PORT' }],
     dependsOn: ['postgres'],
     startTimeoutMs: 120_000,
     stopSignal: 'SIGTERM',
