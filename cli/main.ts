@@ -1,10 +1,13 @@
 import { Command } from 'commander';
 import { ConfigError } from '../infra/config/index.ts';
 import { StackError } from '../infra/stack/supervisor.ts';
+import { IncompatibleSchemaError } from '../schemas/registration.ts';
 import { registerConfigCommand } from './config.ts';
 import { printError } from './output.ts';
+import { registerSchemaCommands } from './schemas.ts';
 import { registerStackCommands } from './stack.ts';
 import { registerStartCommand } from './start.ts';
+import { registerTopicCommands } from './topics.ts';
 
 const program = new Command()
   .name('tributary')
@@ -15,11 +18,13 @@ const program = new Command()
 registerStartCommand(program);
 registerStackCommands(program);
 registerConfigCommand(program);
+registerSchemaCommands(program);
+registerTopicCommands(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof StackError) {
+  if (error instanceof ConfigError || error instanceof StackError || error instanceof IncompatibleSchemaError) {
     printError(`\n${error.message}`);
   } else {
     printError(error instanceof Error ? (error.stack ?? error.message) : String(error));

@@ -30,3 +30,6 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "bootstrap: installing npm dependencies"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# TypeScript types are generated from the .avsc files; cheap, and a no-op when unchanged.
+node_modules/.bin/tsx schemas/generate.ts

@@ -1,0 +1,90 @@
+/**
+ * Every topic Tributary owns, declared once. `tributary topics apply` makes the cluster match
+ * (creating each topic and its `<topic>.dlq`), and the event catalog routes events here.
+ */
+export interface TopicDeclaration {
+  readonly name: string;
+  readonly partitions: number;
+  /** Milliseconds, or -1 to keep forever (the events are the system of record). */
+  readonly retentionMs: number;
+  readonly cleanupPolicy: 'delete' | 'compact';
+  readonly doc: string;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+const FOREVER = -1;
+
+export const TOPICS = [
+  {
+    name: 'uploads.events',
+    partitions: 6,
+    retentionMs: FOREVER,
+    cleanupPolicy: 'delete',
+    doc: 'Attachment lifecycle, keyed by attachment id.',
+  },
+  {
+    name: 'messages.events',
+    partitions: 6,
+    retentionMs: FOREVER,
+    cleanupPolicy: 'delete',
+    doc: 'Threads and messages, keyed by thread id.',
+  },
+  {
+    name: 'transactions.raw',
+    partitions: 6,
+    retentionMs: 14 * DAY,
+    cleanupPolicy: 'delete',
+    doc: 'Transactions as ingested (CSV lines, API), keyed by account id; cleansing turns them into transactions.cleansed.',
+  },
+  {
+    name: 'transactions.cleansed',
+    partitions: 6,
+    retentionMs: FOREVER,
+    cleanupPolicy: 'delete',
+    doc: 'Validated transactions and account events, keyed by account id.',
+  },
+  {
+    name: 'groups.events',
+    partitions: 6,
+    retentionMs: FOREVER,
+    cleanupPolicy: 'delete',
+    doc: 'Group assignment requests and membership changes, keyed by member id.',
+  },
+  {
+    name: 'logs.entries',
+    partitions: 6,
+    retentionMs: 7 * DAY,
+    cleanupPolicy: 'delete',
+    doc: 'Log entries, keyed by organization id; the lake keeps them for the long term.',
+  },
+  {
+    name: 'realtime.notifications',
+    partitions: 6,
+    retentionMs: 1 * DAY,
+    cleanupPolicy: 'delete',
+    doc: 'Notifications for websocket clients; its retention is the resume window.',
+  },
+] as const satisfies readonly TopicDeclaration[];
+
+export type TopicName = (typeof TOPICS)[number]['name'];
+
+/** Dead letters of a topic: bad events with their error and origin in headers, kept a month. */
+export function deadLetterTopic(topic: string): string {
+  return `${topic}.dlq`;
+}
+
+export const DEAD_LETTER_RETENTION_MS = 30 * DAY;
+
+/** The declarations including each topic's dead-letter topic, in apply order. */
+export function allTopicDeclarations(topics: readonly TopicDeclaration[] = TOPICS): TopicDeclaration[] {
+  return topics.flatMap((topic) => [
+    topic,
+    {
+      name: deadLetterTopic(topic.name),
+      partitions: 1,
+      retentionMs: DEAD_LETTER_RETENTION_MS,
+      cleanupPolicy: 'delete' as const,
+      doc: `Dead letters of ${topic.name}.`,
+    },
+  ]);
+}

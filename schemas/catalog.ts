@@ -1,0 +1,55 @@
+import type { TopicName } from '../infra/kafka/topics.ts';
+import { loadEventSchemas, type EventSchema } from './avro.ts';
+import type { EventDefinition } from './codec.ts';
+import type { EventOf, EventType } from './generated/events.ts';
+
+/** Where an event type is published and which aggregate id keys it (so one aggregate stays in order). */
+export interface EventRoute<T extends EventType = EventType> {
+  readonly topic: TopicName;
+  readonly key: (event: EventOf<T>) => string;
+}
+
+/** The one declaration of which topic holds which event, and its key. */
+export const EVENT_ROUTES: { readonly [T in EventType]: EventRoute<T> } = {
+  AttachmentRequested: { topic: 'uploads.events', key: (e) => e.payload.attachmentId },
+  UploadCompleted: { topic: 'uploads.events', key: (e) => e.payload.attachmentId },
+  UploadRejected: { topic: 'uploads.events', key: (e) => e.payload.attachmentId },
+
+  ThreadCreated: { topic: 'messages.events', key: (e) => e.payload.threadId },
+  ParticipantAdded: { topic: 'messages.events', key: (e) => e.payload.threadId },
+  ParticipantRemoved: { topic: 'messages.events', key: (e) => e.payload.threadId },
+  MessageSent: { topic: 'messages.events', key: (e) => e.payload.threadId },
+  MessageRead: { topic: 'messages.events', key: (e) => e.payload.threadId },
+  ThreadArchived: { topic: 'messages.events', key: (e) => e.payload.threadId },
+
+  TransactionIngested: { topic: 'transactions.raw', key: (e) => e.payload.accountId },
+  TransactionCleansed: { topic: 'transactions.cleansed', key: (e) => e.payload.accountId },
+  TransactionRejected: { topic: 'transactions.cleansed', key: (e) => e.payload.accountId },
+  AccountBalanceUpdated: { topic: 'transactions.cleansed', key: (e) => e.payload.accountId },
+  AccountNicknameUpdated: { topic: 'transactions.cleansed', key: (e) => e.payload.accountId },
+  // A connector's notice about several accounts: keyed by its batch, not by one account.
+  AccountTransactionsAdded: { topic: 'transactions.cleansed', key: (e) => e.payload.batchId },
+
+  GroupAssignmentRequested: { topic: 'groups.events', key: (e) => e.payload.memberId },
+  MemberEnrolled: { topic: 'groups.events', key: (e) => e.payload.memberId },
+  MemberAddedToGroup: { topic: 'groups.events', key: (e) => e.payload.memberId },
+  MemberRemovedFromGroup: { topic: 'groups.events', key: (e) => e.payload.memberId },
+  // The run's summary concerns no single member: keyed by the run.
+  GroupAssignmentCompleted: { topic: 'groups.events', key: (e) => e.payload.assignmentId },
+
+  LogEntry: { topic: 'logs.entries', key: (e) => e.payload.organizationId },
+};
+
+/** Registry subjects use the record-aware strategy, so one topic can hold several event types. */
+export function subjectOf(topic: string, fullName: string): string {
+  return `${topic}-${fullName}`;
+}
+
+/** Every event's schema, route and subject, from the .avsc files and the routes above. */
+export function eventDefinitions(schemas: readonly EventSchema[] = loadEventSchemas()): EventDefinition[] {
+  return schemas.map((schema) => {
+    const route = EVENT_ROUTES[schema.name as EventType] as EventRoute | undefined;
+    if (!route) throw new Error(`${schema.path}: ${schema.name} has no route in schemas/catalog.ts`);
+    return { schema, route, subject: subjectOf(route.topic, schema.fullName) };
+  });
+}

@@ -1,0 +1,176 @@
+import avro from 'avsc';
+import { LOGICAL_TYPES, type EventSchema } from './avro.ts';
+import type { EventRoute } from './catalog.ts';
+import type { RegistryClient } from './registry-client.ts';
+import { frame, unframe, WireFormatError } from './wire.ts';
+import type { EventType, TributaryEvent } from './generated/events.ts';
+
+/** An event that does not match its schema; names every offending field. Never worth retrying. */
+export class EventValidationError extends Error {
+  override readonly name = 'EventValidationError';
+  readonly retriable = false;
+  constructor(
+    readonly eventType: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${eventType} is invalid: ${problems.join('; ')}`);
+  }
+}
+
+/** A record that cannot be turned into an event (not the wire format, unknown schema or type). */
+export class DecodeError extends Error {
+  override readonly name = 'DecodeError';
+  readonly retriable = false;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface EventDefinition {
+  readonly schema: EventSchema;
+  readonly route: EventRoute;
+  readonly subject: string;
+}
+
+/**
+ * Validates, encodes and decodes Tributary events in Confluent's wire format. Encoding looks up
+ * the registered id of the event's schema under `<topic>-<record full name>`; decoding fetches
+ * the writer's schema by the id in the record and resolves it against our reader schema, so
+ * records written with an older (backward-compatible) schema read as the current shape.
+ */
+export class EventCodec {
+  private readonly byType = new Map<string, EventDefinition>();
+  private readonly byFullName = new Map<string, EventDefinition>();
+  private readonly writerIds = new Map<string, Promise<number>>();
+  private readonly readers = new Map<
+    number,
+    Promise<{ definition: EventDefinition; resolver: ReturnType<avro.Type['createResolver']> }>
+  >();
+
+  constructor(
+    private readonly registry: RegistryClient,
+    definitions: readonly EventDefinition[],
+  ) {
+    for (const definition of definitions) {
+      this.byType.set(definition.schema.name, definition);
+      this.byFullName.set(definition.schema.fullName, definition);
+    }
+  }
+
+  definition(type: string): EventDefinition {
+    const found = this.byType.get(type);
+    if (!found) throw new EventValidationError(type, [`type: "${type}" is not a Tributary event type`]);
+    return found;
+  }
+
+  /** Throws an EventValidationError naming each field that does not match the schema. */
+  validate(event: TributaryEvent): EventDefinition {
+    const definition = this.definition((event as { type?: string }).type ?? '(missing)');
+    const problems: string[] = [];
+    definition.schema.type.isValid(event, {
+      errorHook: (path, value, type) => {
+        const expected = type.typeName.replace(/^logical:/, '');
+        problems.push(
+          `${path.join('.') || '(event)'} must be ${expected === 'timestamp-millis' ? 'a Date' : expected} (got ${describe(value)})`,
+        );
+      },
+    });
+    if (event.type !== definition.schema.name) problems.push(`type must be "${definition.schema.name}"`);
+    if (typeof event.metadata?.eventId === 'string' && !UUID.test(event.metadata.eventId)) {
+      problems.push(`metadata.eventId must be a UUID (got ${describe(event.metadata.eventId)})`);
+    }
+    if (problems.length > 0) throw new EventValidationError(definition.schema.name, problems);
+    return definition;
+  }
+
+  /** Validates and encodes; the schema must already be registered (`tributary schemas register`). */
+  async encode(event: TributaryEvent): Promise<{ definition: EventDefinition; value: Buffer; key: string }> {
+    const definition = this.validate(event);
+    const id = await this.writerId(definition);
+    return {
+      definition,
+      value: frame(id, definition.schema.type.toBuffer(event)),
+      key: (definition.route.key as (e: TributaryEvent) => string)(event),
+    };
+  }
+
+  async decode(value: Buffer | null): Promise<TributaryEvent> {
+    let schemaId: number;
+    let body: Buffer;
+    try {
+      ({ schemaId, body } = unframe(value));
+    } catch (error) {
+      if (error instanceof WireFormatError) throw new DecodeError(error.message, { cause: error });
+      throw error;
+    }
+    const { definition, resolver } = await this.reader(schemaId);
+    try {
+      return definition.schema.type.fromBuffer(body, resolver) as TributaryEvent;
+    } catch (error) {
+      throw new DecodeError(
+        `the body does not decode with schema id ${schemaId} (${definition.schema.name}): ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  private writerId(definition: EventDefinition): Promise<number> {
+    let id = this.writerIds.get(definition.subject);
+    if (!id) {
+      id = this.registry.lookup(definition.subject, definition.schema.canonical).then((found) => {
+        if (found === undefined) {
+          throw new Error(
+            `the schema of ${definition.schema.name} is not registered under ${definition.subject}; run tributary schemas register`,
+          );
+        }
+        return found;
+      });
+      id.catch(() => this.writerIds.delete(definition.subject));
+      this.writerIds.set(definition.subject, id);
+    }
+    return id;
+  }
+
+  private reader(schemaId: number) {
+    let reader = this.readers.get(schemaId);
+    if (!reader) {
+      reader = (async () => {
+        let text: string;
+        try {
+          text = await this.registry.schemaById(schemaId);
+        } catch (error) {
+          if ((error as { status?: number }).status === 404)
+            throw new DecodeError(`schema id ${schemaId} is not in the registry`, { cause: error });
+          throw error; // the registry being unreachable is transient: retry, do not dead-letter
+        }
+        const writer = avro.Type.forSchema(JSON.parse(text), { logicalTypes: LOGICAL_TYPES });
+        const definition = writer.name ? this.byFullName.get(writer.name) : undefined;
+        if (!definition)
+          throw new DecodeError(`schema id ${schemaId} is ${writer.name ?? 'an unnamed type'}, not a Tributary event`);
+        try {
+          return { definition, resolver: definition.schema.type.createResolver(writer) };
+        } catch (error) {
+          throw new DecodeError(
+            `schema id ${schemaId} cannot be read as the current ${definition.schema.name}: ${(error as Error).message}`,
+            {
+              cause: error,
+            },
+          );
+        }
+      })();
+      reader.catch(() => this.readers.delete(schemaId));
+      this.readers.set(schemaId, reader);
+    }
+    return reader;
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value instanceof Date) return `Date ${Number.isNaN(value.getTime()) ? 'Invalid' : value.toISOString()}`;
+  const text = JSON.stringify(value);
+  return text && text.length > 60 ? `${text.slice(0, 57)}...` : String(text);
+}
+
+export type { EventType };
