@@ -1,0 +1,59 @@
+import type pg from 'pg';
+import type { Logger } from '../../infra/logging/logger.ts';
+import type { TributaryEvent } from '../../schemas/generated/events.ts';
+import type { RetryPolicy } from './retry.ts';
+
+/** An event as a handler receives it: decoded, typed, with where it was read from. */
+export interface ConsumedEvent<E extends TributaryEvent = TributaryEvent> {
+  readonly event: E;
+  readonly topic: string;
+  readonly partition: number;
+  /** Kafka offset, as a decimal string (offsets exceed 2^53 in principle). */
+  readonly offset: string;
+  readonly key: string | null;
+}
+
+export interface HandlerContext {
+  readonly processor: string;
+  readonly logger: Logger;
+}
+
+export interface CheckpointedContext extends HandlerContext {
+  /** The open transaction the handler's statements run in; the runtime commits it with the checkpoint. */
+  readonly tx: pg.PoolClient;
+}
+
+interface ProcessorBase {
+  /** Unique and versioned, e.g. `thread-list.v1`: it names the consumer group and the checkpoints. */
+  readonly name: string;
+  readonly topics: readonly string[];
+  readonly retry?: Partial<RetryPolicy>;
+  /** How many partitions are handled at once (default 3); a slow partition never blocks the others. */
+  readonly concurrency?: number;
+}
+
+/**
+ * Effects outside Postgres (publishing, calling out): offsets are committed after the handler
+ * resolves, so an event can be handled again after a crash; handlers must be idempotent
+ * (derive output ids from input ids).
+ */
+export interface AtLeastOnceProcessor extends ProcessorBase {
+  readonly mode: 'at-least-once';
+  handle(events: readonly ConsumedEvent[], context: HandlerContext): Promise<void>;
+}
+
+/**
+ * Effects in Postgres: the handler's statements and the consumed offsets commit in one
+ * transaction, so each event is applied exactly once even when Kafka delivers it twice.
+ */
+export interface CheckpointedProcessor extends ProcessorBase {
+  readonly mode: 'checkpointed';
+  handle(events: readonly ConsumedEvent[], context: CheckpointedContext): Promise<void>;
+}
+
+export type Processor = AtLeastOnceProcessor | CheckpointedProcessor;
+
+/** Consumer group ids carry a prefix so Tributary's groups are easy to find on a shared cluster. */
+export function groupIdOf(processor: Pick<Processor, 'name'>): string {
+  return `tributary.${processor.name}`;
+}

@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { frame } from '../../schemas/wire.ts';
+import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
+import { messageSent, threadCreated } from '../../test/support/events.ts';
+import { quietLogger, uniqueName } from '../../test/support/platform.ts';
+import { createRecordingTable, recorded, recordingProjection } from '../../test/support/recording-projection.ts';
+import { listDeadLetters, redriveDeadLetters } from '../dead-letter-tools.ts';
+import { startProcessor, type RunningProcessor } from './runner.ts';
+import { parkedKeys } from './store.ts';
+
+let backbone: Backbone;
+let running: RunningProcessor[] = [];
+let topic: string;
+
+beforeAll(async () => {
+  backbone = await isolatedBackbone({ partitions: 3 });
+  topic = backbone.topics['messages.events'];
+});
+afterEach(async () => {
+  await Promise.all(running.map((r) => r.stop()));
+  running = [];
+});
+afterAll(() => backbone.close());
+
+async function start(
+  processor: Parameters<typeof startProcessor>[0],
+  options: Parameters<typeof startProcessor>[2] = {},
+) {
+  const runner = await startProcessor(
+    processor,
+    {
+      kafka: backbone.kafka,
+      codec: backbone.codec,
+      pool: backbone.pool,
+      logger: quietLogger(),
+      metrics: backbone.metrics,
+    },
+    { sessionTimeoutMs: 6000, ...options },
+  );
+  running.push(runner);
+  await runner.joined;
+  return runner;
+}
+
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await sleep(100);
+    value = await read();
+  }
+  return value;
+}
+
+async function freshTable() {
+  const table = uniqueName('applied').replaceAll('-', '_');
+  await createRecordingTable(backbone.pool, table);
+  return table;
+}
+
+async function sendRaw(value: Buffer, key: string) {
+  const producer = backbone.kafka.producer();
+  await producer.connect();
+  await producer.send({ topic, messages: [{ key, value }] });
+  await producer.disconnect();
+}
+
+describe('the consumer runtime', () => {
+  it('when a poison record (random bytes, an unknown schema id) arrives, then it is dead-lettered with its reason and the records after it are applied', async () => {
+    const table = await freshTable();
+    const name = uniqueName('poison');
+    const before = threadCreated();
+    const after = threadCreated();
+    await backbone.publisher.publish(before);
+    await sendRaw(Buffer.from('certainly not avro'), randomUUID());
+    await sendRaw(frame(987_654, Buffer.from([1, 2, 3])), randomUUID());
+    await backbone.publisher.publish(after);
+
+    await start(recordingProjection(name, [topic], table));
+
+    const applied = await eventually(
+      () => recorded(backbone.pool, table),
+      (r) => r.total >= 2,
+    );
+    expect(applied.ids.sort()).toEqual([before.metadata.eventId, after.metadata.eventId].sort());
+    const letters = (
+      await eventually(
+        () => listDeadLetters(backbone.kafka, topic),
+        (l) => l.filter((e) => e.processor === name).length >= 2,
+      )
+    ).filter((e) => e.processor === name);
+    expect(letters.map((l) => [l.reason, l.error])).toEqual(
+      expect.arrayContaining([
+        ['undecodable', "the value starts with byte 99, not the wire format's magic byte 0"],
+        ['undecodable', 'schema id 987654 is not in the registry'],
+      ]),
+    );
+    expect(letters.every((l) => l.sourceTopic === topic && l.sourceOffset !== '-1')).toBe(true);
+  });
+
+  it('when the handler throws once, then the event is retried and applied exactly once', async () => {
+    const table = await freshTable();
+    const event = threadCreated();
+    let failures = 0;
+    await backbone.publisher.publish(event);
+    await start(
+      recordingProjection(uniqueName('flaky'), [topic], table, (c) =>
+        c.event.metadata.eventId === event.metadata.eventId && failures++ === 0
+          ? new Error('database hiccup')
+          : undefined,
+      ),
+    );
+    const applied = await eventually(
+      () => recorded(backbone.pool, table),
+      (r) => r.ids.includes(event.metadata.eventId),
+    );
+    expect(failures).toBe(2);
+    expect(applied.ids.filter((id) => id === event.metadata.eventId)).toHaveLength(1);
+  });
+
+  it('when the same records are delivered again (offsets reset), then the checkpoint skips them and nothing is applied twice', async () => {
+    const table = await freshTable();
+    const name = uniqueName('twice');
+    const events = Array.from({ length: 12 }, () => threadCreated());
+    await backbone.publisher.publishBatch(events);
+    const first = await start(recordingProjection(name, [topic], table));
+    const total = (
+      await eventually(
+        () => recorded(backbone.pool, table),
+        (r) => events.every((e) => r.ids.includes(e.metadata.eventId)),
+      )
+    ).total;
+    await first.stop();
+    running = running.filter((r) => r !== first);
+
+    // Kafka forgets how far the group got: every record is delivered again.
+    const admin = backbone.kafka.admin();
+    await admin.connect();
+    await admin.resetOffsets({ groupId: `tributary.${name}`, topic, earliest: true });
+    await admin.disconnect();
+
+    const marker = threadCreated();
+    await backbone.publisher.publish(marker);
+    await start(recordingProjection(name, [topic], table));
+    const after = await eventually(
+      () => recorded(backbone.pool, table),
+      (r) => r.ids.includes(marker.metadata.eventId),
+    );
+    expect(after.total).toBe(total + 1);
+    expect(after.distinct).toBe(after.total);
+  });
+
+  it('when one event keeps failing, then it is dead-lettered, later events of its key are parked behind it, other keys go on, and a redrive applies them in order', async () => {
+    const table = await freshTable();
+    const name = uniqueName('parking');
+    const threadId = randomUUID();
+    const broken = threadCreated(threadId, 'breaks the handler');
+    const follower = messageSent(threadId, 'after the broken one');
+    const bystander = threadCreated();
+    let fixed = false;
+    const projection = recordingProjection(name, [topic], table, (c) =>
+      !fixed && c.event.metadata.eventId === broken.metadata.eventId
+        ? new Error('cannot apply this thread')
+        : undefined,
+    );
+    await backbone.publisher.publish(broken);
+    await backbone.publisher.publish(follower);
+    await backbone.publisher.publish(bystander);
+    await start(projection);
+
+    await eventually(
+      () => recorded(backbone.pool, table),
+      (r) => r.ids.includes(bystander.metadata.eventId),
+    );
+    // Earlier tests' poison records are in this topic too: keep to this test's events.
+    const ours = (l: { processor: string; eventId?: string }) =>
+      l.processor === name && [broken, follower].some((e) => e.metadata.eventId === l.eventId);
+    const letters = (
+      await eventually(
+        () => listDeadLetters(backbone.kafka, topic),
+        (l) => l.filter(ours).length >= 2,
+      )
+    ).filter(ours);
+    expect(letters.map((l) => [l.eventId, l.reason, l.attempts])).toEqual([
+      [broken.metadata.eventId, 'failed', 3],
+      [follower.metadata.eventId, 'parked', 0],
+    ]);
+    expect((await recorded(backbone.pool, table)).ids).not.toContain(follower.metadata.eventId);
+
+    fixed = true;
+    const result = await redriveDeadLetters(backbone.kafka, backbone.pool, topic);
+    expect(result.sent).toBeGreaterThanOrEqual(2);
+    expect(await parkedKeys(backbone.pool, name, topic)).toEqual(new Set());
+    const applied = await eventually(
+      () => recorded(backbone.pool, table),
+      (r) => r.ids.includes(follower.metadata.eventId),
+    );
+    const order = applied.ids.filter((id) => id === broken.metadata.eventId || id === follower.metadata.eventId);
+    expect(order).toEqual([broken.metadata.eventId, follower.metadata.eventId]);
+    // A second redrive finds nothing new to send.
+    expect((await redriveDeadLetters(backbone.kafka, backbone.pool, topic)).sent).toBe(0);
+  });
+
+  it('when a second instance joins and the first leaves mid-stream, then every event is applied exactly once', async () => {
+    const table = await freshTable();
+    const name = uniqueName('rebalance');
+    const events = Array.from({ length: 150 }, () => threadCreated());
+    const first = await start(recordingProjection(name, [topic], table));
+    await backbone.publisher.publishBatch(events.slice(0, 50));
+    await eventually(
+      () => recorded(backbone.pool, table),
+      (r) => r.total >= 20,
+    );
+
+    await start(recordingProjection(name, [topic], table));
+    await backbone.publisher.publishBatch(events.slice(50, 100));
+    await first.stop();
+    running = running.filter((r) => r !== first);
+    await backbone.publisher.publishBatch(events.slice(100));
+
+    const applied = await eventually(
+      () => recorded(backbone.pool, table),
+      (r) => events.every((e) => r.ids.includes(e.metadata.eventId)),
+      60_000,
+    );
+    const ours = applied.ids.filter((id) => events.some((e) => e.metadata.eventId === id));
+    expect(ours).toHaveLength(events.length);
+    expect(new Set(ours).size).toBe(events.length);
+  });
+});

@@ -1,0 +1,296 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type pg from 'pg';
+import type { Logger } from '../../infra/logging/logger.ts';
+import { migrate } from '../../infra/postgres/migrations.ts';
+import { DecodeError, type EventCodec } from '../../schemas/codec.ts';
+import { headerText, REDRIVE_HEADERS, sendDeadLetter, type DeadLetterReason } from './dead-letters.ts';
+import type { ProcessorMetrics } from './metrics.ts';
+import { groupIdOf, type ConsumedEvent, type Processor } from './processor.ts';
+import { backoffDelay, DEFAULT_RETRY, isRetriable, type RetryPolicy } from './retry.ts';
+import { checkpoints, lockCheckpoint, parkedKeys, parkKey, RUNTIME_MIGRATIONS, saveCheckpoint } from './store.ts';
+
+export interface RuntimeDependencies {
+  readonly kafka: Kafka;
+  readonly codec: EventCodec;
+  readonly pool: pg.Pool;
+  readonly logger: Logger;
+  readonly metrics: ProcessorMetrics;
+}
+
+export interface RunOptions {
+  /** Consumer session timeout; shorter in tests so a departed member's partitions move quickly. */
+  readonly sessionTimeoutMs?: number;
+  /** Fault injection for tests: runs after the Postgres commit, before the Kafka commit. */
+  readonly afterPostgresCommit?: () => Promise<void> | void;
+}
+
+export interface RunningProcessor {
+  /** Resolves once the consumer has joined its group and received partitions. */
+  readonly joined: Promise<void>;
+  /** Finishes the batch in hand, commits, and disconnects (what SIGTERM triggers). */
+  stop(): Promise<void>;
+}
+
+/** An item of a batch: an event to apply, or a record to step over (a redrive meant for another processor). */
+interface Item {
+  readonly message: KafkaMessage;
+  readonly consumed?: ConsumedEvent;
+  readonly redriven: boolean;
+}
+
+type Outcome = { ok: true } | { ok: false; error: unknown; attempts: number };
+
+/**
+ * Runs a processor: decodes records into typed events, hands them to the handler in batches,
+ * commits offsets only after the handler's effects are durable, retries failures with backoff
+ * (blocking only that partition), and dead-letters what still fails, parking its key so later
+ * events of the same aggregate are not applied out of order.
+ */
+export async function startProcessor(
+  processor: Processor,
+  deps: RuntimeDependencies,
+  options: RunOptions = {},
+): Promise<RunningProcessor> {
+  const { kafka, codec, pool, metrics } = deps;
+  const name = processor.name;
+  const logger = deps.logger.child({ processor: name });
+  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...processor.retry };
+  await migrate(pool, 'runtime', RUNTIME_MIGRATIONS);
+
+  const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+  const consumer: Consumer = kafka.consumer({
+    groupId: groupIdOf(processor),
+    allowAutoTopicCreation: false,
+    sessionTimeout,
+    rebalanceTimeout: Math.max(sessionTimeout, 10_000),
+    heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
+  });
+  const deadLetterProducer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await Promise.all([consumer.connect(), deadLetterProducer.connect()]);
+
+  let markJoined: () => void = () => undefined;
+  const joined = new Promise<void>((resolve) => (markJoined = resolve));
+  consumer.on(consumer.events.GROUP_JOIN, async ({ payload }) => {
+    markJoined();
+    if (processor.mode !== 'checkpointed') return;
+    // Start each partition where the checkpoint says, not where Kafka's commit says: the commit
+    // may lag the checkpoint after a crash between the two. (Records below it would be skipped anyway.)
+    try {
+      const stored = await checkpoints(pool, name);
+      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+        for (const partition of partitions) {
+          const checkpoint = stored.find((c) => c.topic === topic && c.partition === partition);
+          if (checkpoint) consumer.seek({ topic, partition, offset: checkpoint.nextOffset.toString() });
+        }
+      }
+    } catch (error) {
+      logger.warn(
+        { err: error },
+        'could not seek to the checkpoints; records at or below them will be skipped instead',
+      );
+    }
+  });
+
+  for (const topic of processor.topics) await consumer.subscribe({ topic, fromBeginning: true });
+
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: processor.concurrency ?? 3,
+    eachBatch: (payload) => handleBatch(payload),
+  });
+
+  async function handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const log = logger.child({ topic, partition });
+
+    const commitKafka = async (offset: string) => {
+      resolveOffset(offset);
+      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
+    };
+
+    const pause = async (ms: number) => {
+      const until = Date.now() + ms;
+      while (Date.now() < until && isRunning()) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000, until - Date.now())));
+        await heartbeat();
+      }
+    };
+
+    const attempt = async (work: () => Promise<void>): Promise<Outcome> => {
+      for (let tries = 1; ; tries += 1) {
+        try {
+          await work();
+          return { ok: true };
+        } catch (error) {
+          if (!isRetriable(error) || tries >= policy.attempts) return { ok: false, error, attempts: tries };
+          metrics.retries.inc({ processor: name, topic });
+          log.warn({ err: error, attempt: tries }, 'handler failed; retrying');
+          await pause(backoffDelay(tries, policy));
+          if (!isRunning()) throw error; // stopping: leave it uncommitted, it is handled again later
+        }
+      }
+    };
+
+    /** Applies items in one unit: the handler, then the checkpoint or the Kafka commit. */
+    const apply = async (items: readonly Item[]) => {
+      const last = items.at(-1)!.message.offset;
+      const events = items.flatMap((item) => (item.consumed ? [item.consumed] : []));
+      if (processor.mode === 'checkpointed') {
+        const tx = await pool.connect();
+        let fresh: ConsumedEvent[] = [];
+        try {
+          await tx.query('begin');
+          const next = await lockCheckpoint(tx, name, topic, partition);
+          fresh = events.filter((e) => BigInt(e.offset) >= next);
+          if (fresh.length > 0) await processor.handle(fresh, { processor: name, logger: log, tx });
+          if (BigInt(last) + 1n > next) await saveCheckpoint(tx, name, topic, partition, BigInt(last) + 1n);
+          await tx.query('commit');
+        } catch (error) {
+          await tx.query('rollback').catch(() => undefined);
+          throw error;
+        } finally {
+          tx.release();
+        }
+        metrics.events.inc({ processor: name, topic, outcome: 'applied' }, fresh.length);
+        metrics.events.inc({ processor: name, topic, outcome: 'skipped' }, items.length - fresh.length);
+        await options.afterPostgresCommit?.();
+      } else {
+        if (events.length > 0) await processor.handle(events, { processor: name, logger: log });
+        metrics.events.inc({ processor: name, topic, outcome: 'applied' }, events.length);
+        metrics.events.inc({ processor: name, topic, outcome: 'skipped' }, items.length - events.length);
+      }
+      await commitKafka(last);
+    };
+
+    /** Sends a record to the dead-letter topic, then records that it is dealt with (and parks its key). */
+    const deadLetter = async (
+      message: KafkaMessage,
+      reason: DeadLetterReason,
+      error: unknown,
+      attempts: number,
+      park: boolean,
+    ) => {
+      const text = error instanceof Error ? error.message : String(error);
+      const deadLetterOffset = await sendDeadLetter(deadLetterProducer, {
+        processor: name,
+        topic,
+        partition,
+        message,
+        reason,
+        error: text,
+        errorClass: error instanceof Error ? error.name : typeof error,
+        attempts,
+      });
+      metrics.deadLetters.inc({ processor: name, topic, reason });
+      metrics.events.inc({ processor: name, topic, outcome: 'dead_lettered' });
+      log.error(
+        { offset: message.offset, key: message.key?.toString(), reason, attempts, err: error },
+        'dead-lettered',
+      );
+      const key = message.key?.toString();
+      const parking =
+        park && key !== undefined
+          ? { processor: name, topic, key, partition, deadLetterOffset, reason: text.slice(0, 500) }
+          : undefined;
+      if (processor.mode === 'checkpointed') {
+        const tx = await pool.connect();
+        try {
+          await tx.query('begin');
+          const next = await lockCheckpoint(tx, name, topic, partition);
+          if (BigInt(message.offset) >= next) {
+            if (parking) await parkKey(tx, parking);
+            await saveCheckpoint(tx, name, topic, partition, BigInt(message.offset) + 1n);
+          }
+          await tx.query('commit');
+        } catch (failure) {
+          await tx.query('rollback').catch(() => undefined);
+          throw failure;
+        } finally {
+          tx.release();
+        }
+      } else if (parking) {
+        await parkKey(pool, parking);
+      }
+      await commitKafka(message.offset);
+    };
+
+    const flush = async (items: Item[]) => {
+      if (items.length === 0) return;
+      const parked = await parkedKeys(pool, name, topic);
+      const blocked = (item: Item) =>
+        item.consumed !== undefined && !item.redriven && item.consumed.key !== null && parked.has(item.consumed.key);
+
+      let known: Outcome | undefined;
+      if (!items.some(blocked)) {
+        known = await attempt(() => apply(items));
+        if (known.ok) return;
+        if (items.length > 1) known = undefined; // find the culprit one event at a time
+      }
+      for (const item of items) {
+        if (blocked(item)) {
+          const key = item.consumed!.key;
+          await deadLetter(
+            item.message,
+            'parked',
+            new Error(`key ${key} is parked behind an earlier dead letter of ${name}`),
+            0,
+            false,
+          );
+          continue;
+        }
+        const outcome = known ?? (await attempt(() => apply([item])));
+        if (!outcome.ok) {
+          await deadLetter(item.message, 'failed', outcome.error, outcome.attempts, true);
+          if (item.consumed?.key) parked.add(item.consumed.key);
+        }
+      }
+    };
+
+    let pending: Item[] = [];
+    let lastSeen: string | undefined;
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) break;
+      lastSeen = message.offset;
+      const redriveFor = headerText(message.headers, REDRIVE_HEADERS.processor);
+      if (redriveFor !== undefined && redriveFor !== name) {
+        pending.push({ message, redriven: false });
+        continue;
+      }
+      try {
+        const event = await codec.decode(message.value);
+        const consumed: ConsumedEvent = {
+          event,
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key?.toString() ?? null,
+        };
+        pending.push({ message, consumed, redriven: redriveFor === name });
+      } catch (error) {
+        if (!(error instanceof DecodeError)) throw error; // the registry unreachable: kafkajs retries the batch
+        await flush(pending);
+        pending = [];
+        await deadLetter(message, 'undecodable', error, 1, true);
+      }
+    }
+    await flush(pending);
+    if (lastSeen !== undefined) {
+      const lag = Number(BigInt(batch.highWatermark) - BigInt(lastSeen) - 1n);
+      metrics.lag.set({ processor: name, topic, partition: String(partition) }, Math.max(0, lag));
+    }
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    joined,
+    stop() {
+      stopping ??= (async () => {
+        await consumer.disconnect();
+        await deadLetterProducer.disconnect();
+        logger.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import pg from 'pg';
+import type { Kafka } from 'kafkajs';
+import { applyTopics } from '../../infra/kafka/apply-topics.ts';
+import { createKafka } from '../../infra/kafka/client.ts';
+import { allTopicDeclarations, type TopicName } from '../../infra/kafka/topics.ts';
+import type { Config } from '../../infra/config/index.ts';
+import { createPublisher, type Publisher } from '../../producers/publisher.ts';
+import { ProcessorMetrics } from '../../processors/runtime/metrics.ts';
+import { eventDefinitions, subjectOf } from '../../schemas/catalog.ts';
+import { EventCodec, type EventDefinition } from '../../schemas/codec.ts';
+import { RegistryClient } from '../../schemas/registry-client.ts';
+import { registerSchemas } from '../../schemas/registration.ts';
+import { quietLogger, testConfig, uniqueName } from './platform.ts';
+
+export interface Backbone {
+  readonly config: Config;
+  readonly kafka: Kafka;
+  readonly registry: RegistryClient;
+  readonly codec: EventCodec;
+  readonly publisher: Publisher;
+  readonly pool: pg.Pool;
+  readonly metrics: ProcessorMetrics;
+  /** The test's own topics, by the catalog topic they stand in for. */
+  readonly topics: Readonly<Record<TopicName, string>>;
+  /** Pass it to isolatedBackbone in another process to share these topics. */
+  readonly suffix: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The real publisher, codec and registry over topics of the test's own: every catalog topic
+ * gets a unique copy (with its .dlq), and the schemas are registered under the copies' subjects,
+ * so tests never see each other's events.
+ */
+export async function isolatedBackbone({ partitions = 3, suffix = uniqueName('t') } = {}): Promise<Backbone> {
+  const config = await testConfig();
+  const logger = quietLogger();
+  const kafka = createKafka(config.kafka, logger);
+  const base = eventDefinitions();
+  const topicNames = [...new Set(base.map((d) => d.route.topic))];
+  const topics = Object.fromEntries(topicNames.map((t) => [t, `${t}.${suffix}`])) as Record<TopicName, string>;
+  const definitions: EventDefinition[] = base.map((d) => {
+    const topic = topics[d.route.topic];
+    return { ...d, route: { ...d.route, topic: topic as TopicName }, subject: subjectOf(topic, d.schema.fullName) };
+  });
+
+  const admin = kafka.admin();
+  await admin.connect();
+  await applyTopics(
+    admin,
+    allTopicDeclarations(
+      topicNames.map((t) => ({
+        name: topics[t],
+        partitions,
+        retentionMs: -1,
+        cleanupPolicy: 'delete' as const,
+        doc: 'test',
+      })),
+    ),
+  );
+  await admin.disconnect();
+
+  const registry = new RegistryClient(config.registry);
+  await registerSchemas(registry, definitions);
+  const codec = new EventCodec(registry, definitions);
+  const publisher = createPublisher(kafka, codec, logger);
+  const pool = new pg.Pool({ connectionString: config.database.url, max: 5 });
+  return {
+    config,
+    kafka,
+    registry,
+    codec,
+    publisher,
+    pool,
+    metrics: new ProcessorMetrics(),
+    topics,
+    suffix,
+    async close() {
+      await publisher.close();
+      await pool.end();
+    },
+  };
+}
