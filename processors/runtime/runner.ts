@@ -138,7 +138,7 @@ export async function startProcessor(
       const events = items.flatMap((item) => (item.consumed ? [item.consumed] : []));
       if (processor.mode === 'checkpointed') {
         const tx = await pool.connect();
-        let fresh: ConsumedEvent[] = [];
+        let fresh: ConsumedEvent[];
         try {
           await tx.query('begin');
           const next = await lockCheckpoint(tx, name, topic, partition);
