@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -150,6 +151,46 @@ describe('the consumer runtime', () => {
     );
     expect(after.total).toBe(total + 1);
     expect(after.distinct).toBe(after.total);
+  });
+
+  it('when the process is killed between the Postgres commit and the Kafka commit, then a restart applies every event exactly once', async () => {
+    const table = await freshTable();
+    const name = uniqueName('killed');
+    const events = Array.from({ length: 30 }, () => threadCreated());
+    await backbone.publisher.publishBatch(events);
+
+    // node --import tsx, not the tsx CLI: the CLI runs the script in a child and would hide the signal.
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/support/crash-after-postgres-commit.ts', backbone.suffix, name, table],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('exit', (_code, sig) => resolve(sig)),
+    );
+    expect(signal, stderr).toBe('SIGKILL');
+
+    // The first batch is in Postgres, but Kafka never heard that it was consumed.
+    const committedBeforeRestart = (await recorded(backbone.pool, table)).total;
+    expect(committedBeforeRestart).toBeGreaterThan(0);
+    const admin = backbone.kafka.admin();
+    await admin.connect();
+    const [offsets] = await admin.fetchOffsets({ groupId: `tributary.${name}`, topics: [topic] });
+    await admin.disconnect();
+    expect(offsets?.partitions.every((p) => p.offset === '-1')).toBe(true);
+
+    await start(recordingProjection(name, [topic], table));
+    const applied = await eventually(
+      () => recorded(backbone.pool, table),
+      (r) => events.every((e) => r.ids.includes(e.metadata.eventId)),
+    );
+    const ours = applied.ids.filter((id) => events.some((e) => e.metadata.eventId === id));
+    expect(ours).toHaveLength(events.length);
+    expect(applied.distinct).toBe(applied.total);
   });
 
   it('when one event keeps failing, then it is dead-lettered, later events of its key are parked behind it, other keys go on, and a redrive applies them in order', async () => {
