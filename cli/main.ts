@@ -3,6 +3,7 @@ import { ConfigError } from '../infra/config/index.ts';
 import { StackError } from '../infra/stack/supervisor.ts';
 import { IncompatibleSchemaError } from '../schemas/registration.ts';
 import { registerConfigCommand } from './config.ts';
+import { registerDeadLetterCommands } from './dlq.ts';
 import { printError } from './output.ts';
 import { registerSchemaCommands } from './schemas.ts';
 import { registerStackCommands } from './stack.ts';
@@ -20,6 +21,7 @@ registerStackCommands(program);
 registerConfigCommand(program);
 registerSchemaCommands(program);
 registerTopicCommands(program);
+registerDeadLetterCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { buildApp } from '../api/app.ts';
 import { ensureBucket } from '../infra/aws/buckets.ts';
 import { loadConfig } from '../infra/config/index.ts';
+import { shutdownOnSignals } from '../infra/lifecycle.ts';
 import { isLocalEnvironment } from '../infra/config/variables.ts';
 import { createRootLogger } from '../infra/logging/logger.ts';
 import { openPlatform } from '../infra/platform.ts';
@@ -62,17 +63,12 @@ export function registerStartCommand(program: Command): void {
           : 'Ctrl-C stops Tributary.',
       );
 
-      let stopping = false;
-      const stop = async (signal: NodeJS.Signals) => {
-        if (stopping) return;
-        stopping = true;
-        logger.info({ signal }, 'stopping');
-        await app.close();
-        await platform.close();
-        logger.flush();
-        process.exit(0);
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      shutdownOnSignals(
+        [
+          { name: 'api', run: () => app.close() },
+          { name: 'connections', run: () => platform.close() },
+        ],
+        logger,
+      );
     });
 }

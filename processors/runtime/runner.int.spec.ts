@@ -9,7 +9,7 @@ import { quietLogger, uniqueName } from '../../test/support/platform.ts';
 import { createRecordingTable, recorded, recordingProjection } from '../../test/support/recording-projection.ts';
 import { listDeadLetters, redriveDeadLetters } from '../dead-letter-tools.ts';
 import { startProcessor, type RunningProcessor } from './runner.ts';
-import { parkedKeys } from './store.ts';
+import { checkpoints, parkedKeys } from './store.ts';
 
 let backbone: Backbone;
 let running: RunningProcessor[] = [];
@@ -162,7 +162,15 @@ describe('the consumer runtime', () => {
     // node --import tsx, not the tsx CLI: the CLI runs the script in a child and would hide the signal.
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'test/support/crash-after-postgres-commit.ts', backbone.suffix, name, table],
+      [
+        '--import',
+        'tsx',
+        'test/support/projection-process.ts',
+        backbone.suffix,
+        name,
+        table,
+        'crash-after-postgres-commit',
+      ],
       {
         stdio: ['ignore', 'ignore', 'pipe'],
       },
@@ -191,6 +199,39 @@ describe('the consumer runtime', () => {
     const ours = applied.ids.filter((id) => events.some((e) => e.metadata.eventId === id));
     expect(ours).toHaveLength(events.length);
     expect(applied.distinct).toBe(applied.total);
+  });
+
+  it('when the process gets SIGTERM mid-stream, then it finishes its batch, commits to Kafka what Postgres holds, and exits 0', async () => {
+    const table = await freshTable();
+    const name = uniqueName('sigterm');
+    await backbone.publisher.publishBatch(Array.from({ length: 60 }, () => threadCreated()));
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/support/projection-process.ts', backbone.suffix, name, table, 'until-signal'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await eventually(
+      () => recorded(backbone.pool, table),
+      (r) => r.total > 0,
+    );
+    child.kill('SIGTERM');
+    expect(await exited, stderr).toBe(0);
+
+    const admin = backbone.kafka.admin();
+    await admin.connect();
+    const [offsets] = await admin.fetchOffsets({ groupId: `tributary.${name}`, topics: [topic] });
+    await admin.disconnect();
+    const stored = await checkpoints(backbone.pool, name);
+    expect(stored.length).toBeGreaterThan(0);
+    for (const checkpoint of stored) {
+      const committed = offsets?.partitions.find((p) => p.partition === checkpoint.partition)?.offset;
+      expect(committed).toBe(checkpoint.nextOffset.toString());
+    }
   });
 
   it('when one event keeps failing, then it is dead-lettered, later events of its key are parked behind it, other keys go on, and a redrive applies them in order', async () => {

@@ -100,13 +100,24 @@ export async function startProcessor(
     eachBatch: (payload) => handleBatch(payload),
   });
 
-  async function handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  async function handleBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+    commitOffsetsIfNecessary,
+  }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     const log = logger.child({ topic, partition });
 
+    // The batch's own commit, not consumer.commitOffsets: the latter silently drops the commit
+    // once the consumer is stopping, which is exactly when SIGTERM needs it.
     const commitKafka = async (offset: string) => {
       resolveOffset(offset);
-      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
+      await commitOffsetsIfNecessary({
+        topics: [{ topic, partitions: [{ partition, offset: (BigInt(offset) + 1n).toString() }] }],
+      });
     };
 
     const pause = async (ms: number) => {
