@@ -9,12 +9,18 @@ export interface Migration {
 /**
  * Applies an owner's migrations that are not yet recorded, in version order, each in its own
  * transaction with its record, under a lock so concurrent starts apply each exactly once.
- * Returns the versions applied by this call.
+ * With `schema`, the migrations run inside that Postgres schema (created when missing), so their
+ * SQL names tables without qualification. Returns the versions applied by this call.
  */
-export async function migrate(pool: pg.Pool, owner: string, migrations: readonly Migration[]): Promise<number[]> {
+export async function migrate(
+  pool: pg.Pool,
+  owner: string,
+  migrations: readonly Migration[],
+  options: { schema?: string } = {},
+): Promise<number[]> {
   const client = await pool.connect();
   try {
-    await client.query(`create table if not exists tributary_migrations (
+    await client.query(`create table if not exists public.tributary_migrations (
       owner text not null,
       version integer not null,
       name text not null,
@@ -25,13 +31,17 @@ export async function migrate(pool: pg.Pool, owner: string, migrations: readonly
       await client.query('begin');
       try {
         await client.query('select pg_advisory_xact_lock(hashtext($1))', [`tributary_migrations:${owner}`]);
-        const done = await client.query('select 1 from tributary_migrations where owner = $1 and version = $2', [
+        if (options.schema) {
+          await client.query(`create schema if not exists ${quoteIdentifier(options.schema)}`);
+          await client.query(`set local search_path to ${quoteIdentifier(options.schema)}, public`);
+        }
+        const done = await client.query('select 1 from public.tributary_migrations where owner = $1 and version = $2', [
           owner,
           migration.version,
         ]);
         if (done.rowCount === 0) {
           await client.query(migration.sql);
-          await client.query('insert into tributary_migrations (owner, version, name) values ($1, $2, $3)', [
+          await client.query('insert into public.tributary_migrations (owner, version, name) values ($1, $2, $3)', [
             owner,
             migration.version,
             migration.name,
@@ -51,4 +61,10 @@ export async function migrate(pool: pg.Pool, owner: string, migrations: readonly
   } finally {
     client.release();
   }
+}
+
+/** A schema or table name made safe to splice into SQL; only plain lower-case names are accepted. */
+export function quoteIdentifier(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain SQL identifier: ${name}`);
+  return `"${name}"`;
 }

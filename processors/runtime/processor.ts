@@ -48,6 +48,8 @@ export interface AtLeastOnceProcessor extends ProcessorBase {
  */
 export interface CheckpointedProcessor extends ProcessorBase {
   readonly mode: 'checkpointed';
+  /** The Postgres schema the handler's unqualified table names resolve to (a projection's live or shadow tables). */
+  readonly schema?: string;
   handle(events: readonly ConsumedEvent[], context: CheckpointedContext): Promise<void>;
 }
 

@@ -274,7 +274,8 @@ describe('the consumer runtime', () => {
     fixed = true;
     const result = await redriveDeadLetters(backbone.kafka, backbone.pool, topic);
     expect(result.sent).toBeGreaterThanOrEqual(2);
-    expect(await parkedKeys(backbone.pool, name, topic)).toEqual(new Set());
+    // (The poison records of the first test are redriven too, fail again and park their own keys again.)
+    expect((await parkedKeys(backbone.pool, name, topic)).has(threadId)).toBe(false);
     const applied = await eventually(
       () => recorded(backbone.pool, table),
       (r) => r.ids.includes(follower.metadata.eventId),

@@ -1,13 +1,21 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type pg from 'pg';
 import type { Logger } from '../../infra/logging/logger.ts';
-import { migrate } from '../../infra/postgres/migrations.ts';
+import { migrate, quoteIdentifier } from '../../infra/postgres/migrations.ts';
 import { DecodeError, type EventCodec } from '../../schemas/codec.ts';
 import { headerText, REDRIVE_HEADERS, sendDeadLetter, type DeadLetterReason } from './dead-letters.ts';
 import type { ProcessorMetrics } from './metrics.ts';
 import { groupIdOf, type ConsumedEvent, type Processor } from './processor.ts';
 import { backoffDelay, DEFAULT_RETRY, isRetriable, type RetryPolicy } from './retry.ts';
-import { checkpoints, lockCheckpoint, parkedKeys, parkKey, RUNTIME_MIGRATIONS, saveCheckpoint } from './store.ts';
+import {
+  checkpoints,
+  lockCheckpoint,
+  parkedKeys,
+  parkKey,
+  recordError,
+  RUNTIME_MIGRATIONS,
+  saveCheckpoint,
+} from './store.ts';
 
 export interface RuntimeDependencies {
   readonly kafka: Kafka;
@@ -39,6 +47,17 @@ interface Item {
 }
 
 type Outcome = { ok: true } | { ok: false; error: unknown; attempts: number };
+
+/**
+ * Kafka delivered records beyond the checkpoint: the checkpoint moved back under us (a replay
+ * swapped in tables built to an earlier offset). The partition rewinds to the checkpoint.
+ */
+class CheckpointGap extends Error {
+  override readonly name = 'CheckpointGap';
+  constructor(readonly next: bigint) {
+    super(`the checkpoint is at ${next}, behind the records delivered`);
+  }
+}
 
 /**
  * Runs a processor: decodes records into typed events, hands them to the handler in batches,
@@ -134,6 +153,7 @@ export async function startProcessor(
           await work();
           return { ok: true };
         } catch (error) {
+          if (error instanceof CheckpointGap) throw error;
           if (!isRetriable(error) || tries >= policy.attempts) return { ok: false, error, attempts: tries };
           metrics.retries.inc({ processor: name, topic });
           log.warn({ err: error, attempt: tries }, 'handler failed; retrying');
@@ -152,7 +172,9 @@ export async function startProcessor(
         let fresh: ConsumedEvent[];
         try {
           await tx.query('begin');
-          const next = await lockCheckpoint(tx, name, topic, partition);
+          if (processor.schema) await tx.query(`set local search_path to ${quoteIdentifier(processor.schema)}, public`);
+          const { next, stored } = await lockCheckpoint(tx, name, topic, partition);
+          if (stored && BigInt(items[0]!.message.offset) > next) throw new CheckpointGap(next);
           fresh = events.filter((e) => BigInt(e.offset) >= next);
           if (fresh.length > 0) await processor.handle(fresh, { processor: name, logger: log, tx });
           if (BigInt(last) + 1n > next) await saveCheckpoint(tx, name, topic, partition, BigInt(last) + 1n);
@@ -208,7 +230,8 @@ export async function startProcessor(
         const tx = await pool.connect();
         try {
           await tx.query('begin');
-          const next = await lockCheckpoint(tx, name, topic, partition);
+          const { next, stored } = await lockCheckpoint(tx, name, topic, partition);
+          if (stored && BigInt(message.offset) > next) throw new CheckpointGap(next);
           if (BigInt(message.offset) >= next) {
             if (parking) await parkKey(tx, parking);
             await saveCheckpoint(tx, name, topic, partition, BigInt(message.offset) + 1n);
@@ -260,36 +283,64 @@ export async function startProcessor(
 
     let pending: Item[] = [];
     let lastSeen: string | undefined;
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale()) break;
-      lastSeen = message.offset;
-      const redriveFor = headerText(message.headers, REDRIVE_HEADERS.processor);
-      if (redriveFor !== undefined && redriveFor !== name) {
-        pending.push({ message, redriven: false });
-        continue;
+    try {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale()) break;
+        lastSeen = message.offset;
+        const redriveFor = headerText(message.headers, REDRIVE_HEADERS.processor);
+        if (redriveFor !== undefined && redriveFor !== name) {
+          pending.push({ message, redriven: false });
+          continue;
+        }
+        try {
+          const event = await codec.decode(message.value);
+          const consumed: ConsumedEvent = {
+            event,
+            topic,
+            partition,
+            offset: message.offset,
+            key: message.key?.toString() ?? null,
+          };
+          pending.push({ message, consumed, redriven: redriveFor === name });
+        } catch (error) {
+          if (!(error instanceof DecodeError)) throw error; // the registry unreachable: kafkajs retries the batch
+          await flush(pending);
+          pending = [];
+          await deadLetter(message, 'undecodable', error, 1, true);
+        }
       }
-      try {
-        const event = await codec.decode(message.value);
-        const consumed: ConsumedEvent = {
-          event,
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key?.toString() ?? null,
-        };
-        pending.push({ message, consumed, redriven: redriveFor === name });
-      } catch (error) {
-        if (!(error instanceof DecodeError)) throw error; // the registry unreachable: kafkajs retries the batch
-        await flush(pending);
-        pending = [];
-        await deadLetter(message, 'undecodable', error, 1, true);
-      }
+      await flush(pending);
+    } catch (error) {
+      if (!(error instanceof CheckpointGap)) throw error;
+      await rewind(topic, partition, error.next, batch.messages[0]!.offset, log);
+      return;
     }
-    await flush(pending);
     if (lastSeen !== undefined) {
       const lag = Number(BigInt(batch.highWatermark) - BigInt(lastSeen) - 1n);
       metrics.lag.set({ processor: name, topic, partition: String(partition) }, Math.max(0, lag));
     }
+  }
+
+  const rewinds = new Map<string, bigint>();
+  /**
+   * Moves a partition back to its checkpoint. Asked twice for the same offset, the records
+   * below the first delivered one are gone (retention): the checkpoint moves up to them instead.
+   */
+  async function rewind(topic: string, partition: number, next: bigint, firstDelivered: string, log: Logger) {
+    const at = `${topic}/${partition}`;
+    if (rewinds.get(at) === next) {
+      log.error(
+        { from: next.toString(), to: firstDelivered },
+        'records between the checkpoint and the first available offset are gone; moving on',
+      );
+      await saveCheckpoint(pool, name, topic, partition, BigInt(firstDelivered));
+      rewinds.delete(at);
+      consumer.seek({ topic, partition, offset: firstDelivered });
+      return;
+    }
+    rewinds.set(at, next);
+    log.info({ offset: next.toString() }, 'rewinding to the checkpoint');
+    consumer.seek({ topic, partition, offset: next.toString() });
   }
 
   let stopping: Promise<void> | undefined;

@@ -7,14 +7,14 @@ export const RUNTIME_MIGRATIONS: readonly Migration[] = [
     version: 1,
     name: 'checkpoints and parked keys',
     sql: `
-      create table tributary_checkpoints (
+      create table public.tributary_checkpoints (
         processor text not null,
         topic text not null,
         partition integer not null,
         next_offset bigint not null,
         updated_at timestamptz not null default now(),
         primary key (processor, topic, partition));
-      create table tributary_parked_keys (
+      create table public.tributary_parked_keys (
         processor text not null,
         topic text not null,
         key text not null,
@@ -24,22 +24,37 @@ export const RUNTIME_MIGRATIONS: readonly Migration[] = [
         parked_at timestamptz not null default now(),
         primary key (processor, topic, key));`,
   },
+  {
+    version: 2,
+    name: 'last error per processor',
+    sql: `
+      create table public.tributary_processor_errors (
+        processor text primary key,
+        error text not null,
+        topic text not null,
+        partition integer not null,
+        "offset" bigint not null,
+        occurred_at timestamptz not null default now());`,
+  },
 ];
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
-/** The next offset to apply for a partition, locking the row until the transaction ends. */
+/**
+ * The next offset to apply for a partition, locking the row until the transaction ends.
+ * `stored` is false when the processor has never checkpointed this partition.
+ */
 export async function lockCheckpoint(
   tx: Queryable,
   processor: string,
   topic: string,
   partition: number,
-): Promise<bigint> {
+): Promise<{ next: bigint; stored: boolean }> {
   const { rows } = await tx.query<{ next_offset: string }>(
-    'select next_offset from tributary_checkpoints where processor = $1 and topic = $2 and partition = $3 for update',
+    'select next_offset from public.tributary_checkpoints where processor = $1 and topic = $2 and partition = $3 for update',
     [processor, topic, partition],
   );
-  return rows[0] ? BigInt(rows[0].next_offset) : 0n;
+  return rows[0] ? { next: BigInt(rows[0].next_offset), stored: true } : { next: 0n, stored: false };
 }
 
 export async function saveCheckpoint(
@@ -50,7 +65,7 @@ export async function saveCheckpoint(
   nextOffset: bigint,
 ): Promise<void> {
   await tx.query(
-    `insert into tributary_checkpoints (processor, topic, partition, next_offset) values ($1, $2, $3, $4)
+    `insert into public.tributary_checkpoints (processor, topic, partition, next_offset) values ($1, $2, $3, $4)
      on conflict (processor, topic, partition) do update set next_offset = excluded.next_offset, updated_at = now()`,
     [processor, topic, partition, nextOffset.toString()],
   );
@@ -61,7 +76,7 @@ export async function checkpoints(
   processor: string,
 ): Promise<{ topic: string; partition: number; nextOffset: bigint }[]> {
   const { rows } = await db.query<{ topic: string; partition: number; next_offset: string }>(
-    'select topic, partition, next_offset from tributary_checkpoints where processor = $1 order by topic, partition',
+    'select topic, partition, next_offset from public.tributary_checkpoints where processor = $1 order by topic, partition',
     [processor],
   );
   return rows.map((r) => ({ topic: r.topic, partition: r.partition, nextOffset: BigInt(r.next_offset) }));
@@ -69,7 +84,7 @@ export async function checkpoints(
 
 export async function parkedKeys(db: Queryable, processor: string, topic: string): Promise<Set<string>> {
   const { rows } = await db.query<{ key: string }>(
-    'select key from tributary_parked_keys where processor = $1 and topic = $2',
+    'select key from public.tributary_parked_keys where processor = $1 and topic = $2',
     [processor, topic],
   );
   return new Set(rows.map((r) => r.key));
@@ -80,7 +95,7 @@ export async function parkKey(
   park: { processor: string; topic: string; key: string; partition: number; deadLetterOffset: string; reason: string },
 ): Promise<void> {
   await db.query(
-    `insert into tributary_parked_keys (processor, topic, key, partition, dead_letter_offset, reason) values ($1, $2, $3, $4, $5, $6)
+    `insert into public.tributary_parked_keys (processor, topic, key, partition, dead_letter_offset, reason) values ($1, $2, $3, $4, $5, $6)
      on conflict (processor, topic, key) do nothing`,
     [park.processor, park.topic, park.key, park.partition, park.deadLetterOffset, park.reason],
   );
@@ -93,8 +108,32 @@ export async function unparkKeys(
   keys: readonly string[],
 ): Promise<number> {
   const result = await db.query(
-    'delete from tributary_parked_keys where processor = $1 and topic = $2 and key = any($3)',
+    'delete from public.tributary_parked_keys where processor = $1 and topic = $2 and key = any($3)',
     [processor, topic, keys],
   );
   return result.rowCount ?? 0;
+}
+
+/** Remembers the last failure of a processor, for `tributary projections status`. */
+export async function recordError(
+  db: Queryable,
+  failure: { processor: string; error: string; topic: string; partition: number; offset: string },
+): Promise<void> {
+  await db.query(
+    `insert into public.tributary_processor_errors (processor, error, topic, partition, "offset") values ($1, $2, $3, $4, $5)
+     on conflict (processor) do update set error = excluded.error, topic = excluded.topic, partition = excluded.partition,
+       "offset" = excluded."offset", occurred_at = now()`,
+    [failure.processor, failure.error.slice(0, 2000), failure.topic, failure.partition, failure.offset],
+  );
+}
+
+export async function lastError(
+  db: Queryable,
+  processor: string,
+): Promise<{ error: string; occurredAt: Date } | undefined> {
+  const { rows } = await db.query<{ error: string; occurred_at: Date }>(
+    'select error, occurred_at from public.tributary_processor_errors where processor = $1',
+    [processor],
+  );
+  return rows[0] ? { error: rows[0].error, occurredAt: rows[0].occurred_at } : undefined;
 }

@@ -1,0 +1,209 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { migrate, quoteIdentifier } from '../infra/postgres/migrations.ts';
+import { groupIdOf } from '../processors/runtime/processor.ts';
+import { startProcessor, type RuntimeDependencies } from '../processors/runtime/runner.ts';
+import { checkpoints, RUNTIME_MIGRATIONS } from '../processors/runtime/store.ts';
+import {
+  liveProcessorName,
+  liveSchema,
+  migrationOwner,
+  projectionProcessor,
+  rebuildProcessorName,
+  shadowSchema,
+  type Projection,
+} from './projection.ts';
+import { compareTables, type TableDifference } from './compare.ts';
+
+export interface ReplayProgress {
+  readonly applied: number;
+  readonly total: number;
+  readonly eventsPerSecond: number;
+  /** Seconds until the shadow reaches the end, when it can be told. */
+  readonly etaSeconds?: number;
+}
+
+export interface ReplayOptions {
+  /** Keep the replaced tables (in `projection_<name>__old_<time>`) instead of dropping them. */
+  readonly keepOld?: boolean;
+  /** Build the shadow and compare it with the live tables, without swapping. */
+  readonly dryRun?: boolean;
+  readonly onProgress?: (progress: ReplayProgress) => void;
+  readonly pollMs?: number;
+  readonly sessionTimeoutMs?: number;
+}
+
+export interface ReplayResult {
+  readonly swapped: boolean;
+  readonly events: number;
+  readonly seconds: number;
+  /** Where the replaced tables were kept, with --keep-old. */
+  readonly oldSchema?: string;
+  /** With --dry-run: how the rebuilt tables differ from the live ones. */
+  readonly differences?: readonly TableDifference[];
+}
+
+/** Another process is rebuilding this projection. */
+export class ReplayBusyError extends Error {
+  override readonly name = 'ReplayBusyError';
+}
+
+/**
+ * Rebuilds a projection from the start of its topics into shadow tables while the live ones
+ * keep serving and consuming, then swaps them in one transaction (schema renames, checkpoints
+ * handed over) and drops the old tables. One rebuild per projection at a time, across processes.
+ * After the swap the live runner finds its checkpoint where the shadow stopped and rewinds to
+ * it, so events that arrived during the swap are applied to the new tables.
+ */
+export async function replay(
+  projection: Projection,
+  deps: RuntimeDependencies,
+  options: ReplayOptions = {},
+): Promise<ReplayResult> {
+  const { pool } = deps;
+  const started = Date.now();
+  const lock = await pool.connect();
+  try {
+    const { rows } = await lock.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtext($1)) as locked', [
+      `replay:${projection.name}`,
+    ]);
+    if (!rows[0]?.locked)
+      throw new ReplayBusyError(`projection ${projection.name} is already being rebuilt by another process`);
+
+    await migrate(pool, 'runtime', RUNTIME_MIGRATIONS);
+    const rebuild = projectionProcessor(projection, 'shadow');
+    const shadow = shadowSchema(projection);
+    await clearShadow(projection, deps);
+    await migrate(pool, migrationOwner(projection, 'shadow'), projection.migrations, { schema: shadow });
+
+    const targets = await endOffsets(deps, projection.topics);
+    const total = targets.reduce((sum, t) => sum + Number(t.high - t.low), 0);
+    const runner = await startProcessor(rebuild, deps, { sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000 });
+    let applied = 0;
+    try {
+      let previous = { at: Date.now(), applied: 0 };
+      for (;;) {
+        const shadowAt = await checkpoints(pool, rebuild.name);
+        const liveAt = await checkpoints(pool, liveProcessorName(projection));
+        applied = 0;
+        let caughtUp = true;
+        for (const target of targets) {
+          const reached =
+            shadowAt.find((c) => c.topic === target.topic && c.partition === target.partition)?.nextOffset ??
+            target.low;
+          const live =
+            liveAt.find((c) => c.topic === target.topic && c.partition === target.partition)?.nextOffset ?? 0n;
+          const goal = target.high > live ? target.high : live;
+          applied += Number((reached < target.high ? reached : target.high) - target.low);
+          if (target.high > target.low && reached < goal) caughtUp = false;
+        }
+        const now = Date.now();
+        const rate = ((applied - previous.applied) * 1000) / Math.max(1, now - previous.at);
+        previous = { at: now, applied };
+        options.onProgress?.({
+          applied,
+          total,
+          eventsPerSecond: Math.round(rate),
+          ...(rate > 0 ? { etaSeconds: Math.ceil((total - applied) / rate) } : {}),
+        });
+        if (caughtUp) break;
+        await sleep(options.pollMs ?? 1000);
+      }
+    } finally {
+      await runner.stop();
+    }
+
+    if (options.dryRun) {
+      const differences = await compareTables(pool, liveSchema(projection), shadow, projection.tables);
+      await clearShadow(projection, deps);
+      return { swapped: false, events: applied, seconds: (Date.now() - started) / 1000, differences };
+    }
+    const oldSchema = await swap(projection, deps);
+    if (oldSchema && !options.keepOld) await pool.query(`drop schema if exists ${quoteIdentifier(oldSchema)} cascade`);
+    await deleteGroup(deps, groupIdOf(rebuild));
+    return {
+      swapped: true,
+      events: applied,
+      seconds: (Date.now() - started) / 1000,
+      ...(oldSchema && options.keepOld ? { oldSchema } : {}),
+    };
+  } finally {
+    await lock.query('select pg_advisory_unlock(hashtext($1))', [`replay:${projection.name}`]).catch(() => undefined);
+    lock.release();
+  }
+}
+
+/**
+ * The swap, in one transaction: lock the live checkpoints (the live runner waits), rename the
+ * live schema away and the shadow into its place, and hand the shadow's checkpoints and
+ * migration records to the live runner. Returns the old schema's new name.
+ */
+async function swap(projection: Projection, { pool }: RuntimeDependencies): Promise<string | undefined> {
+  const live = liveSchema(projection);
+  const old = `${live}__old_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
+  const tx = await pool.connect();
+  try {
+    await tx.query('begin');
+    await tx.query('select 1 from public.tributary_checkpoints where processor = $1 for update', [
+      liveProcessorName(projection),
+    ]);
+    const exists = await tx.query('select 1 from pg_namespace where nspname = $1', [live]);
+    if (exists.rowCount) await tx.query(`alter schema ${quoteIdentifier(live)} rename to ${quoteIdentifier(old)}`);
+    await tx.query(`alter schema ${quoteIdentifier(shadowSchema(projection))} rename to ${quoteIdentifier(live)}`);
+    await tx.query('delete from public.tributary_checkpoints where processor = $1', [liveProcessorName(projection)]);
+    await tx.query('update public.tributary_checkpoints set processor = $1 where processor = $2', [
+      liveProcessorName(projection),
+      rebuildProcessorName(projection),
+    ]);
+    await tx.query('delete from public.tributary_migrations where owner = $1', [migrationOwner(projection, 'live')]);
+    await tx.query('update public.tributary_migrations set owner = $1 where owner = $2', [
+      migrationOwner(projection, 'live'),
+      migrationOwner(projection, 'shadow'),
+    ]);
+    await tx.query('commit');
+    return exists.rowCount ? old : undefined;
+  } catch (error) {
+    await tx.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    tx.release();
+  }
+}
+
+/** Removes what an earlier, interrupted rebuild left: shadow tables, checkpoints, group, migration records. */
+async function clearShadow(projection: Projection, deps: RuntimeDependencies): Promise<void> {
+  const { pool } = deps;
+  await pool.query(`drop schema if exists ${quoteIdentifier(shadowSchema(projection))} cascade`);
+  await pool.query('delete from public.tributary_checkpoints where processor = $1', [rebuildProcessorName(projection)]);
+  await pool.query('delete from public.tributary_parked_keys where processor = $1', [rebuildProcessorName(projection)]);
+  await pool
+    .query('delete from public.tributary_migrations where owner = $1', [migrationOwner(projection, 'shadow')])
+    .catch(() => undefined);
+  await deleteGroup(deps, groupIdOf({ name: rebuildProcessorName(projection) }));
+}
+
+async function deleteGroup({ kafka }: RuntimeDependencies, groupId: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.listGroups();
+    if (groups.some((g) => g.groupId === groupId)) await admin.deleteGroups([groupId]);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function endOffsets({ kafka }: RuntimeDependencies, topics: readonly string[]) {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const targets: { topic: string; partition: number; low: bigint; high: bigint }[] = [];
+    for (const topic of topics) {
+      for (const p of await admin.fetchTopicOffsets(topic)) {
+        targets.push({ topic, partition: p.partition, low: BigInt(p.low), high: BigInt(p.high) });
+      }
+    }
+    return targets;
+  } finally {
+    await admin.disconnect();
+  }
+}
