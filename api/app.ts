@@ -2,10 +2,13 @@ import Fastify, { LogController } from 'fastify';
 import type { CheckResult } from '../infra/health/checks.ts';
 import type { Logger } from '../infra/logging/logger.ts';
 import { healthRoutes } from './health/routes.ts';
+import { metricsRoutes } from './metrics/routes.ts';
+import type { Registry } from 'prom-client';
 
 export interface AppDependencies {
   readonly logger: Logger;
   readonly readiness: () => Promise<CheckResult[]>;
+  readonly metrics?: Registry;
 }
 
 /** Builds the API without listening, so tests drive it with `inject()`. */
@@ -19,5 +22,6 @@ export async function buildApp(deps: AppDependencies) {
     genReqId: () => crypto.randomUUID(),
   });
   await app.register(healthRoutes, { readiness: deps.readiness });
+  if (deps.metrics) await app.register(metricsRoutes, { registry: deps.metrics });
   return app;
 }

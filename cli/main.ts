@@ -4,6 +4,7 @@ import { StackError } from '../infra/stack/supervisor.ts';
 import { IncompatibleSchemaError } from '../schemas/registration.ts';
 import { registerConfigCommand } from './config.ts';
 import { registerDeadLetterCommands } from './dlq.ts';
+import { registerProjectionCommands } from './projections.ts';
 import { printError } from './output.ts';
 import { registerSchemaCommands } from './schemas.ts';
 import { registerStackCommands } from './stack.ts';
@@ -22,6 +23,7 @@ registerConfigCommand(program);
 registerSchemaCommands(program);
 registerTopicCommands(program);
 registerDeadLetterCommands(program);
+registerProjectionCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,24 +2,34 @@ import type { Command } from 'commander';
 import { buildApp } from '../api/app.ts';
 import { ensureBucket } from '../infra/aws/buckets.ts';
 import { loadConfig } from '../infra/config/index.ts';
-import { shutdownOnSignals } from '../infra/lifecycle.ts';
 import { isLocalEnvironment } from '../infra/config/variables.ts';
+import { applyTopics } from '../infra/kafka/apply-topics.ts';
+import { allTopicDeclarations } from '../infra/kafka/topics.ts';
+import { shutdownOnSignals } from '../infra/lifecycle.ts';
 import { createRootLogger } from '../infra/logging/logger.ts';
 import { openPlatform } from '../infra/platform.ts';
 import { Stack } from '../infra/stack/supervisor.ts';
+import { PROJECTIONS } from '../projections/index.ts';
+import { startProjection } from '../projections/live.ts';
+import { eventDefinitions } from '../schemas/catalog.ts';
+import { createCodec } from '../schemas/index.ts';
+import { RegistryClient } from '../schemas/registry-client.ts';
+import { registerSchemas } from '../schemas/registration.ts';
 import { print, table } from './output.ts';
 
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
     .description(
-      'start the local stack (in the local and test environments) and run Tributary; Ctrl-C stops Tributary, the stack keeps running',
+      'run Tributary: the API and the projections; in the local and test environments it first starts the local stack and provisions topics, schemas and the bucket. Ctrl-C stops Tributary, the stack keeps running',
     )
     .option('--no-stack', 'do not start the local stack; use the configured services as they are')
-    .action(async (options: { stack: boolean }) => {
+    .option('--provision', 'create topics, register schemas and create the bucket (the default in local and test)')
+    .action(async (options: { stack: boolean; provision?: boolean }) => {
       const { config } = await loadConfig();
       const logger = createRootLogger(config.log);
-      const useStack = options.stack && isLocalEnvironment({ ENVIRONMENT: config.environment });
+      const local = isLocalEnvironment({ ENVIRONMENT: config.environment });
+      const useStack = options.stack && local;
 
       if (useStack) {
         print('starting the local stack...');
@@ -27,10 +37,37 @@ export function registerStartCommand(program: Command): void {
       }
 
       const platform = openPlatform(config, logger);
-      if (await ensureBucket(platform.s3, config.lake.bucket, config.aws.region)) {
-        logger.info({ bucket: config.lake.bucket }, 'created the lake bucket');
+      if (options.provision ?? local) {
+        const admin = platform.kafka.admin();
+        await admin.connect();
+        const topics = await applyTopics(admin, allTopicDeclarations());
+        await admin.disconnect();
+        const schemas = await registerSchemas(new RegistryClient(config.registry), eventDefinitions());
+        const bucketCreated = await ensureBucket(platform.s3, config.lake.bucket, config.aws.region);
+        logger.info(
+          {
+            topicsCreated: topics.filter((t) => t.change === 'created').length,
+            topicsChanged: topics.filter((t) => t.change === 'partitions' || t.change === 'config').length,
+            schemasRegistered: schemas.filter((s) => s.change === 'registered').length,
+            bucketCreated,
+          },
+          'provisioned',
+        );
       }
-      const app = await buildApp({ logger, readiness: () => platform.readiness() });
+
+      const codec = createCodec(config.registry);
+      const projections = await Promise.all(
+        PROJECTIONS.map((projection) =>
+          startProjection(projection, {
+            kafka: platform.kafka,
+            codec,
+            pool: platform.pool,
+            logger,
+            metrics: platform.metrics,
+          }),
+        ),
+      );
+      const app = await buildApp({ logger, readiness: () => platform.readiness(), metrics: platform.metrics.registry });
       const address = await app.listen({ host: config.api.host, port: config.api.port });
 
       const checks = await platform.readiness();
@@ -41,11 +78,13 @@ export function registerStartCommand(program: Command): void {
           [
             ['API', address],
             ['health', `${address}/health/live  ${address}/health/ready`],
+            ['metrics', `${address}/metrics`],
             ['kafka', config.kafka.brokers.join(',')],
             ['schema registry', config.registry.url],
             ['postgres', config.database.url.replace(/:[^:@/]*@/, ':****@')],
             ['aws (s3, sqs, ssm, athena)', config.aws.endpoint ?? `AWS ${config.aws.region}`],
             ['lake bucket', `s3://${config.lake.bucket}`],
+            ['projections', PROJECTIONS.map((p) => p.name).join(', ')],
           ],
         ),
       );
@@ -66,6 +105,7 @@ export function registerStartCommand(program: Command): void {
       shutdownOnSignals(
         [
           { name: 'api', run: () => app.close() },
+          { name: 'projections', run: async () => void (await Promise.all(projections.map((p) => p.stop()))) },
           { name: 'connections', run: () => platform.close() },
         ],
         logger,

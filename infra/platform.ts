@@ -1,6 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Admin, Kafka } from 'kafkajs';
 import pg from 'pg';
+import { collectDefaultMetrics } from 'prom-client';
+import { ProcessorMetrics } from '../processors/runtime/metrics.ts';
 import { createS3Client } from './aws/clients.ts';
 import type { Config } from './config/index.ts';
 import { kafkaCheck, postgresCheck, registryCheck, runChecks, s3Check, type CheckResult } from './health/checks.ts';
@@ -17,6 +19,8 @@ export interface Platform {
   readonly kafka: Kafka;
   readonly pool: pg.Pool;
   readonly s3: S3Client;
+  /** This process's Prometheus metrics (Node's defaults included), served at /metrics. */
+  readonly metrics: ProcessorMetrics;
   readiness(): Promise<CheckResult[]>;
   close(): Promise<void>;
 }
@@ -32,6 +36,8 @@ export function openPlatform(config: Config, logger: Logger): Platform {
   // An idle client that loses its server emits here; without a listener the process would crash.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle postgres connection failed'));
   const s3 = createS3Client(config.aws);
+  const metrics = new ProcessorMetrics();
+  collectDefaultMetrics({ register: metrics.registry });
 
   let admin: Admin | undefined;
   const connectedAdmin = async () => {
@@ -49,6 +55,7 @@ export function openPlatform(config: Config, logger: Logger): Platform {
     kafka,
     pool,
     s3,
+    metrics,
     async readiness() {
       return runChecks([
         {

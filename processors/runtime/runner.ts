@@ -221,7 +221,8 @@ export async function startProcessor(
         { offset: message.offset, key: message.key?.toString(), reason, attempts, err: error },
         'dead-lettered',
       );
-      if (reason !== 'parked') await recordError(pool, { processor: name, error: text, topic, partition, offset: message.offset });
+      if (reason !== 'parked')
+        await recordError(pool, { processor: name, error: text, topic, partition, offset: message.offset });
       const key = message.key?.toString();
       const parking =
         park && key !== undefined

@@ -1,0 +1,99 @@
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { loadConfig } from '../infra/config/index.ts';
+import { openPlatform } from '../infra/platform.ts';
+import { ProcessorMetrics } from '../processors/runtime/metrics.ts';
+import { PROJECTIONS, projectionNamed } from '../projections/index.ts';
+import { replay } from '../projections/replay.ts';
+import { projectionStatus } from '../projections/status.ts';
+import { createCodec } from '../schemas/index.ts';
+import { print, table } from './output.ts';
+import { progressPrinter } from './progress.ts';
+
+export function registerProjectionCommands(program: Command): void {
+  program
+    .command('projections')
+    .description('Postgres read models')
+    .command('status')
+    .description("each projection's position against the end of its topics, its lag and its last error")
+    .option('--partitions', 'one line per topic partition')
+    .action(async (options: { partitions?: boolean }) => {
+      const { config } = await loadConfig();
+      const platform = openPlatform(config, pino({ level: 'warn' }));
+      try {
+        const statuses = await projectionStatus(platform.kafka, platform.pool, PROJECTIONS);
+        if (options.partitions) {
+          print(
+            table(
+              ['PROJECTION', 'TOPIC', 'PARTITION', 'POSITION', 'END', 'LAG'],
+              statuses.flatMap((s) =>
+                s.partitions.map((p) => [s.projection, p.topic, String(p.partition), p.position, p.end, String(p.lag)]),
+              ),
+            ),
+          );
+          return;
+        }
+        print(
+          table(
+            ['PROJECTION', 'LAG', 'LAST ERROR'],
+            statuses.map((s) => [
+              s.projection,
+              String(s.lag),
+              s.lastError ? `${s.lastError.occurredAt.toISOString()} ${s.lastError.error}` : '-',
+            ]),
+          ),
+        );
+      } finally {
+        await platform.close();
+      }
+    });
+
+  program
+    .command('replay')
+    .description('rebuild a projection from the start of its topics into shadow tables, then swap it in atomically')
+    .argument('<projection>', PROJECTIONS.map((p) => p.name).join(', '))
+    .option('--keep-old', 'keep the replaced tables (schema projection_<name>__old_<time>)')
+    .option('--dry-run', 'build and compare with the live tables, without swapping')
+    .action(async (name: string, options: { keepOld?: boolean; dryRun?: boolean }) => {
+      const projection = projectionNamed(name);
+      const { config } = await loadConfig();
+      const logger = pino({ level: 'warn' });
+      const platform = openPlatform(config, logger);
+      const progress = progressPrinter(`replay ${name}`);
+      try {
+        const result = await replay(
+          projection,
+          {
+            kafka: platform.kafka,
+            pool: platform.pool,
+            codec: createCodec(config.registry),
+            logger,
+            metrics: new ProcessorMetrics(),
+          },
+          { keepOld: options.keepOld === true, dryRun: options.dryRun === true, onProgress: (p) => progress.update(p) },
+        );
+        progress.done();
+        if (result.differences) {
+          print(
+            table(
+              ['TABLE', 'LIVE ROWS', 'REBUILT ROWS', 'ONLY LIVE', 'ONLY REBUILT'],
+              result.differences.map((d) => [
+                d.table,
+                String(d.liveRows),
+                String(d.rebuiltRows),
+                String(d.onlyLive),
+                String(d.onlyRebuilt),
+              ]),
+            ),
+          );
+        }
+        print(
+          result.swapped
+            ? `rebuilt ${name} from ${result.events} events in ${result.seconds.toFixed(1)} s and swapped it in${result.oldSchema ? `; old tables kept in ${result.oldSchema}` : ''}`
+            : `dry run: rebuilt ${name} from ${result.events} events in ${result.seconds.toFixed(1)} s; live tables untouched`,
+        );
+      } finally {
+        await platform.close();
+      }
+    });
+}
