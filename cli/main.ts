@@ -1,7 +1,5 @@
 import { Command } from 'commander';
-import { ConfigError } from '../infra/config/index.ts';
-import { StackError } from '../infra/stack/supervisor.ts';
-import { IncompatibleSchemaError } from '../schemas/registration.ts';
+import { OperatorError } from '../infra/errors.ts';
 import { registerConfigCommand } from './config.ts';
 import { registerDeadLetterCommands } from './dlq.ts';
 import { registerProjectionCommands } from './projections.ts';
@@ -28,7 +26,7 @@ registerProjectionCommands(program);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof StackError || error instanceof IncompatibleSchemaError) {
+  if (error instanceof OperatorError) {
     printError(`\n${error.message}`);
   } else {
     printError(error instanceof Error ? (error.stack ?? error.message) : String(error));

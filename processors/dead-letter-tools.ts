@@ -1,3 +1,4 @@
+import { createIdempotentProducer } from '../infra/kafka/client.ts';
 import type { IHeaders, Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { deadLetterTopic } from '../infra/kafka/topics.ts';
@@ -108,7 +109,7 @@ export async function redriveDeadLetters(kafka: Kafka, pool: pg.Pool, topic: str
     return true;
   });
 
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = createIdempotentProducer(kafka);
   await producer.connect();
   try {
     await producer.send({

@@ -1,3 +1,4 @@
+import { createIdempotentProducer } from '../infra/kafka/client.ts';
 import type { IHeaders, Kafka, Producer, RecordMetadata } from 'kafkajs';
 import type { Logger } from '../infra/logging/logger.ts';
 import type { EventCodec } from '../schemas/codec.ts';
@@ -30,11 +31,7 @@ export interface Publisher {
 
 /** The typed publisher: an idempotent producer with acks=all, over the event codec. */
 export function createPublisher(kafka: Kafka, codec: EventCodec, logger: Logger): Publisher {
-  const producer: Producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
+  const producer: Producer = createIdempotentProducer(kafka);
   let connected: Promise<void> | undefined;
   const ready = () => (connected ??= producer.connect());
 

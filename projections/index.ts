@@ -1,3 +1,4 @@
+import { OperatorError } from '../infra/errors.ts';
 import { eventCounts } from './event-counts/projection.ts';
 import type { Projection } from './projection.ts';
 
@@ -6,6 +7,7 @@ export const PROJECTIONS: readonly Projection[] = [eventCounts];
 
 export function projectionNamed(name: string): Projection {
   const found = PROJECTIONS.find((p) => p.name === name);
-  if (!found) throw new Error(`no projection named '${name}'; there are: ${PROJECTIONS.map((p) => p.name).join(', ')}`);
+  if (!found)
+    throw new OperatorError(`no projection named '${name}'; there are: ${PROJECTIONS.map((p) => p.name).join(', ')}`);
   return found;
 }

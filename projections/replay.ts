@@ -1,3 +1,4 @@
+import { OperatorError } from '../infra/errors.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { migrate, quoteIdentifier } from '../infra/postgres/migrations.ts';
 import { groupIdOf } from '../processors/runtime/processor.ts';
@@ -43,8 +44,8 @@ export interface ReplayResult {
 }
 
 /** Another process is rebuilding this projection. */
-export class ReplayBusyError extends Error {
-  override readonly name = 'ReplayBusyError';
+export class ReplayBusyError extends OperatorError {
+  override name = 'ReplayBusyError';
 }
 
 /**

@@ -1,3 +1,4 @@
+import { OperatorError } from '../infra/errors.ts';
 import avro from 'avsc';
 import { LOGICAL_TYPES } from './avro.ts';
 import type { EventDefinition } from './codec.ts';
@@ -73,8 +74,8 @@ export async function checkSchemas(
   return results;
 }
 
-export class IncompatibleSchemaError extends Error {
-  override readonly name = 'IncompatibleSchemaError';
+export class IncompatibleSchemaError extends OperatorError {
+  override name = 'IncompatibleSchemaError';
   constructor(readonly results: readonly CheckResult[]) {
     super(
       results

@@ -1,5 +1,7 @@
+import { OperatorError } from '../errors.ts';
+
 /** Configuration that cannot start Tributary; each problem names its variable. */
-export class ConfigError extends Error {
+export class ConfigError extends OperatorError {
   readonly problems: readonly string[];
 
   constructor(problems: readonly string[]) {

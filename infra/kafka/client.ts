@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel, type KafkaConfig, type logCreator } from 'kafkajs';
+import kafkajs, { Kafka, logLevel, type KafkaConfig, type logCreator, type Producer } from 'kafkajs';
 import type { KafkaSettings } from '../config/index.ts';
 import type { Logger } from '../logging/logger.ts';
 
@@ -39,4 +39,18 @@ function pinoLogCreator(logger: Logger): logCreator {
               : 'debug';
       logger[method](rest, message);
     };
+}
+
+/**
+ * The producer every Tributary write goes through: idempotent (no duplicates from retries),
+ * one request in flight (order kept), and the Java client's murmur2 partitioner, so a key lands
+ * on the same partition whichever language's client published it.
+ */
+export function createIdempotentProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
 }

@@ -1,3 +1,4 @@
+import { OperatorError } from '../errors.ts';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,7 +12,7 @@ import { postgresService } from './services/postgres.ts';
 import { registryService } from './services/registry.ts';
 
 /** A service that would not start or stop; carries the tail of its log. */
-export class StackError extends Error {
+export class StackError extends OperatorError {
   constructor(
     readonly service: ServiceName,
     reason: string,

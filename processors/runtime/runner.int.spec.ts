@@ -189,7 +189,13 @@ describe('the consumer runtime', () => {
     await admin.connect();
     const [offsets] = await admin.fetchOffsets({ groupId: `tributary.${name}`, topics: [topic] });
     await admin.disconnect();
-    expect(offsets?.partitions.every((p) => p.offset === '-1')).toBe(true);
+    // For the partition it died on, Kafka's committed offset is behind the checkpoint.
+    const stored = await checkpoints(backbone.pool, name);
+    const behind = stored.filter((c) => {
+      const committed = offsets?.partitions.find((p) => p.partition === c.partition)?.offset ?? '-1';
+      return committed === '-1' || BigInt(committed) < c.nextOffset;
+    });
+    expect(behind.length).toBeGreaterThan(0);
 
     await start(recordingProjection(name, [topic], table));
     const applied = await eventually(
@@ -282,8 +288,9 @@ describe('the consumer runtime', () => {
     );
     const order = applied.ids.filter((id) => id === broken.metadata.eventId || id === follower.metadata.eventId);
     expect(order).toEqual([broken.metadata.eventId, follower.metadata.eventId]);
-    // A second redrive finds nothing new to send.
-    expect((await redriveDeadLetters(backbone.kafka, backbone.pool, topic)).sent).toBe(0);
+    // Nothing of this test is left waiting for a redrive.
+    const waiting = (await listDeadLetters(backbone.kafka, topic)).filter((l) => !l.redriven && ours(l));
+    expect(waiting).toEqual([]);
   });
 
   it('when a second instance joins and the first leaves mid-stream, then every event is applied exactly once', async () => {

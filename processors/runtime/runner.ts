@@ -1,3 +1,4 @@
+import { createIdempotentProducer } from '../../infra/kafka/client.ts';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type pg from 'pg';
 import type { Logger } from '../../infra/logging/logger.ts';
@@ -84,7 +85,7 @@ export async function startProcessor(
     rebalanceTimeout: Math.max(sessionTimeout, 10_000),
     heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
   });
-  const deadLetterProducer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const deadLetterProducer: Producer = createIdempotentProducer(kafka);
   await Promise.all([consumer.connect(), deadLetterProducer.connect()]);
 
   let markJoined: () => void = () => undefined;
