@@ -6,7 +6,7 @@ import { headerText, REDRIVE_HEADERS, sendDeadLetter, type DeadLetterReason } fr
 import type { ConsumedEvent, Processor } from './processor.ts';
 import { backoffDelay, isRetriable, type RetryPolicy } from './retry.ts';
 import type { RunOptions, RuntimeDependencies } from './runner.ts';
-import { lockCheckpoint, parkedKeys, parkKey, recordError, saveCheckpoint } from './store.ts';
+import { firstSightings, lockCheckpoint, parkedKeys, parkKey, recordError, saveCheckpoint } from './store.ts';
 
 export interface BatchContext {
   readonly processor: Processor;
@@ -127,6 +127,15 @@ export function createBatchHandler(context: BatchContext): (payload: EachBatchPa
           const { next, stored } = await lockCheckpoint(tx, name, topic, partition);
           if (stored && BigInt(items[0]!.message.offset) > next) throw new CheckpointGap(next);
           fresh = events.filter((e) => BigInt(e.offset) >= next);
+          if (processor.dedupeByEventId && fresh.length > 0) {
+            const unseen = await firstSightings(
+              tx,
+              name,
+              fresh.map((e) => e.event.metadata.eventId),
+            );
+            // A set also drops a repeat within this very batch: the first occurrence is applied.
+            fresh = fresh.filter((e) => unseen.delete(e.event.metadata.eventId));
+          }
           if (fresh.length > 0) await processor.handle(fresh, { processor: name, logger: log, tx });
           if (BigInt(last) + 1n > next) await saveCheckpoint(tx, name, topic, partition, BigInt(last) + 1n);
           await tx.query('commit');

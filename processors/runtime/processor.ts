@@ -50,6 +50,11 @@ export interface CheckpointedProcessor extends ProcessorBase {
   readonly mode: 'checkpointed';
   /** The Postgres schema the handler's unqualified table names resolve to (a projection's live or shadow tables). */
   readonly schema?: string;
+  /**
+   * Skip events whose eventId this processor has applied before, even at another offset: for
+   * topics written by at-least-once processors, whose redeliveries republish the same ids.
+   */
+  readonly dedupeByEventId?: boolean;
   handle(events: readonly ConsumedEvent[], context: CheckpointedContext): Promise<void>;
 }
 

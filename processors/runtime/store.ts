@@ -36,6 +36,16 @@ export const RUNTIME_MIGRATIONS: readonly Migration[] = [
         "offset" bigint not null,
         occurred_at timestamptz not null default now());`,
   },
+  {
+    version: 3,
+    name: 'event ids seen by deduplicating processors',
+    sql: `
+      create table public.tributary_seen_events (
+        processor text not null,
+        event_id uuid not null,
+        seen_at timestamptz not null default now(),
+        primary key (processor, event_id));`,
+  },
 ];
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -136,4 +146,22 @@ export async function lastError(
     [processor],
   );
   return rows[0] ? { error: rows[0].error, occurredAt: rows[0].occurred_at } : undefined;
+}
+
+/**
+ * Records the event ids as seen by the processor, inside the caller's transaction, and returns
+ * those that were not seen before: the ones to apply.
+ */
+export async function firstSightings(
+  tx: Queryable,
+  processor: string,
+  eventIds: readonly string[],
+): Promise<Set<string>> {
+  if (eventIds.length === 0) return new Set();
+  const { rows } = await tx.query<{ event_id: string }>(
+    `insert into public.tributary_seen_events (processor, event_id) select $1, unnest($2::uuid[])
+     on conflict do nothing returning event_id`,
+    [processor, eventIds],
+  );
+  return new Set(rows.map((r) => r.event_id));
 }
