@@ -5,15 +5,22 @@ import type { RegistryClient } from './registry-client.ts';
 import { frame, unframe, WireFormatError } from './wire.ts';
 import type { EventType, TributaryEvent } from './generated/events.ts';
 
+/** One field of an event that does not match its schema. */
+export interface FieldProblem {
+  /** Dotted path from the event's root, e.g. `payload.subject`. */
+  readonly field: string;
+  readonly problem: string;
+}
+
 /** An event that does not match its schema; names every offending field. Never worth retrying. */
 export class EventValidationError extends Error {
   override readonly name = 'EventValidationError';
   readonly retriable = false;
   constructor(
     readonly eventType: string,
-    readonly problems: readonly string[],
+    readonly issues: readonly FieldProblem[],
   ) {
-    super(`${eventType} is invalid: ${problems.join('; ')}`);
+    super(`${eventType} is invalid: ${issues.map((i) => `${i.field} ${i.problem}`).join('; ')}`);
   }
 }
 
@@ -58,25 +65,28 @@ export class EventCodec {
 
   definition(type: string): EventDefinition {
     const found = this.byType.get(type);
-    if (!found) throw new EventValidationError(type, [`type: "${type}" is not a Tributary event type`]);
+    if (!found)
+      throw new EventValidationError(type, [{ field: 'type', problem: `"${type}" is not a Tributary event type` }]);
     return found;
   }
 
   /** Throws an EventValidationError naming each field that does not match the schema. */
   validate(event: TributaryEvent): EventDefinition {
     const definition = this.definition((event as { type?: string }).type ?? '(missing)');
-    const problems: string[] = [];
+    const problems: FieldProblem[] = [];
     definition.schema.type.isValid(event, {
       errorHook: (path, value, type) => {
         const expected = type.typeName.replace(/^logical:/, '');
-        problems.push(
-          `${path.join('.') || '(event)'} must be ${expected === 'timestamp-millis' ? 'a Date' : expected} (got ${describe(value)})`,
-        );
+        problems.push({
+          field: path.join('.') || '(event)',
+          problem: `must be ${expected === 'timestamp-millis' ? 'a Date' : expected} (got ${describe(value)})`,
+        });
       },
     });
-    if (event.type !== definition.schema.name) problems.push(`type must be "${definition.schema.name}"`);
+    if (event.type !== definition.schema.name)
+      problems.push({ field: 'type', problem: `must be "${definition.schema.name}"` });
     if (typeof event.metadata?.eventId === 'string' && !UUID.test(event.metadata.eventId)) {
-      problems.push(`metadata.eventId must be a UUID (got ${describe(event.metadata.eventId)})`);
+      problems.push({ field: 'metadata.eventId', problem: `must be a UUID (got ${describe(event.metadata.eventId)})` });
     }
     if (problems.length > 0) throw new EventValidationError(definition.schema.name, problems);
     return definition;

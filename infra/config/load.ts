@@ -62,8 +62,8 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     }
   }
 
-  const { values, effective, errors } = parseAll(raw, sources);
-  errors.push(...crossChecks(values));
+  const { values, effective, errors, failed } = parseAll(raw, sources);
+  errors.push(...crossChecks(values, failed));
   if (errors.length > 0) throw new ConfigError(errors);
   return { config: buildConfig(values), sources, effective, ignoredSsmParameters };
 }
@@ -72,6 +72,7 @@ function parseAll(raw: RawValues, sources: Record<VariableName, Source | 'unset'
   const values = {} as Record<VariableName, unknown>;
   const effective = {} as Record<VariableName, string | undefined>;
   const errors: string[] = [];
+  const failed = new Set<VariableName>();
   for (const name of names) {
     const variable = variables[name];
     let value = raw[name];
@@ -87,12 +88,14 @@ function parseAll(raw: RawValues, sources: Record<VariableName, Source | 'unset'
       const problem = result.error.issues[0]?.message ?? 'is invalid';
       const shown = 'secret' in variable && variable.secret ? '' : ` (got "${value}")`;
       errors.push(value === undefined ? `${name} is required but not set` : `${name} ${problem}${shown}`);
+      failed.add(name);
     }
   }
-  return { values: values as ParsedValues, effective, errors };
+  return { values: values as ParsedValues, effective, errors, failed };
 }
 
-function crossChecks(values: ParsedValues): string[] {
+/** Rules across variables; a variable already reported invalid is not reported again here. */
+function crossChecks(values: ParsedValues, failed: ReadonlySet<VariableName>): string[] {
   const errors: string[] = [];
   if (values.KAFKA_SASL_MECHANISM !== 'none') {
     if (!values.KAFKA_SASL_USERNAME)
@@ -105,6 +108,18 @@ function crossChecks(values: ParsedValues): string[] {
   }
   if (Boolean(values.AWS_ACCESS_KEY_ID) !== Boolean(values.AWS_SECRET_ACCESS_KEY)) {
     errors.push('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together');
+  }
+  if (values.AUTH_JWT_ALGORITHM === 'HS256' && !values.AUTH_JWT_SECRET && !failed.has('AUTH_JWT_SECRET')) {
+    errors.push('AUTH_JWT_SECRET is required when AUTH_JWT_ALGORITHM is HS256');
+  }
+  if (values.AUTH_JWT_ALGORITHM !== 'HS256' && !values.AUTH_JWT_PUBLIC_KEY_FILE && !values.AUTH_JWT_JWKS_FILE) {
+    errors.push(
+      `AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWT_JWKS_FILE is required when AUTH_JWT_ALGORITHM is ${values.AUTH_JWT_ALGORITHM}`,
+    );
+  }
+  for (const name of ['AUTH_JWT_PUBLIC_KEY_FILE', 'AUTH_JWT_JWKS_FILE', 'AUTH_JWT_PRIVATE_KEY_FILE'] as const) {
+    const file = values[name];
+    if (file && !existsSync(file)) errors.push(`${name} names a file that does not exist (got "${file}")`);
   }
   if (values.KAFKA_SSL_CA_FILE && !existsSync(values.KAFKA_SSL_CA_FILE)) {
     errors.push(`KAFKA_SSL_CA_FILE names a file that does not exist (got "${values.KAFKA_SSL_CA_FILE}")`);

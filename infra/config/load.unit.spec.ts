@@ -108,6 +108,7 @@ describe('loadConfig', () => {
       'KAFKA_BROKERS is required but not set',
       'SCHEMA_REGISTRY_URL is required but not set',
       'DATABASE_URL is required but not set',
+      'AUTH_JWT_SECRET is required when AUTH_JWT_ALGORITHM is HS256',
     ]);
   });
 
@@ -125,6 +126,8 @@ describe('loadConfig', () => {
         SCHEMA_REGISTRY_PASSWORD: 'pw',
         DATABASE_URL: 'postgres://app:pw@db.internal:5432/app',
         DATABASE_SSL: 'true',
+        AUTH_JWT_ALGORITHM: 'RS256',
+        AUTH_JWT_JWKS_FILE: '/etc/hostname',
       },
       dotenvPath: NO_DOTENV,
     });
@@ -139,6 +142,12 @@ describe('loadConfig', () => {
       auth: { username: 'svc', password: 'pw' },
     });
     expect(config.lake.bucket).toBe('tributary-production-lake');
+    expect(config.auth).toEqual({
+      algorithm: 'RS256',
+      jwksFile: '/etc/hostname',
+      issuer: 'tributary',
+      audience: 'tributary-api',
+    });
   });
 
   it('when SASL is chosen without credentials, then both missing variables are named', async () => {
@@ -155,6 +164,18 @@ describe('loadConfig', () => {
       (config.api as { port: number }).port = 1;
     }).toThrow(TypeError);
     expect(Object.isFrozen(config.kafka.brokers)).toBe(true);
+  });
+
+  it('when RS256 is chosen without a key, then the missing key variables are named', async () => {
+    const problems = await problemsOf(loadConfig({ env: { AUTH_JWT_ALGORITHM: 'RS256' }, dotenvPath: NO_DOTENV }));
+    expect(problems).toEqual([
+      'AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWT_JWKS_FILE is required when AUTH_JWT_ALGORITHM is RS256',
+    ]);
+  });
+
+  it('when the HS256 secret is short, then it is refused without echoing it', async () => {
+    const problems = await problemsOf(loadConfig({ env: { AUTH_JWT_SECRET: 'short' }, dotenvPath: NO_DOTENV }));
+    expect(problems).toEqual(['AUTH_JWT_SECRET must be at least 32 characters']);
   });
 });
 

@@ -20,6 +20,16 @@ export interface KafkaSettings {
   };
 }
 
+export interface AuthSettings {
+  readonly algorithm: 'HS256' | 'RS256' | 'ES256';
+  readonly secret?: string;
+  readonly publicKeyFile?: string;
+  readonly jwksFile?: string;
+  readonly privateKeyFile?: string;
+  readonly issuer: string;
+  readonly audience: string;
+}
+
 export interface StackSettings {
   readonly dir: string;
   readonly postgresPassword: string;
@@ -37,7 +47,14 @@ export interface Config {
   readonly environment: string;
   readonly log: { readonly level: ParsedValues['LOG_LEVEL']; readonly format: ParsedValues['LOG_FORMAT'] };
   readonly ssmEnabled: boolean;
-  readonly api: { readonly host: string; readonly port: number };
+  readonly api: {
+    readonly host: string;
+    readonly port: number;
+    readonly bodyLimitBytes: number;
+    readonly rateLimitPerMinute: number;
+    readonly readWaitMs: number;
+  };
+  readonly auth: AuthSettings;
   readonly kafka: KafkaSettings;
   readonly registry: { readonly url: string; readonly auth?: { readonly username: string; readonly password: string } };
   readonly database: { readonly url: string; readonly ssl: boolean; readonly poolMax: number };
@@ -62,7 +79,22 @@ export function buildConfig(v: ParsedValues): Config {
     environment: v.ENVIRONMENT,
     log: { level: v.LOG_LEVEL, format: v.LOG_FORMAT },
     ssmEnabled: v.CONFIG_SSM_ENABLED,
-    api: { host: v.API_HOST, port: v.API_PORT },
+    api: {
+      host: v.API_HOST,
+      port: v.API_PORT,
+      bodyLimitBytes: v.API_BODY_LIMIT_BYTES,
+      rateLimitPerMinute: v.API_RATE_LIMIT_PER_MINUTE,
+      readWaitMs: v.API_READ_WAIT_MS,
+    },
+    auth: {
+      algorithm: v.AUTH_JWT_ALGORITHM,
+      ...(v.AUTH_JWT_SECRET ? { secret: v.AUTH_JWT_SECRET } : {}),
+      ...(v.AUTH_JWT_PUBLIC_KEY_FILE ? { publicKeyFile: v.AUTH_JWT_PUBLIC_KEY_FILE } : {}),
+      ...(v.AUTH_JWT_JWKS_FILE ? { jwksFile: v.AUTH_JWT_JWKS_FILE } : {}),
+      ...(v.AUTH_JWT_PRIVATE_KEY_FILE ? { privateKeyFile: v.AUTH_JWT_PRIVATE_KEY_FILE } : {}),
+      issuer: v.AUTH_JWT_ISSUER,
+      audience: v.AUTH_JWT_AUDIENCE,
+    },
     kafka: {
       brokers: v.KAFKA_BROKERS,
       clientId: v.KAFKA_CLIENT_ID,

@@ -95,6 +95,54 @@ export const variables = {
     schema: port,
     default: '18080',
   },
+  API_BODY_LIMIT_BYTES: {
+    doc: 'Largest request body the API accepts; bigger gets 413.',
+    schema: positiveInt,
+    default: '1048576',
+  },
+  API_RATE_LIMIT_PER_MINUTE: {
+    doc: 'Requests per minute one token (subject and organization) may make to the ingest and query routes; more get 429.',
+    schema: positiveInt,
+    default: '600',
+  },
+  API_READ_WAIT_MS: {
+    doc: 'Longest a read with ?after=<position> waits for the projection to reach that position before answering 503.',
+    schema: positiveInt,
+    default: '5000',
+  },
+  AUTH_JWT_ALGORITHM: {
+    doc: 'The one algorithm bearer tokens must be signed with (pinned; alg none never passes): HS256, RS256 or ES256.',
+    schema: oneOf(['HS256', 'RS256', 'ES256']),
+    default: 'HS256',
+  },
+  AUTH_JWT_SECRET: {
+    doc: 'HS256 shared secret (at least 32 characters), shared with the auth service that issues tokens.',
+    schema: z.string().min(32, 'must be at least 32 characters').optional(),
+    default: local(() => 'tributary-local-development-secret-do-not-deploy'),
+    secret: true,
+  },
+  AUTH_JWT_PUBLIC_KEY_FILE: {
+    doc: 'RS256/ES256: PEM file (SPKI) with the public key that verifies tokens.',
+    schema: optionalText,
+  },
+  AUTH_JWT_JWKS_FILE: {
+    doc: 'RS256/ES256: JSON Web Key Set file with the verification keys, chosen by the token\u2019s kid.',
+    schema: optionalText,
+  },
+  AUTH_JWT_PRIVATE_KEY_FILE: {
+    doc: 'RS256/ES256: PEM file (PKCS#8) `tributary token` signs development tokens with.',
+    schema: optionalText,
+  },
+  AUTH_JWT_ISSUER: {
+    doc: 'Required `iss` claim of every token.',
+    schema: z.string().min(1),
+    default: 'tributary',
+  },
+  AUTH_JWT_AUDIENCE: {
+    doc: 'Required `aud` claim of every token.',
+    schema: z.string().min(1),
+    default: 'tributary-api',
+  },
   KAFKA_BROKERS: {
     doc: 'Comma-separated bootstrap brokers, host:port.',
     schema: z

@@ -18,7 +18,9 @@ describe('backoffDelay', () => {
 
 describe('isRetriable', () => {
   it('when an error says it is not retriable, then it is not retried; other errors are', () => {
-    expect(isRetriable(new EventValidationError('ThreadCreated', ['x']))).toBe(false);
+    expect(
+      isRetriable(new EventValidationError('ThreadCreated', [{ field: 'payload.subject', problem: 'must be string' }])),
+    ).toBe(false);
     expect(isRetriable(new Error('connection reset'))).toBe(true);
   });
 });
