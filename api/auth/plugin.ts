@@ -1,0 +1,55 @@
+import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import { problem } from '../errors.ts';
+import type { Principal, Scope } from './principal.ts';
+import { InvalidTokenError, type TokenVerifier } from './tokens.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified caller; set on every route that is not public. */
+    principal?: Principal;
+  }
+  interface FastifyContextConfig {
+    /** No token needed: health, docs, the dashboard's files. */
+    public?: boolean;
+    /** The scope a token must carry for this route. */
+    scope?: Scope;
+  }
+}
+
+/** The verified principal of an authenticated route (the hook guarantees it). */
+export function principalOf(request: { principal?: Principal }): Principal {
+  if (!request.principal) throw problem.unauthorized('no verified token on this request');
+  return request.principal;
+}
+
+interface AuthOptions {
+  readonly verify: TokenVerifier;
+}
+
+/**
+ * Every route requires a bearer token unless it says `config: { public: true }`; a route's
+ * `config.scope` must be among the token's scopes. The token itself is never logged.
+ */
+const authPlugin: FastifyPluginAsync<AuthOptions> = async (app, { verify }) => {
+  if (typeof verify !== 'function') throw new Error('the auth plugin needs a token verifier');
+  app.decorateRequest('principal', undefined);
+
+  app.addHook('onRequest', async (request) => {
+    const config = request.routeOptions.config;
+    // Unknown routes (404) and public ones need no token; /docs is served by the swagger plugin.
+    if (!request.routeOptions.url || config.public || request.routeOptions.url.startsWith('/docs')) return;
+    const header = request.headers.authorization;
+    const match = header?.match(/^Bearer\s+(\S+)$/i);
+    if (!match?.[1]) throw problem.unauthorized('send a bearer token: Authorization: Bearer <token>');
+    try {
+      request.principal = await verify(match[1]);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw problem.unauthorized(error.message);
+      throw error;
+    }
+    if (config.scope && !request.principal.scopes.has(config.scope)) throw problem.missingScope(config.scope);
+  });
+};
+
+export const authentication = fp(authPlugin, { name: 'tributary-auth' });

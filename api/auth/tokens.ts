@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import {
+  createLocalJWKSet,
+  errors as joseErrors,
+  importPKCS8,
+  importSPKI,
+  jwtVerify,
+  SignJWT,
+  type JWTVerifyGetKey,
+  type CryptoKey,
+  type KeyObject,
+} from 'jose';
+import type { AuthSettings } from '../../infra/config/index.ts';
+import { ORGANIZATION_CLAIM, type Principal } from './principal.ts';
+
+/** A token that does not prove who the caller is: 401, with a reason safe to show. */
+export class InvalidTokenError extends Error {
+  override readonly name = 'InvalidTokenError';
+}
+
+export type TokenVerifier = (token: string) => Promise<Principal>;
+
+type VerificationKey = Uint8Array | CryptoKey | KeyObject | JWTVerifyGetKey;
+
+/**
+ * Verifies bearer tokens: the configured algorithm only (a token saying `alg: none` or another
+ * algorithm is refused before any key is tried), signature, `iss`, `aud`, `exp` and `nbf`,
+ * and the claims Tributary needs: `sub`, `org`, `scope`.
+ */
+export async function createTokenVerifier(settings: AuthSettings): Promise<TokenVerifier> {
+  const key = await verificationKey(settings);
+  return async (token) => {
+    try {
+      const { payload } = await jwtVerify(token, key as never, {
+        algorithms: [settings.algorithm],
+        issuer: settings.issuer,
+        audience: settings.audience,
+        requiredClaims: ['sub', 'exp', ORGANIZATION_CLAIM],
+        clockTolerance: 5,
+      });
+      const organizationId = payload[ORGANIZATION_CLAIM];
+      if (typeof organizationId !== 'string' || organizationId === '') throw new InvalidTokenError(`the token's ${ORGANIZATION_CLAIM} claim is not an organization id`);
+      const scope = typeof payload.scope === 'string' ? payload.scope : '';
+      return { subject: payload.sub!, organizationId, scopes: new Set(scope.split(' ').filter(Boolean)) };
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw error;
+      throw new InvalidTokenError(describe(error));
+    }
+  };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'the token has expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `the token's ${error.claim} claim is not acceptable (${error.reason})`;
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'the token is not signed with the algorithm this API accepts';
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'the token signature does not verify';
+  if (error instanceof joseErrors.JWSInvalid || error instanceof joseErrors.JWTInvalid) return 'the token is malformed';
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'no key matches the token';
+  return 'the token is not valid';
+}
+
+async function verificationKey(settings: AuthSettings): Promise<VerificationKey> {
+  if (settings.algorithm === 'HS256') {
+    if (!settings.secret) throw new Error('AUTH_JWT_SECRET is required for HS256');
+    return new TextEncoder().encode(settings.secret);
+  }
+  if (settings.jwksFile) return createLocalJWKSet(JSON.parse(readFileSync(settings.jwksFile, 'utf8')));
+  if (settings.publicKeyFile) return importSPKI(readFileSync(settings.publicKeyFile, 'utf8'), settings.algorithm);
+  throw new Error(`AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWT_JWKS_FILE is required for ${settings.algorithm}`);
+}
+
+export interface TokenRequest {
+  readonly subject: string;
+  readonly organizationId: string;
+  readonly scopes: readonly string[];
+  /** Lifetime, e.g. `1h`, `15m` (jose's time span syntax). */
+  readonly expiresIn?: string;
+}
+
+/** Mints a development token the API accepts (`tributary token`), signed with the configured key. */
+export async function mintToken(settings: AuthSettings, request: TokenRequest): Promise<string> {
+  let key: Uint8Array | CryptoKey;
+  if (settings.algorithm === 'HS256') {
+    if (!settings.secret) throw new Error('AUTH_JWT_SECRET is required to mint HS256 tokens');
+    key = new TextEncoder().encode(settings.secret);
+  } else {
+    if (!settings.privateKeyFile) throw new Error(`AUTH_JWT_PRIVATE_KEY_FILE is required to mint ${settings.algorithm} tokens`);
+    key = await importPKCS8(readFileSync(settings.privateKeyFile, 'utf8'), settings.algorithm);
+  }
+  return new SignJWT({ [ORGANIZATION_CLAIM]: request.organizationId, scope: request.scopes.join(' ') })
+    .setProtectedHeader({ alg: settings.algorithm, typ: 'JWT' })
+    .setSubject(request.subject)
+    .setIssuer(settings.issuer)
+    .setAudience(settings.audience)
+    .setIssuedAt()
+    .setNotBefore('0s')
+    .setExpirationTime(request.expiresIn ?? '1h')
+    .sign(key);
+}
