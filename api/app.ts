@@ -1,27 +1,85 @@
-import Fastify, { LogController } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import type pg from 'pg';
+import type { Registry } from 'prom-client';
+import type { Config } from '../infra/config/index.ts';
 import type { CheckResult } from '../infra/health/checks.ts';
 import type { Logger } from '../infra/logging/logger.ts';
+import type { Publisher } from '../producers/publisher.ts';
+import type { Projection } from '../projections/projection.ts';
+import type { EventCodec } from '../schemas/codec.ts';
+import { authentication } from './auth/plugin.ts';
+import type { TokenVerifier } from './auth/tokens.ts';
+import { problem, registerProblemHandling } from './errors.ts';
+import { eventCountRoutes } from './event-counts/routes.ts';
+import { eventRoutes } from './events/routes.ts';
 import { healthRoutes } from './health/routes.ts';
 import { metricsRoutes } from './metrics/routes.ts';
-import type { Registry } from 'prom-client';
 
 export interface AppDependencies {
   readonly logger: Logger;
+  readonly api: Config['api'];
+  readonly environment: string;
+  readonly verify: TokenVerifier;
   readonly readiness: () => Promise<CheckResult[]>;
-  readonly metrics?: Registry;
+  readonly metrics: Registry;
+  readonly publisher: Publisher;
+  readonly codec: EventCodec;
+  readonly pool: pg.Pool;
+  /** Tests read their own copy of event_counts. */
+  readonly eventCountsProjection?: Pick<Projection, 'name'>;
 }
 
 /** Builds the API without listening, so tests drive it with `inject()`. */
 export async function buildApp(deps: AppDependencies) {
   const app = Fastify({
-    loggerInstance: deps.logger.child({ component: 'api' }),
+    loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger,
     logController: new LogController({ requestIdLogLabel: 'correlationId' }),
-    bodyLimit: 1024 * 1024,
+    bodyLimit: deps.api.bodyLimitBytes,
     // A caller's correlation id is kept (and logged on every line of the request); otherwise one is made.
     requestIdHeader: 'x-correlation-id',
     genReqId: () => crypto.randomUUID(),
+    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array' } },
   });
+  registerProblemHandling(app);
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Tributary API',
+        version: '1',
+        description: 'Commands, queries and ingest over the Tributary event backbone.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(authentication, { verify: deps.verify });
+  await app.register(rateLimit, {
+    global: false,
+    // After authentication (onRequest), so the limit is per token rather than per address.
+    hook: 'preHandler',
+    keyGenerator: (request) =>
+      request.principal ? `${request.principal.organizationId}/${request.principal.subject}` : request.ip,
+    errorResponseBuilder: (_request, context) => problem.rateLimited(Math.ceil(context.ttl / 1000)),
+  });
+
   await app.register(healthRoutes, { readiness: deps.readiness });
-  if (deps.metrics) await app.register(metricsRoutes, { registry: deps.metrics });
+  await app.register(metricsRoutes, { registry: deps.metrics });
+  await app.register(eventRoutes, {
+    publisher: deps.publisher,
+    codec: deps.codec,
+    environment: deps.environment,
+    rateLimitPerMinute: deps.api.rateLimitPerMinute,
+  });
+  await app.register(eventCountRoutes, {
+    pool: deps.pool,
+    readWaitMs: deps.api.readWaitMs,
+    rateLimitPerMinute: deps.api.rateLimitPerMinute,
+    ...(deps.eventCountsProjection ? { projection: deps.eventCountsProjection } : {}),
+  });
   return app;
 }

@@ -21,17 +21,35 @@ export class ApiError extends Error {
 
 export const problem = {
   unauthorized: (detail: string) =>
-    new ApiError(401, 'unauthorized', 'Authentication required', detail, undefined, { 'www-authenticate': 'Bearer realm="tributary"' }),
-  missingScope: (scope: string) => new ApiError(403, 'missing_scope', 'Not allowed', `the token lacks the scope ${scope}`),
+    new ApiError(401, 'unauthorized', 'Authentication required', detail, undefined, {
+      'www-authenticate': 'Bearer realm="tributary"',
+    }),
+  missingScope: (scope: string) =>
+    new ApiError(403, 'missing_scope', 'Not allowed', `the token lacks the scope ${scope}`),
   notFound: (detail = 'no such resource') => new ApiError(404, 'not_found', 'Not found', detail),
   invalidEvent: (errors: readonly FieldProblem[]) =>
-    new ApiError(400, 'invalid_event', 'The event does not match its schema', `${errors.length} field(s) are invalid`, errors),
+    new ApiError(
+      400,
+      'invalid_event',
+      'The event does not match its schema',
+      `${errors.length} field(s) are invalid`,
+      errors,
+    ),
   rateLimited: (retryAfterSeconds: number) =>
-    new ApiError(429, 'rate_limited', 'Too many requests', `retry after ${retryAfterSeconds} s`, undefined, { 'retry-after': String(retryAfterSeconds) }),
-  positionNotReached: (waitedMs: number) =>
-    new ApiError(503, 'position_not_reached', 'Not caught up yet', `the read model did not reach the position within ${waitedMs} ms`, undefined, {
-      'retry-after': '1',
+    new ApiError(429, 'rate_limited', 'Too many requests', `retry after ${retryAfterSeconds} s`, undefined, {
+      'retry-after': String(retryAfterSeconds),
     }),
+  positionNotReached: (waitedMs: number) =>
+    new ApiError(
+      503,
+      'position_not_reached',
+      'Not caught up yet',
+      `the read model did not reach the position within ${waitedMs} ms`,
+      undefined,
+      {
+        'retry-after': '1',
+      },
+    ),
 } as const;
 
 /** The JSON Schema of every error body; routes reference it for their 4xx and 5xx responses. */
@@ -48,7 +66,11 @@ export const PROBLEM_SCHEMA = {
     instance: { type: 'string' },
     errors: {
       type: 'array',
-      items: { type: 'object', required: ['field', 'problem'], properties: { field: { type: 'string' }, problem: { type: 'string' } } },
+      items: {
+        type: 'object',
+        required: ['field', 'problem'],
+        properties: { field: { type: 'string' }, problem: { type: 'string' } },
+      },
     },
   },
 } as const;
@@ -118,5 +140,10 @@ function toApiError(error: FastifyError | ApiError | EventValidationError): ApiE
   if (fastifyError.statusCode && fastifyError.statusCode < 500) {
     return new ApiError(fastifyError.statusCode, 'bad_request', 'The request cannot be served', fastifyError.message);
   }
-  return new ApiError(500, 'internal_error', 'Something went wrong on our side', 'the error is logged with this request id');
+  return new ApiError(
+    500,
+    'internal_error',
+    'Something went wrong on our side',
+    'the error is logged with this request id',
+  );
 }

@@ -26,18 +26,28 @@ export function decodePosition(token: string): PositionMap {
     const map = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
     if (!map || typeof map !== 'object' || Array.isArray(map)) throw new Error('not an object');
     for (const partitions of Object.values(map)) {
-      for (const offset of Object.values(partitions as object)) if (typeof offset !== 'string' || !/^\d+$/.test(offset)) throw new Error('bad offset');
+      for (const offset of Object.values(partitions as object))
+        if (typeof offset !== 'string' || !/^\d+$/.test(offset)) throw new Error('bad offset');
     }
     return map as PositionMap;
   } catch {
-    throw new ApiError(400, 'invalid_position', 'The position is not one this API issued', 'pass the position a command returned', [
-      { field: 'querystring.after', problem: 'is not a position token' },
-    ]);
+    throw new ApiError(
+      400,
+      'invalid_position',
+      'The position is not one this API issued',
+      'pass the position a command returned',
+      [{ field: 'querystring.after', problem: 'is not a position token' }],
+    );
   }
 }
 
 /** Waits, bounded, until the processor's checkpoints are past every offset in the position. */
-export async function waitForPosition(pool: pg.Pool, processor: string, position: PositionMap, timeoutMs: number): Promise<boolean> {
+export async function waitForPosition(
+  pool: pg.Pool,
+  processor: string,
+  position: PositionMap,
+  timeoutMs: number,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { rows } = await pool.query<{ topic: string; partition: number; next_offset: string }>(

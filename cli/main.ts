@@ -7,6 +7,7 @@ import { printError } from './output.ts';
 import { registerSchemaCommands } from './schemas.ts';
 import { registerStackCommands } from './stack.ts';
 import { registerStartCommand } from './start.ts';
+import { registerTokenCommand } from './token.ts';
 import { registerTopicCommands } from './topics.ts';
 
 const program = new Command()
@@ -22,6 +23,7 @@ registerSchemaCommands(program);
 registerTopicCommands(program);
 registerDeadLetterCommands(program);
 registerProjectionCommands(program);
+registerTokenCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { buildApp } from '../api/app.ts';
+import { createTokenVerifier } from '../api/auth/tokens.ts';
+import { createPublisher } from '../producers/publisher.ts';
 import { ensureBucket } from '../infra/aws/buckets.ts';
 import { loadConfig } from '../infra/config/index.ts';
 import { isLocalEnvironment } from '../infra/config/variables.ts';
@@ -67,7 +69,18 @@ export function registerStartCommand(program: Command): void {
           }),
         ),
       );
-      const app = await buildApp({ logger, readiness: () => platform.readiness(), metrics: platform.metrics.registry });
+      const publisher = createPublisher(platform.kafka, codec, logger);
+      const app = await buildApp({
+        logger,
+        api: config.api,
+        environment: config.environment,
+        verify: await createTokenVerifier(config.auth),
+        readiness: () => platform.readiness(),
+        metrics: platform.metrics.registry,
+        publisher,
+        codec,
+        pool: platform.pool,
+      });
       const address = await app.listen({ host: config.api.host, port: config.api.port });
 
       const checks = await platform.readiness();
@@ -79,6 +92,7 @@ export function registerStartCommand(program: Command): void {
             ['API', address],
             ['health', `${address}/health/live  ${address}/health/ready`],
             ['metrics', `${address}/metrics`],
+            ['API docs (OpenAPI)', `${address}/docs`],
             ['kafka', config.kafka.brokers.join(',')],
             ['schema registry', config.registry.url],
             ['postgres', config.database.url.replace(/:[^:@/]*@/, ':****@')],
@@ -106,6 +120,7 @@ export function registerStartCommand(program: Command): void {
         [
           { name: 'api', run: () => app.close() },
           { name: 'projections', run: async () => void (await Promise.all(projections.map((p) => p.stop()))) },
+          { name: 'publisher', run: () => publisher.close() },
           { name: 'connections', run: () => platform.close() },
         ],
         logger,

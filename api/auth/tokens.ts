@@ -39,7 +39,8 @@ export async function createTokenVerifier(settings: AuthSettings): Promise<Token
         clockTolerance: 5,
       });
       const organizationId = payload[ORGANIZATION_CLAIM];
-      if (typeof organizationId !== 'string' || organizationId === '') throw new InvalidTokenError(`the token's ${ORGANIZATION_CLAIM} claim is not an organization id`);
+      if (typeof organizationId !== 'string' || organizationId === '')
+        throw new InvalidTokenError(`the token's ${ORGANIZATION_CLAIM} claim is not an organization id`);
       const scope = typeof payload.scope === 'string' ? payload.scope : '';
       return { subject: payload.sub!, organizationId, scopes: new Set(scope.split(' ').filter(Boolean)) };
     } catch (error) {
@@ -51,8 +52,10 @@ export async function createTokenVerifier(settings: AuthSettings): Promise<Token
 
 function describe(error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) return 'the token has expired';
-  if (error instanceof joseErrors.JWTClaimValidationFailed) return `the token's ${error.claim} claim is not acceptable (${error.reason})`;
-  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'the token is not signed with the algorithm this API accepts';
+  if (error instanceof joseErrors.JWTClaimValidationFailed)
+    return `the token's ${error.claim} claim is not acceptable (${error.reason})`;
+  if (error instanceof joseErrors.JOSEAlgNotAllowed)
+    return 'the token is not signed with the algorithm this API accepts';
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'the token signature does not verify';
   if (error instanceof joseErrors.JWSInvalid || error instanceof joseErrors.JWTInvalid) return 'the token is malformed';
   if (error instanceof joseErrors.JWKSNoMatchingKey) return 'no key matches the token';
@@ -84,7 +87,8 @@ export async function mintToken(settings: AuthSettings, request: TokenRequest): 
     if (!settings.secret) throw new Error('AUTH_JWT_SECRET is required to mint HS256 tokens');
     key = new TextEncoder().encode(settings.secret);
   } else {
-    if (!settings.privateKeyFile) throw new Error(`AUTH_JWT_PRIVATE_KEY_FILE is required to mint ${settings.algorithm} tokens`);
+    if (!settings.privateKeyFile)
+      throw new Error(`AUTH_JWT_PRIVATE_KEY_FILE is required to mint ${settings.algorithm} tokens`);
     key = await importPKCS8(readFileSync(settings.privateKeyFile, 'utf8'), settings.algorithm);
   }
   return new SignJWT({ [ORGANIZATION_CLAIM]: request.organizationId, scope: request.scopes.join(' ') })

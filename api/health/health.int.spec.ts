@@ -2,19 +2,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBucket } from '../../infra/aws/buckets.ts';
 import { openPlatform, type Platform } from '../../infra/platform.ts';
 import { quietLogger, testConfig } from '../../test/support/platform.ts';
-import { buildApp } from '../app.ts';
+import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
+import { testApp } from '../../test/support/api.ts';
 
 describe('GET /health/ready against the local stack', () => {
   let platform: Platform;
+  let backbone: Backbone;
 
   beforeAll(async () => {
+    backbone = await isolatedBackbone({ partitions: 1 });
     platform = openPlatform(await testConfig(), quietLogger());
     await ensureBucket(platform.s3, platform.config.lake.bucket, platform.config.aws.region);
   });
-  afterAll(() => platform.close());
+  afterAll(async () => {
+    await platform.close();
+    await backbone.close();
+  });
 
   it('when every dependency answers, then it is 200 and names kafka, the registry, postgres and s3', async () => {
-    const app = await buildApp({ logger: quietLogger(), readiness: () => platform.readiness() });
+    const app = await testApp(backbone, { readiness: () => platform.readiness() });
     const response = await app.inject({ method: 'GET', url: '/health/ready' });
     await app.close();
 
@@ -33,7 +39,7 @@ describe('GET /health/ready against the local stack', () => {
       }),
       quietLogger(),
     );
-    const app = await buildApp({ logger: quietLogger(), readiness: () => broken.readiness() });
+    const app = await testApp(backbone, { readiness: () => broken.readiness() });
     const response = await app.inject({ method: 'GET', url: '/health/ready' });
     await app.close();
     await broken.close();
@@ -46,10 +52,7 @@ describe('GET /health/ready against the local stack', () => {
   });
 
   it('when liveness is asked, then it answers without touching any dependency', async () => {
-    const app = await buildApp({
-      logger: quietLogger(),
-      readiness: () => Promise.reject(new Error('readiness must not be called')),
-    });
+    const app = await testApp(backbone, { readiness: () => Promise.reject(new Error('readiness must not be called')) });
     const response = await app.inject({ method: 'GET', url: '/health/live' });
     await app.close();
     expect(response.json()).toEqual({ status: 'live' });

@@ -36,6 +36,7 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, optio
     '/health/live',
     {
       logLevel: 'warn',
+      config: { public: true },
       schema: {
         response: {
           200: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['live'] } } },
@@ -47,7 +48,7 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, optio
 
   app.get(
     '/health/ready',
-    { logLevel: 'warn', schema: { response: { 200: readySchema, 503: readySchema } } },
+    { logLevel: 'warn', config: { public: true }, schema: { response: { 200: readySchema, 503: readySchema } } },
     async (_request, reply) => {
       const checks = await options.readiness();
       const ready = checks.every((check) => check.ok);

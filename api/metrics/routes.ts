@@ -8,7 +8,7 @@ interface MetricsOptions {
 /** Prometheus metrics of this process: processors' lag, throughput, retries, dead letters, and Node's own. */
 export const metricsRoutes: FastifyPluginAsync<MetricsOptions> = async (app, { registry }) => {
   if (!registry) throw new Error('metricsRoutes needs a prom-client registry');
-  app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
+  app.get('/metrics', { logLevel: 'warn', config: { public: true } }, async (_request, reply) => {
     reply.type(registry.contentType);
     return registry.metrics();
   });

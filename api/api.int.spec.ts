@@ -1,0 +1,256 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startProjection } from '../projections/live.ts';
+import { eventCounts } from '../projections/event-counts/projection.ts';
+import type { RunningProcessor } from '../processors/runtime/runner.ts';
+import { loadEventSchemas } from '../schemas/avro.ts';
+import { bearer, testApp } from '../test/support/api.ts';
+import { isolatedBackbone, type Backbone } from '../test/support/backbone.ts';
+import { quietLogger, uniqueName } from '../test/support/platform.ts';
+import { sampleEvent } from '../test/support/sample-events.ts';
+
+let backbone: Backbone;
+let app: Awaited<ReturnType<typeof testApp>>;
+const counts = { ...eventCounts, name: uniqueName('api_counts').replaceAll('-', '_') };
+let projection: RunningProcessor;
+
+beforeAll(async () => {
+  backbone = await isolatedBackbone({ partitions: 2 });
+  Object.assign(counts, { topics: Object.values(backbone.topics) });
+  app = await testApp(backbone, { eventCountsProjection: counts });
+  projection = await startProjection(
+    counts,
+    {
+      kafka: backbone.kafka,
+      codec: backbone.codec,
+      pool: backbone.pool,
+      logger: quietLogger(),
+      metrics: backbone.metrics,
+    },
+    { sessionTimeoutMs: 6000 },
+  );
+});
+afterAll(async () => {
+  await projection.stop();
+  await app.close();
+  await backbone.close();
+});
+
+const threadBody = (subject: unknown = 'Quarterly review') => ({
+  payload: { threadId: crypto.randomUUID(), subject, createdBy: 'alice', participants: ['alice', 'bob'], scopes: [] },
+});
+
+async function post(body: unknown, headers: Record<string, string>, type = 'ThreadCreated') {
+  return app.inject({ method: 'POST', url: `/v1/events/${type}`, headers, payload: body as object });
+}
+
+describe('authentication and scopes', () => {
+  it('when no token, a malformed header or a bad token is sent, then 401 problem+json says why', async () => {
+    const none = await post(threadBody(), {});
+    expect(none.statusCode).toBe(401);
+    expect(none.headers['content-type']).toContain('application/problem+json');
+    expect(none.headers['www-authenticate']).toBe('Bearer realm="tributary"');
+    expect(none.json()).toMatchObject({ status: 401, code: 'unauthorized', title: 'Authentication required' });
+
+    expect((await post(threadBody(), { authorization: 'Basic abc' })).statusCode).toBe(401);
+    const expired = await post(threadBody(), await bearer(backbone, { expiresIn: '-1m' }));
+    expect(expired.json()).toMatchObject({ status: 401, detail: 'the token has expired' });
+    const none_alg = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"x","org":"org-test"}').toString('base64url')}.`;
+    expect((await post(threadBody(), { authorization: `Bearer ${none_alg}` })).json()).toMatchObject({
+      status: 401,
+      detail: 'the token is not signed with the algorithm this API accepts',
+    });
+  });
+
+  it('when the token lacks the route scope, then 403 names the scope', async () => {
+    const response = await post(threadBody(), await bearer(backbone, { scopes: ['events:read'] }));
+    expect(response.statusCode).toBe(403);
+    expect(response.json()).toMatchObject({
+      code: 'missing_scope',
+      detail: 'the token lacks the scope events:publish',
+    });
+  });
+
+  it('when health, metrics and docs are asked without a token, then they answer', async () => {
+    expect((await app.inject({ url: '/health/live' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/metrics' })).statusCode).toBe(200);
+    const docs = await app.inject({ url: '/docs/json' });
+    expect(docs.statusCode).toBe(200);
+    expect(Object.keys(docs.json().paths)).toEqual(
+      expect.arrayContaining(['/v1/events/{type}', '/v1/organizations/{organizationId}/event-counts']),
+    );
+  });
+
+  it('when a request carries a token, then neither the token nor the secret appears in the logs', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const logged = await testApp(backbone, { logger: pino({ level: 'trace' }, sink), eventCountsProjection: counts });
+    const headers = await bearer(backbone);
+    await logged.inject({ method: 'POST', url: '/v1/events/ThreadCreated', headers, payload: threadBody() });
+    await logged.inject({
+      method: 'POST',
+      url: '/v1/events/ThreadCreated',
+      headers: { authorization: `${headers.authorization}x` },
+      payload: threadBody(),
+    });
+    await logged.close();
+    const text = lines.join('');
+    expect(text.length).toBeGreaterThan(0);
+    expect(text).not.toContain(headers.authorization.slice('Bearer '.length));
+    expect(text).not.toContain(backbone.config.auth.secret!);
+  });
+});
+
+describe('POST /v1/events/{type}', () => {
+  it('when one event is posted, then it is published stamped with the caller organization and subject, and answered 202 with its position', async () => {
+    const response = await post(
+      { ...threadBody(), correlationId: 'corr-1' },
+      await bearer(backbone, { subject: 'svc-billing' }),
+    );
+    expect(response.statusCode).toBe(202);
+    const [accepted] = response.json().events;
+    expect(accepted).toMatchObject({ type: 'ThreadCreated', topic: backbone.topics['messages.events'] });
+
+    const consumer = backbone.kafka.consumer({ groupId: uniqueName('api-reader') });
+    await consumer.connect();
+    await consumer.subscribe({ topic: accepted.topic, fromBeginning: true });
+    const event = await new Promise<unknown>((resolve, reject) => {
+      consumer
+        .run({
+          eachMessage: async ({ partition, message }) => {
+            if (partition === accepted.partition && message.offset === accepted.offset)
+              resolve(await backbone.codec.decode(message.value));
+          },
+        })
+        .catch(reject);
+    });
+    await consumer.disconnect();
+    expect(event).toMatchObject({
+      type: 'ThreadCreated',
+      metadata: {
+        eventId: accepted.eventId,
+        organizationId: 'org-test',
+        actor: 'svc-billing',
+        environment: 'test',
+        correlationId: 'corr-1',
+      },
+    });
+  });
+
+  it('when a sample of every event type is posted as JSON, then each is accepted', async () => {
+    const headers = await bearer(backbone);
+    for (const schema of loadEventSchemas()) {
+      const { payload } = JSON.parse(JSON.stringify(sampleEvent(schema))) as { payload: unknown };
+      const response = await post({ payload }, headers, schema.name);
+      expect(response.statusCode, `${schema.name}: ${response.body}`).toBe(202);
+    }
+  });
+
+  it('when payload fields are wrong, then 400 names each field, and nothing of the batch is published', async () => {
+    const headers = await bearer(backbone);
+    const single = await post(threadBody(42), headers);
+    expect(single.statusCode).toBe(400);
+    expect(single.json()).toMatchObject({
+      code: 'invalid_event',
+      errors: [{ field: 'body.payload.subject', problem: 'must be string (got 42)' }],
+    });
+
+    const batch = await post([threadBody(), { payload: { ...threadBody().payload, participants: 'bob' } }], headers);
+    expect(batch.json().errors).toEqual([
+      { field: 'body[1].payload.participants', problem: 'must be array (got "bob")' },
+    ]);
+  });
+
+  it('when the body tries to set the organization, is not JSON, names an unknown type or is too large, then each gets its own 4xx', async () => {
+    const headers = await bearer(backbone);
+    const smuggled = await post({ ...threadBody(), organizationId: 'org-other' }, headers);
+    expect(smuggled.statusCode).toBe(400);
+    expect(smuggled.json().errors).toContainEqual({ field: 'body.organizationId', problem: 'is not allowed here' });
+
+    const garbage = await app.inject({
+      method: 'POST',
+      url: '/v1/events/ThreadCreated',
+      headers: { ...headers, 'content-type': 'application/json' },
+      payload: '{"payload": ',
+    });
+    expect(garbage.json()).toMatchObject({ status: 400, code: 'malformed_json' });
+
+    const unknown = await post(threadBody(), headers, 'ThreadExploded');
+    expect(unknown.json()).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect(unknown.json().errors[0].field).toBe('params.type');
+
+    const small = await testApp(backbone, { api: { bodyLimitBytes: 200 }, eventCountsProjection: counts });
+    const big = await small.inject({
+      method: 'POST',
+      url: '/v1/events/ThreadCreated',
+      headers,
+      payload: threadBody('x'.repeat(500)),
+    });
+    await small.close();
+    expect(big.json()).toMatchObject({ status: 413, code: 'body_too_large' });
+  });
+
+  it('when one token goes over its rate, then it gets 429 with Retry-After while another token is unaffected', async () => {
+    const limited = await testApp(backbone, { api: { rateLimitPerMinute: 2 }, eventCountsProjection: counts });
+    const alice = await bearer(backbone, { subject: 'alice' });
+    const bob = await bearer(backbone, { subject: 'bob' });
+    const send = (headers: Record<string, string>) =>
+      limited.inject({ method: 'GET', url: '/v1/organizations/org-test/event-counts', headers });
+    expect((await send(alice)).statusCode).toBe(200);
+    expect((await send(alice)).statusCode).toBe(200);
+    const third = await send(alice);
+    expect(third.statusCode).toBe(429);
+    expect(third.json()).toMatchObject({ code: 'rate_limited' });
+    expect(Number(third.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await send(bob)).statusCode).toBe(200);
+    await limited.close();
+  });
+});
+
+describe('GET /v1/organizations/{organizationId}/event-counts', () => {
+  it('when read with the position a command returned, then the answer already includes that command', async () => {
+    const headers = await bearer(backbone, { organizationId: 'org-ryw' });
+    const accepted = (await post([threadBody(), threadBody(), threadBody()], headers)).json();
+    const read = await app.inject({
+      url: `/v1/organizations/org-ryw/event-counts?after=${accepted.position}`,
+      headers,
+    });
+    expect(read.statusCode).toBe(200);
+    expect(read.json()).toMatchObject({
+      organizationId: 'org-ryw',
+      counts: [{ eventType: 'ThreadCreated', events: 3 }],
+    });
+  });
+
+  it("when another organization's counts are asked for, then 404, as if they did not exist", async () => {
+    const response = await app.inject({
+      url: '/v1/organizations/org-other/event-counts',
+      headers: await bearer(backbone),
+    });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toMatchObject({ code: 'not_found' });
+  });
+
+  it('when the position is garbage or cannot be reached in time, then 400 or 503 with Retry-After', async () => {
+    const headers = await bearer(backbone);
+    expect(
+      (await app.inject({ url: '/v1/organizations/org-test/event-counts?after=garbage', headers })).json(),
+    ).toMatchObject({
+      status: 400,
+      code: 'invalid_position',
+    });
+    const beyond = Buffer.from(JSON.stringify({ [backbone.topics['messages.events']]: { '0': '999999999' } })).toString(
+      'base64url',
+    );
+    const late = await app.inject({ url: `/v1/organizations/org-test/event-counts?after=${beyond}&wait=200`, headers });
+    expect(late.statusCode).toBe(503);
+    expect(late.headers['retry-after']).toBe('1');
+    expect(late.json()).toMatchObject({ code: 'position_not_reached' });
+  });
+});

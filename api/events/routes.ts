@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Publisher } from '../../producers/publisher.ts';
+import type { EventCodec, FieldProblem } from '../../schemas/codec.ts';
+import { EventValidationError } from '../../schemas/codec.ts';
+import type { EventType, TributaryEvent } from '../../schemas/generated/events.ts';
+import { EVENT_TYPES } from '../../schemas/generated/events.ts';
+import { fromJson } from '../../schemas/json.ts';
+import { principalOf } from '../auth/plugin.ts';
+import { SCOPES } from '../auth/principal.ts';
+import { problem, problemResponses } from '../errors.ts';
+import { encodePosition } from '../positions.ts';
+
+interface EventRoutesOptions {
+  readonly publisher: Publisher;
+  readonly codec: EventCodec;
+  /** Stamped on every event as metadata.environment. */
+  readonly environment: string;
+  readonly rateLimitPerMinute: number;
+}
+
+const MAX_BATCH = 500;
+
+const eventInput = {
+  type: 'object',
+  required: ['payload'],
+  additionalProperties: false,
+  properties: {
+    eventId: {
+      type: 'string',
+      format: 'uuid',
+      description: 'Your id for the event (makes retries safe to deduplicate); one is made when absent.',
+    },
+    occurredAt: { type: 'string', format: 'date-time', description: 'When it happened; now when absent.' },
+    correlationId: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 200,
+      description: "Ties together what one request caused; the request's x-correlation-id when absent.",
+    },
+    causationId: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 200,
+      description: 'The eventId of the event that caused this one.',
+    },
+    payload: {
+      type: 'object',
+      description: "The event's payload, as its Avro schema describes it; instants as ISO-8601 strings.",
+    },
+  },
+} as const;
+
+/**
+ * HTTP ingest for services that cannot speak Kafka: one event or a batch as JSON, validated
+ * against the same Avro schema the publisher uses, stamped with the caller's organization
+ * (never taken from the body), published, answered 202 with the event ids and a position
+ * token for read-your-writes.
+ */
+export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (app, options) => {
+  const { publisher, codec, environment } = options;
+  if (!publisher || !codec) throw new Error('eventRoutes needs a publisher and a codec');
+
+  app.post<{ Params: { type: string }; Body: unknown }>(
+    '/v1/events/:type',
+    {
+      config: { scope: SCOPES.publishEvents, rateLimit: { max: options.rateLimitPerMinute, timeWindow: 60_000 } },
+      schema: {
+        summary: 'Publish one event or a batch',
+        tags: ['events'],
+        params: { type: 'object', required: ['type'], properties: { type: { type: 'string', enum: EVENT_TYPES } } },
+        body: { oneOf: [eventInput, { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: eventInput }] },
+        response: {
+          202: {
+            type: 'object',
+            required: ['events', 'position'],
+            properties: {
+              events: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['eventId', 'type', 'topic', 'partition', 'offset'],
+                  properties: {
+                    eventId: { type: 'string' },
+                    type: { type: 'string' },
+                    topic: { type: 'string' },
+                    partition: { type: 'integer' },
+                    offset: { type: 'string' },
+                  },
+                },
+              },
+              position: { type: 'string', description: 'Pass as ?after= to a read to see these events applied.' },
+            },
+          },
+          ...problemResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const type = request.params.type as EventType;
+      const definition = codec.definition(type);
+      const payloadType = (
+        definition.schema.type as unknown as { fields: { name: string; type: Parameters<typeof fromJson>[0] }[] }
+      ).fields.find((f) => f.name === 'payload')!.type;
+      const inputs = (Array.isArray(request.body) ? request.body : [request.body]) as {
+        eventId?: string;
+        occurredAt?: string;
+        correlationId?: string;
+        causationId?: string;
+        payload: unknown;
+      }[];
+      const batch = Array.isArray(request.body);
+
+      const events = inputs.map(
+        (input) =>
+          ({
+            type,
+            metadata: {
+              eventId: input.eventId ?? randomUUID(),
+              occurredAt: input.occurredAt ? new Date(input.occurredAt) : new Date(),
+              organizationId: principal.organizationId,
+              environment,
+              correlationId: input.correlationId ?? request.id,
+              causationId: input.causationId ?? null,
+              actor: principal.subject,
+            },
+            payload: fromJson(payloadType, input.payload),
+          }) as TributaryEvent,
+      );
+
+      const issues: FieldProblem[] = [];
+      events.forEach((event, index) => {
+        try {
+          codec.validate(event);
+        } catch (error) {
+          if (!(error instanceof EventValidationError)) throw error;
+          for (const issue of error.issues)
+            issues.push({
+              field: batch ? `body[${index}].${issue.field}` : `body.${issue.field}`,
+              problem: issue.problem,
+            });
+        }
+      });
+      if (issues.length > 0) throw problem.invalidEvent(issues);
+
+      const positions = await publisher.publishBatch(events);
+      return reply.code(202).send({
+        events: events.map((event, i) => ({ eventId: event.metadata.eventId, type: event.type, ...positions[i]! })),
+        position: encodePosition(positions),
+      });
+    },
+  );
+};

@@ -1,0 +1,45 @@
+import type { CheckResult } from '../../infra/health/checks.ts';
+import { buildApp } from '../../api/app.ts';
+import { mintToken, createTokenVerifier } from '../../api/auth/tokens.ts';
+import type { Config } from '../../infra/config/index.ts';
+import type { Logger } from '../../infra/logging/logger.ts';
+import type { Projection } from '../../projections/projection.ts';
+import type { Backbone } from './backbone.ts';
+import { quietLogger } from './platform.ts';
+
+export interface TestAppOptions {
+  readonly logger?: Logger;
+  readonly readiness?: () => Promise<CheckResult[]>;
+  readonly api?: Partial<Config['api']>;
+  readonly eventCountsProjection?: Pick<Projection, 'name'>;
+}
+
+/** The real API over the test's backbone: real token verification, publisher, codec and Postgres. */
+export async function testApp(backbone: Backbone, options: TestAppOptions = {}) {
+  return buildApp({
+    logger: options.logger ?? quietLogger(),
+    api: { ...backbone.config.api, ...options.api },
+    environment: 'test',
+    verify: await createTokenVerifier(backbone.config.auth),
+    readiness: options.readiness ?? (async () => []),
+    metrics: backbone.metrics.registry,
+    publisher: backbone.publisher,
+    codec: backbone.codec,
+    pool: backbone.pool,
+    ...(options.eventCountsProjection ? { eventCountsProjection: options.eventCountsProjection } : {}),
+  });
+}
+
+/** A bearer header for a token the test API accepts. */
+export async function bearer(
+  backbone: Backbone,
+  claims: { organizationId?: string; subject?: string; scopes?: string[]; expiresIn?: string } = {},
+): Promise<{ authorization: string }> {
+  const token = await mintToken(backbone.config.auth, {
+    organizationId: claims.organizationId ?? 'org-test',
+    subject: claims.subject ?? 'user-1',
+    scopes: claims.scopes ?? ['events:publish', 'events:read'],
+    ...(claims.expiresIn ? { expiresIn: claims.expiresIn } : {}),
+  });
+  return { authorization: `Bearer ${token}` };
+}
