@@ -102,10 +102,10 @@ describe('the consumer runtime', () => {
     const deadLetters = await backbone.metrics.deadLetters.get();
     const ours = deadLetters.values.filter((v) => v.labels.processor === name && v.labels.reason === 'undecodable');
     expect(ours.reduce((sum, v) => sum + v.value, 0)).toBe(2);
-    const applied = (await backbone.metrics.events.get()).values.find(
+    const appliedMetric = (await backbone.metrics.events.get()).values.find(
       (v) => v.labels.processor === name && v.labels.outcome === 'applied',
     );
-    expect(applied?.value).toBeGreaterThanOrEqual(2);
+    expect(appliedMetric?.value).toBeGreaterThanOrEqual(2);
   });
 
   it('when the handler throws once, then the event is retried and applied exactly once', async () => {
