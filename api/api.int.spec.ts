@@ -5,6 +5,7 @@ import { startProjection } from '../projections/live.ts';
 import { eventCounts } from '../projections/event-counts/projection.ts';
 import type { RunningProcessor } from '../processors/runtime/runner.ts';
 import { loadEventSchemas } from '../schemas/avro.ts';
+import { PUBLIC_EVENT_TYPES } from '../schemas/catalog.ts';
 import { bearer, testApp } from '../test/support/api.ts';
 import { isolatedBackbone, type Backbone } from '../test/support/backbone.ts';
 import { quietLogger, uniqueName } from '../test/support/platform.ts';
@@ -143,9 +144,13 @@ describe('POST /v1/events/{type}', () => {
     });
   });
 
-  it('when a sample of every event type is posted as JSON, then each is accepted', async () => {
+  it('when a sample of every public event type is posted as JSON, then each is accepted; notifications are refused', async () => {
     const headers = await bearer(backbone);
-    for (const schema of loadEventSchemas()) {
+    expect((await post({ payload: {} }, headers, 'NotificationIssued')).json()).toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+    });
+    for (const schema of loadEventSchemas().filter((s) => PUBLIC_EVENT_TYPES.includes(s.name as never))) {
       const { payload } = JSON.parse(JSON.stringify(sampleEvent(schema))) as { payload: unknown };
       const response = await post({ payload }, headers, schema.name);
       expect(response.statusCode, `${schema.name}: ${response.body}`).toBe(202);

@@ -13,6 +13,8 @@ import { openPlatform } from '../infra/platform.ts';
 import { Stack } from '../infra/stack/supervisor.ts';
 import { PROJECTIONS } from '../projections/index.ts';
 import { startProjection } from '../projections/live.ts';
+import { realtimeRelay } from '../processors/realtime-relay/processor.ts';
+import { startProcessor } from '../processors/runtime/runner.ts';
 import { eventDefinitions } from '../schemas/catalog.ts';
 import { createCodec } from '../schemas/index.ts';
 import { RegistryClient } from '../schemas/registry-client.ts';
@@ -58,18 +60,12 @@ export function registerStartCommand(program: Command): void {
       }
 
       const codec = createCodec(config.registry);
-      const projections = await Promise.all(
-        PROJECTIONS.map((projection) =>
-          startProjection(projection, {
-            kafka: platform.kafka,
-            codec,
-            pool: platform.pool,
-            logger,
-            metrics: platform.metrics,
-          }),
-        ),
-      );
       const publisher = createPublisher(platform.kafka, codec, logger);
+      const runtime = { kafka: platform.kafka, codec, pool: platform.pool, logger, metrics: platform.metrics };
+      const processors = await Promise.all([
+        ...PROJECTIONS.map((projection) => startProjection(projection, runtime)),
+        startProcessor(realtimeRelay(publisher), runtime),
+      ]);
       const app = await buildApp({
         logger,
         api: config.api,
@@ -98,7 +94,7 @@ export function registerStartCommand(program: Command): void {
             ['postgres', config.database.url.replace(/:[^:@/]*@/, ':****@')],
             ['aws (s3, sqs, ssm, athena)', config.aws.endpoint ?? `AWS ${config.aws.region}`],
             ['lake bucket', `s3://${config.lake.bucket}`],
-            ['projections', PROJECTIONS.map((p) => p.name).join(', ')],
+            ['processors', [...PROJECTIONS.map((p) => `projection ${p.name}`), 'realtime relay'].join(', ')],
           ],
         ),
       );
@@ -119,7 +115,7 @@ export function registerStartCommand(program: Command): void {
       shutdownOnSignals(
         [
           { name: 'api', run: () => app.close() },
-          { name: 'projections', run: async () => void (await Promise.all(projections.map((p) => p.stop()))) },
+          { name: 'processors', run: async () => void (await Promise.all(processors.map((p) => p.stop()))) },
           { name: 'publisher', run: () => publisher.close() },
           { name: 'connections', run: () => platform.close() },
         ],

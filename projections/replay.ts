@@ -1,6 +1,7 @@
 import { OperatorError } from '../infra/errors.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { migrate, quoteIdentifier } from '../infra/postgres/migrations.ts';
+import { inTransaction } from '../infra/postgres/transaction.ts';
 import { groupIdOf } from '../processors/runtime/processor.ts';
 import { startProcessor, type RuntimeDependencies } from '../processors/runtime/runner.ts';
 import { checkpoints, RUNTIME_MIGRATIONS } from '../processors/runtime/store.ts';
@@ -141,9 +142,7 @@ export async function replay(
 async function swap(projection: Projection, { pool }: RuntimeDependencies): Promise<string | undefined> {
   const live = liveSchema(projection);
   const old = `${live}__old_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
-  const tx = await pool.connect();
-  try {
-    await tx.query('begin');
+  return inTransaction(pool, async (tx) => {
     await tx.query('select 1 from public.tributary_checkpoints where processor = $1 for update', [
       liveProcessorName(projection),
     ]);
@@ -160,14 +159,8 @@ async function swap(projection: Projection, { pool }: RuntimeDependencies): Prom
       migrationOwner(projection, 'live'),
       migrationOwner(projection, 'shadow'),
     ]);
-    await tx.query('commit');
     return exists.rowCount ? old : undefined;
-  } catch (error) {
-    await tx.query('rollback').catch(() => undefined);
-    throw error;
-  } finally {
-    tx.release();
-  }
+  });
 }
 
 /** Removes what an earlier, interrupted rebuild left: shadow tables, checkpoints, group, migration records. */

@@ -38,7 +38,18 @@ export const EVENT_ROUTES: { readonly [T in EventType]: EventRoute<T> } = {
   GroupAssignmentCompleted: { topic: 'groups.events', key: (e) => e.payload.assignmentId },
 
   LogEntry: { topic: 'logs.entries', key: (e) => e.payload.organizationId },
+
+  // One organization's notifications in one partition, in order: the offset is a resume position.
+  NotificationIssued: { topic: 'realtime.notifications', key: (e) => e.metadata.organizationId },
 };
+
+/** Events Tributary makes itself (notifications): services may not publish them over HTTP. */
+export const INTERNAL_TOPICS: readonly TopicName[] = ['realtime.notifications'];
+
+/** The event types services publish (everything not on an internal topic). */
+export const PUBLIC_EVENT_TYPES = (Object.keys(EVENT_ROUTES) as EventType[]).filter(
+  (type) => !INTERNAL_TOPICS.includes(EVENT_ROUTES[type].topic),
+);
 
 /** Registry subjects use the record-aware strategy, so one topic can hold several event types. */
 export function subjectOf(topic: string, fullName: string): string {

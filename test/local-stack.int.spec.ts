@@ -143,7 +143,12 @@ describe('S3 and SQS through the AWS SDK', () => {
 
 describe('configuration from SSM parameters', () => {
   const environment = uniqueName('staging');
-  const names = [`/${environment}/API_PORT`, `/${environment}/kafka/KAFKA_CLIENT_ID`, `/${environment}/DATABASE_URL`];
+  const names = [
+    `/${environment}/API_PORT`,
+    `/${environment}/kafka/KAFKA_CLIENT_ID`,
+    `/${environment}/DATABASE_URL`,
+    `/${environment}/auth/AUTH_JWT_SECRET`,
+  ];
 
   afterAll(async () => {
     const ssm = createSsmClient(config.aws);
@@ -161,6 +166,9 @@ describe('configuration from SSM parameters', () => {
         Value: 'postgres://app:s3cret@db.internal:5432/app',
         Type: 'SecureString',
       }),
+    );
+    await ssm.send(
+      new PutParameterCommand({ Name: names[3], Value: 'a-secret-from-ssm-that-is-long-enough', Type: 'SecureString' }),
     );
     ssm.destroy();
 
@@ -184,5 +192,7 @@ describe('configuration from SSM parameters', () => {
     expect(loaded.config.kafka.clientId).toBe('from-ssm');
     expect(loaded.config.database.url).toBe('postgres://app:s3cret@db.internal:5432/app');
     expect(loaded.config.kafka.brokers).toEqual(['broker-1:9092']);
+    expect(loaded.config.auth.secret).toBe('a-secret-from-ssm-that-is-long-enough');
+    expect(loaded.sources.AUTH_JWT_SECRET).toBe('ssm');
   });
 });

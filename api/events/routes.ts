@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Publisher } from '../../producers/publisher.ts';
+import { PUBLIC_EVENT_TYPES } from '../../schemas/catalog.ts';
 import type { EventCodec, FieldProblem } from '../../schemas/codec.ts';
 import { EventValidationError } from '../../schemas/codec.ts';
 import type { EventType, TributaryEvent } from '../../schemas/generated/events.ts';
-import { EVENT_TYPES } from '../../schemas/generated/events.ts';
 import { fromJson } from '../../schemas/json.ts';
 import { principalOf } from '../auth/plugin.ts';
 import { SCOPES } from '../auth/principal.ts';
@@ -68,7 +68,11 @@ export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (app, o
       schema: {
         summary: 'Publish one event or a batch',
         tags: ['events'],
-        params: { type: 'object', required: ['type'], properties: { type: { type: 'string', enum: EVENT_TYPES } } },
+        params: {
+          type: 'object',
+          required: ['type'],
+          properties: { type: { type: 'string', enum: PUBLIC_EVENT_TYPES } },
+        },
         body: { oneOf: [eventInput, { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: eventInput }] },
         response: {
           202: {

@@ -1,6 +1,7 @@
 import type { EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from '../../infra/logging/logger.ts';
 import { quoteIdentifier } from '../../infra/postgres/migrations.ts';
+import { inTransaction } from '../../infra/postgres/transaction.ts';
 import { DecodeError } from '../../schemas/codec.ts';
 import { headerText, REDRIVE_HEADERS, sendDeadLetter, type DeadLetterReason } from './dead-letters.ts';
 import type { ConsumedEvent, Processor } from './processor.ts';
@@ -119,14 +120,11 @@ export function createBatchHandler(context: BatchContext): (payload: EachBatchPa
       const last = items.at(-1)!.message.offset;
       const events = items.flatMap((item) => (item.consumed ? [item.consumed] : []));
       if (processor.mode === 'checkpointed') {
-        const tx = await pool.connect();
-        let fresh: ConsumedEvent[];
-        try {
-          await tx.query('begin');
+        const fresh = await inTransaction(pool, async (tx) => {
           if (processor.schema) await tx.query(`set local search_path to ${quoteIdentifier(processor.schema)}, public`);
           const { next, stored } = await lockCheckpoint(tx, name, topic, partition);
           if (stored && BigInt(items[0]!.message.offset) > next) throw new CheckpointGap(next);
-          fresh = events.filter((e) => BigInt(e.offset) >= next);
+          let fresh = events.filter((e) => BigInt(e.offset) >= next);
           if (processor.dedupeByEventId && fresh.length > 0) {
             const unseen = await firstSightings(
               tx,
@@ -138,13 +136,8 @@ export function createBatchHandler(context: BatchContext): (payload: EachBatchPa
           }
           if (fresh.length > 0) await processor.handle(fresh, { processor: name, logger: log, tx });
           if (BigInt(last) + 1n > next) await saveCheckpoint(tx, name, topic, partition, BigInt(last) + 1n);
-          await tx.query('commit');
-        } catch (error) {
-          await tx.query('rollback').catch(() => undefined);
-          throw error;
-        } finally {
-          tx.release();
-        }
+          return fresh;
+        });
         metrics.events.inc({ processor: name, topic, outcome: 'applied' }, fresh.length);
         metrics.events.inc({ processor: name, topic, outcome: 'skipped' }, items.length - fresh.length);
         await options.afterPostgresCommit?.();
@@ -189,22 +182,14 @@ export function createBatchHandler(context: BatchContext): (payload: EachBatchPa
           ? { processor: name, topic, key, partition, deadLetterOffset, reason: text.slice(0, 500) }
           : undefined;
       if (processor.mode === 'checkpointed') {
-        const tx = await pool.connect();
-        try {
-          await tx.query('begin');
+        await inTransaction(pool, async (tx) => {
           const { next, stored } = await lockCheckpoint(tx, name, topic, partition);
           if (stored && BigInt(message.offset) > next) throw new CheckpointGap(next);
           if (BigInt(message.offset) >= next) {
             if (parking) await parkKey(tx, parking);
             await saveCheckpoint(tx, name, topic, partition, BigInt(message.offset) + 1n);
           }
-          await tx.query('commit');
-        } catch (failure) {
-          await tx.query('rollback').catch(() => undefined);
-          throw failure;
-        } finally {
-          tx.release();
-        }
+        });
       } else if (parking) {
         await parkKey(pool, parking);
       }

@@ -1,9 +1,9 @@
 import { TOPICS } from '../../infra/kafka/topics.ts';
-import { EVENT_ROUTES } from '../../schemas/catalog.ts';
+import { EVENT_ROUTES, INTERNAL_TOPICS } from '../../schemas/catalog.ts';
 import type { Projection } from '../projection.ts';
 
-const DOMAIN_TOPICS = [...new Set(Object.values(EVENT_ROUTES).map((route) => route.topic))].filter((topic) =>
-  TOPICS.some((declared) => declared.name === topic),
+const DOMAIN_TOPICS = [...new Set(Object.values(EVENT_ROUTES).map((route) => route.topic))].filter(
+  (topic) => TOPICS.some((declared) => declared.name === topic) && !INTERNAL_TOPICS.includes(topic),
 );
 
 /**
