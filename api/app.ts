@@ -17,6 +17,8 @@ import { eventCountRoutes } from './event-counts/routes.ts';
 import { eventRoutes } from './events/routes.ts';
 import { healthRoutes } from './health/routes.ts';
 import { metricsRoutes } from './metrics/routes.ts';
+import type { NotificationFeed } from './realtime/feed.ts';
+import { realtimeRoutes } from './realtime/routes.ts';
 
 export interface AppDependencies {
   readonly logger: Logger;
@@ -28,6 +30,9 @@ export interface AppDependencies {
   readonly publisher: Publisher;
   readonly codec: EventCodec;
   readonly pool: pg.Pool;
+  readonly auth: Config['auth'];
+  readonly realtime: Config['realtime'];
+  readonly feed: NotificationFeed;
   /** Tests read their own copy of event_counts. */
   readonly eventCountsProjection?: Pick<Projection, 'name'>;
 }
@@ -80,6 +85,12 @@ export async function buildApp(deps: AppDependencies) {
     readWaitMs: deps.api.readWaitMs,
     rateLimitPerMinute: deps.api.rateLimitPerMinute,
     ...(deps.eventCountsProjection ? { projection: deps.eventCountsProjection } : {}),
+  });
+  await app.register(realtimeRoutes, {
+    feed: deps.feed,
+    verify: deps.verify,
+    auth: deps.auth,
+    settings: deps.realtime,
   });
   return app;
 }

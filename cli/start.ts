@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { buildApp } from '../api/app.ts';
+import { NotificationFeed } from '../api/realtime/feed.ts';
 import { createTokenVerifier } from '../api/auth/tokens.ts';
 import { createPublisher } from '../producers/publisher.ts';
 import { ensureBucket } from '../infra/aws/buckets.ts';
@@ -66,6 +67,14 @@ export function registerStartCommand(program: Command): void {
         ...PROJECTIONS.map((projection) => startProjection(projection, runtime)),
         startProcessor(realtimeRelay(publisher), runtime),
       ]);
+      const feed = new NotificationFeed(
+        platform.kafka,
+        codec,
+        'realtime.notifications',
+        config.realtime.resumeBuffer,
+        logger,
+      );
+      await feed.start();
       const app = await buildApp({
         logger,
         api: config.api,
@@ -76,6 +85,9 @@ export function registerStartCommand(program: Command): void {
         publisher,
         codec,
         pool: platform.pool,
+        auth: config.auth,
+        realtime: config.realtime,
+        feed,
       });
       const address = await app.listen({ host: config.api.host, port: config.api.port });
 
@@ -89,6 +101,7 @@ export function registerStartCommand(program: Command): void {
             ['health', `${address}/health/live  ${address}/health/ready`],
             ['metrics', `${address}/metrics`],
             ['API docs (OpenAPI)', `${address}/docs`],
+            ['realtime websocket', `${address.replace(/^http/, 'ws')}/v1/realtime`],
             ['kafka', config.kafka.brokers.join(',')],
             ['schema registry', config.registry.url],
             ['postgres', config.database.url.replace(/:[^:@/]*@/, ':****@')],
@@ -115,6 +128,7 @@ export function registerStartCommand(program: Command): void {
       shutdownOnSignals(
         [
           { name: 'api', run: () => app.close() },
+          { name: 'realtime feed', run: () => feed.stop() },
           { name: 'processors', run: async () => void (await Promise.all(processors.map((p) => p.stop()))) },
           { name: 'publisher', run: () => publisher.close() },
           { name: 'connections', run: () => platform.close() },

@@ -101,3 +101,16 @@ export async function mintToken(settings: AuthSettings, request: TokenRequest): 
     .setExpirationTime(request.expiresIn ?? '1h')
     .sign(key);
 }
+
+/**
+ * A short-lived ticket for opening the realtime websocket from a browser: a token like any
+ * other, with a lifetime of seconds, so it works on every API instance without shared state.
+ */
+export async function mintTicket(settings: AuthSettings, principal: Principal, seconds: number): Promise<string> {
+  return mintToken(settings, {
+    subject: principal.subject,
+    organizationId: principal.organizationId,
+    scopes: [...principal.scopes].filter((scope) => scope === 'realtime:subscribe'),
+    expiresIn: `${seconds}s`,
+  });
+}

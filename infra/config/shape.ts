@@ -30,6 +30,14 @@ export interface AuthSettings {
   readonly audience: string;
 }
 
+export interface RealtimeSettings {
+  readonly allowedOrigins: readonly string[];
+  readonly maxConnectionsPerToken: number;
+  readonly resumeBuffer: number;
+  readonly heartbeatMs: number;
+  readonly maxBufferedBytes: number;
+}
+
 export interface StackSettings {
   readonly dir: string;
   readonly postgresPassword: string;
@@ -55,6 +63,7 @@ export interface Config {
     readonly readWaitMs: number;
   };
   readonly auth: AuthSettings;
+  readonly realtime: RealtimeSettings;
   readonly kafka: KafkaSettings;
   readonly registry: { readonly url: string; readonly auth?: { readonly username: string; readonly password: string } };
   readonly database: { readonly url: string; readonly ssl: boolean; readonly poolMax: number };
@@ -85,6 +94,13 @@ export function buildConfig(v: ParsedValues): Config {
       bodyLimitBytes: v.API_BODY_LIMIT_BYTES,
       rateLimitPerMinute: v.API_RATE_LIMIT_PER_MINUTE,
       readWaitMs: v.API_READ_WAIT_MS,
+    },
+    realtime: {
+      allowedOrigins: v.REALTIME_ALLOWED_ORIGINS,
+      maxConnectionsPerToken: v.REALTIME_MAX_CONNECTIONS_PER_TOKEN,
+      resumeBuffer: v.REALTIME_RESUME_BUFFER,
+      heartbeatMs: v.REALTIME_HEARTBEAT_MS,
+      maxBufferedBytes: v.REALTIME_MAX_BUFFERED_BYTES,
     },
     auth: {
       algorithm: v.AUTH_JWT_ALGORITHM,

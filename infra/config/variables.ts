@@ -110,6 +110,36 @@ export const variables = {
     schema: positiveInt,
     default: '5000',
   },
+  REALTIME_ALLOWED_ORIGINS: {
+    doc: 'Comma-separated browser origins allowed to open the realtime websocket (clients that send no Origin are not browsers and pass).',
+    schema: z.string().transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
+    default: (raw) => `http://127.0.0.1:${raw.API_PORT ?? '18080'},http://localhost:${raw.API_PORT ?? '18080'}`,
+  },
+  REALTIME_MAX_CONNECTIONS_PER_TOKEN: {
+    doc: 'Open websocket connections one token (subject and organization) may hold on one API instance; more get 429.',
+    schema: positiveInt,
+    default: '5',
+  },
+  REALTIME_RESUME_BUFFER: {
+    doc: 'Notifications kept in memory per partition for resuming clients; an older position is told to refetch.',
+    schema: positiveInt,
+    default: '50000',
+  },
+  REALTIME_HEARTBEAT_MS: {
+    doc: 'Interval of websocket pings; a connection that has not answered the previous one is closed.',
+    schema: positiveInt,
+    default: '15000',
+  },
+  REALTIME_MAX_BUFFERED_BYTES: {
+    doc: 'Bytes a slow websocket client may have waiting before it is closed (code 4008) rather than slowing the others.',
+    schema: positiveInt,
+    default: '1048576',
+  },
   AUTH_JWT_ALGORITHM: {
     doc: 'The one algorithm bearer tokens must be signed with (pinned; alg none never passes): HS256, RS256 or ES256.',
     schema: oneOf(['HS256', 'RS256', 'ES256']),

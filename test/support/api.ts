@@ -1,5 +1,6 @@
 import type { CheckResult } from '../../infra/health/checks.ts';
 import { buildApp } from '../../api/app.ts';
+import { NotificationFeed } from '../../api/realtime/feed.ts';
 import { mintToken, createTokenVerifier } from '../../api/auth/tokens.ts';
 import type { Config } from '../../infra/config/index.ts';
 import type { Logger } from '../../infra/logging/logger.ts';
@@ -8,6 +9,8 @@ import type { Backbone } from './backbone.ts';
 import { quietLogger } from './platform.ts';
 
 export interface TestAppOptions {
+  readonly feed?: NotificationFeed;
+  readonly realtime?: Partial<Config['realtime']>;
   readonly logger?: Logger;
   readonly readiness?: () => Promise<CheckResult[]>;
   readonly api?: Partial<Config['api']>;
@@ -26,6 +29,17 @@ export async function testApp(backbone: Backbone, options: TestAppOptions = {}) 
     publisher: backbone.publisher,
     codec: backbone.codec,
     pool: backbone.pool,
+    auth: backbone.config.auth,
+    realtime: { ...backbone.config.realtime, ...options.realtime },
+    feed:
+      options.feed ??
+      new NotificationFeed(
+        backbone.kafka,
+        backbone.codec,
+        backbone.topics['realtime.notifications'],
+        1000,
+        quietLogger(),
+      ),
     ...(options.eventCountsProjection ? { eventCountsProjection: options.eventCountsProjection } : {}),
   });
 }
@@ -38,7 +52,7 @@ export async function bearer(
   const token = await mintToken(backbone.config.auth, {
     organizationId: claims.organizationId ?? 'org-test',
     subject: claims.subject ?? 'user-1',
-    scopes: claims.scopes ?? ['events:publish', 'events:read'],
+    scopes: claims.scopes ?? ['events:publish', 'events:read', 'realtime:subscribe'],
     ...(claims.expiresIn ? { expiresIn: claims.expiresIn } : {}),
   });
   return { authorization: `Bearer ${token}` };

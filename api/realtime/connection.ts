@@ -1,0 +1,121 @@
+import type { WebSocket } from 'ws';
+import type { Logger } from '../../infra/logging/logger.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { NotificationFeed, PositionedNotification } from './feed.ts';
+import { CLOSE, clientMessage, type ClientMessage } from './protocol.ts';
+
+interface Subscription {
+  readonly accountIds?: ReadonlySet<string>;
+  readonly threadIds?: ReadonlySet<string>;
+}
+
+/**
+ * One client's websocket: its subscriptions (topic -> filters), always within its own
+ * organization; notifications in order, each with its position; a bounded send buffer (a slow
+ * client is closed, not waited for) and heartbeats (a dead client is closed).
+ */
+export class RealtimeConnection {
+  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly listener = (item: PositionedNotification) => this.deliver(item);
+  private listening = false;
+  private alive = true;
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly principal: Principal,
+    private readonly feed: NotificationFeed,
+    private readonly limits: { maxBufferedBytes: number; heartbeatMs: number },
+    private readonly logger: Pick<Logger, 'info' | 'warn'>,
+    onClose: () => void,
+  ) {
+    socket.on('message', (data) => this.receive(data.toString()));
+    socket.on('pong', () => (this.alive = true));
+    socket.on('close', () => {
+      clearInterval(this.heartbeat);
+      this.feed.unsubscribe(this.listener);
+      onClose();
+    });
+    this.heartbeat = setInterval(() => {
+      if (!this.alive) {
+        this.logger.info('closing a connection that missed its heartbeat');
+        this.socket.close(CLOSE.heartbeatMissed, 'heartbeat missed');
+        this.socket.terminate();
+        return;
+      }
+      this.alive = false;
+      this.socket.ping();
+    }, limits.heartbeatMs);
+    this.send({ type: 'ready', organizationId: principal.organizationId });
+  }
+
+  private receive(text: string): void {
+    let message: ClientMessage;
+    try {
+      message = clientMessage.parse(JSON.parse(text));
+    } catch (error) {
+      const detail =
+        error instanceof SyntaxError
+          ? 'the message is not JSON'
+          : (error as { issues?: { path: unknown[]; message: string }[] }).issues
+              ?.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`)
+              .join('; ');
+      this.send({ type: 'error', code: 'bad_message', detail: detail ?? 'the message is invalid' });
+      return;
+    }
+    if (message.type === 'unsubscribe') {
+      for (const topic of message.topics) this.subscriptions.delete(topic);
+      this.send({ type: 'unsubscribed', topics: message.topics });
+      return;
+    }
+    const filters: Subscription = {
+      ...(message.filters?.accountIds ? { accountIds: new Set(message.filters.accountIds) } : {}),
+      ...(message.filters?.threadIds ? { threadIds: new Set(message.filters.threadIds) } : {}),
+    };
+    for (const topic of message.topics) this.subscriptions.set(topic, filters);
+    this.send({ type: 'subscribed', topics: message.topics });
+    if (this.listening) return;
+    this.listening = true;
+    if (message.resumeFrom) {
+      const resumed = this.feed.resume(message.resumeFrom, this.listener);
+      if (resumed.kind === 'refetch') {
+        this.feed.subscribe(this.listener);
+        this.send({ type: 'refetch', reason: resumed.reason });
+        return;
+      }
+      for (const item of resumed.missed) this.deliver(item);
+    } else {
+      this.feed.subscribe(this.listener);
+    }
+  }
+
+  private deliver({ notification, position }: PositionedNotification): void {
+    if (notification.metadata.organizationId !== this.principal.organizationId) return;
+    const { payload } = notification;
+    const subscription = this.subscriptions.get(payload.topic);
+    if (!subscription) return;
+    if (subscription.accountIds && !(payload.accountId && subscription.accountIds.has(payload.accountId))) return;
+    if (subscription.threadIds && !(payload.threadId && subscription.threadIds.has(payload.threadId))) return;
+    this.send({
+      type: 'notification',
+      position,
+      id: notification.metadata.eventId,
+      topic: payload.topic,
+      occurredAt: notification.metadata.occurredAt.toISOString(),
+      accountId: payload.accountId,
+      threadId: payload.threadId,
+      data: JSON.parse(payload.data),
+    });
+  }
+
+  private send(message: object): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.logger.warn({ buffered: this.socket.bufferedAmount }, 'closing a slow client');
+      this.socket.close(CLOSE.slowConsumer, 'slow consumer: too many notifications waiting');
+      this.feed.unsubscribe(this.listener);
+      return;
+    }
+    this.socket.send(JSON.stringify(message));
+  }
+}

@@ -1,0 +1,250 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import type { NotificationIssued, RealtimeTopic } from '../../schemas/generated/events.ts';
+import { bearer, testApp } from '../../test/support/api.ts';
+import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
+import { metadata } from '../../test/support/events.ts';
+import { quietLogger } from '../../test/support/platform.ts';
+import { NotificationFeed } from './feed.ts';
+
+let backbone: Backbone;
+const apps: Awaited<ReturnType<typeof testApp>>[] = [];
+const feeds: NotificationFeed[] = [];
+
+beforeAll(async () => {
+  backbone = await isolatedBackbone({ partitions: 2 });
+});
+afterAll(async () => {
+  await Promise.all(apps.map((app) => app.close()));
+  await Promise.all(feeds.map((feed) => feed.stop()));
+  await backbone.close();
+});
+
+/** An API instance with its own feed, listening on a free port. */
+async function instance(
+  options: { buffer?: number; realtime?: NonNullable<Parameters<typeof testApp>[1]>['realtime'] } = {},
+) {
+  const feed = new NotificationFeed(
+    backbone.kafka,
+    backbone.codec,
+    backbone.topics['realtime.notifications'],
+    options.buffer ?? 1000,
+    quietLogger(),
+  );
+  await feed.start();
+  feeds.push(feed);
+  const app = await testApp(backbone, { feed, ...(options.realtime ? { realtime: options.realtime } : {}) });
+  apps.push(app);
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, url: `${address.replace(/^http/, 'ws')}/v1/realtime` };
+}
+
+function notification(
+  topic: RealtimeTopic,
+  options: { organizationId?: string; accountId?: string; data?: object } = {},
+): NotificationIssued {
+  return {
+    type: 'NotificationIssued',
+    metadata: metadata(new Date(), { organizationId: options.organizationId ?? 'org-test' }),
+    payload: {
+      topic,
+      sourceEventId: randomUUID(),
+      sourceType: 'Test',
+      accountId: options.accountId ?? null,
+      threadId: null,
+      data: JSON.stringify(options.data ?? { n: 1 }),
+    },
+  };
+}
+
+interface Client {
+  readonly socket: WebSocket;
+  readonly received: { type: string; [key: string]: unknown }[];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  send(message: object): void;
+  waitFor(predicate: (messages: Client['received']) => boolean, timeoutMs?: number): Promise<void>;
+}
+
+async function connect(url: string, protocols: string[], headers: Record<string, string> = {}): Promise<Client> {
+  const socket = new WebSocket(url, protocols, { headers });
+  const received: Client['received'] = [];
+  socket.on('message', (data) => received.push(JSON.parse(data.toString())));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('unexpected-response', (_request, response) =>
+      reject(Object.assign(new Error(`upgrade refused: ${response.statusCode}`), { status: response.statusCode })),
+    );
+    socket.once('error', reject);
+  });
+  const client: Client = {
+    socket,
+    received,
+    closed,
+    send: (message) => socket.send(JSON.stringify(message)),
+    async waitFor(predicate, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!predicate(received)) {
+        if (Date.now() > deadline) throw new Error(`timed out; received ${JSON.stringify(received)}`);
+        await sleep(20);
+      }
+    },
+  };
+  await client.waitFor((messages) => messages.some((m) => m.type === 'ready'));
+  return client;
+}
+
+const token = async (claims: Parameters<typeof bearer>[1] = {}) =>
+  (await bearer(backbone, claims)).authorization.slice('Bearer '.length);
+const notificationsOf = (client: Client) => client.received.filter((m) => m.type === 'notification');
+
+describe('the realtime websocket', () => {
+  it('when the upgrade lacks a token, has a bad one, comes from another origin or lacks the scope, then it is refused before upgrading', async () => {
+    const { url } = await instance();
+    await expect(connect(url, ['tributary.v1'])).rejects.toMatchObject({ status: 401 });
+    await expect(connect(url, ['tributary.v1', 'bearer.not-a-token'])).rejects.toMatchObject({ status: 401 });
+    await expect(
+      connect(url, ['tributary.v1', `bearer.${await token()}`], { origin: 'https://evil.example' }),
+    ).rejects.toMatchObject({ status: 403 });
+    await expect(
+      connect(url, ['tributary.v1', `bearer.${await token({ scopes: ['events:read'] })}`]),
+    ).rejects.toMatchObject({ status: 403 });
+    const ok = await connect(url, ['tributary.v1', `bearer.${await token()}`], { origin: 'http://127.0.0.1:18080' });
+    expect(ok.socket.protocol).toBe('tributary.v1');
+    ok.socket.close();
+  });
+
+  it("when notifications flow, then a client gets its own organization's, on its topics, matching its filters, each with a position", async () => {
+    const { url } = await instance();
+    const client = await connect(url, ['tributary.v1', `bearer.${await token()}`]);
+    client.send({ type: 'subscribe', topics: ['account_balanceupdated'], filters: { accountIds: ['acc-1'] } });
+    await client.waitFor((m) => m.some((x) => x.type === 'subscribed'));
+    const mine = notification('account_balanceupdated', { accountId: 'acc-1', data: { balanceMinor: 10 } });
+    await backbone.publisher.publishBatch([
+      notification('account_balanceupdated', { accountId: 'acc-2' }),
+      notification('message_sent'),
+      notification('account_balanceupdated', { accountId: 'acc-1', organizationId: 'org-other' }),
+      mine,
+    ]);
+    await client.waitFor((m) => m.some((x) => x.type === 'notification'));
+    await sleep(300);
+    expect(notificationsOf(client)).toEqual([
+      expect.objectContaining({
+        id: mine.metadata.eventId,
+        topic: 'account_balanceupdated',
+        accountId: 'acc-1',
+        data: { balanceMinor: 10 },
+        position: expect.stringMatching(/^\d+-\d+$/),
+      }),
+    ]);
+    client.socket.close();
+  });
+
+  it('when a client reconnects with its last position, then it gets everything it missed in order, without duplicates, then live ones, even on another instance', async () => {
+    const first = await instance();
+    const second = await instance();
+    const credentials = ['tributary.v1', `bearer.${await token({ organizationId: 'org-resume' })}`];
+    const before = await connect(first.url, credentials);
+    before.send({ type: 'subscribe', topics: ['message_sent'] });
+    await before.waitFor((m) => m.some((x) => x.type === 'subscribed'));
+    const n1 = notification('message_sent', { organizationId: 'org-resume', data: { n: 1 } });
+    await backbone.publisher.publish(n1);
+    await before.waitFor((m) => notificationsOf({ received: m } as Client).length === 1);
+    const last = notificationsOf(before)[0]!.position as string;
+    before.socket.terminate(); // the connection drops
+
+    const missed = [2, 3, 4].map((n) => notification('message_sent', { organizationId: 'org-resume', data: { n } }));
+    await backbone.publisher.publishBatch(missed);
+    await sleep(500);
+    const after = await connect(second.url, credentials);
+    after.send({ type: 'subscribe', topics: ['message_sent'], resumeFrom: last });
+    await after.waitFor((m) => notificationsOf({ received: m } as Client).length === 3);
+    const live = notification('message_sent', { organizationId: 'org-resume', data: { n: 5 } });
+    await backbone.publisher.publish(live);
+    await after.waitFor((m) => notificationsOf({ received: m } as Client).length === 4);
+    await sleep(300);
+    expect(notificationsOf(after).map((m) => (m.data as { n: number }).n)).toEqual([2, 3, 4, 5]);
+    after.socket.close();
+  });
+
+  it('when several instances run, then each delivers every notification to its own clients', async () => {
+    const [a, b] = [await instance(), await instance()];
+    const credentials = ['tributary.v1', `bearer.${await token({ organizationId: 'org-fanout' })}`];
+    const clients = [await connect(a.url, credentials), await connect(b.url, credentials)];
+    for (const client of clients) client.send({ type: 'subscribe', topics: ['log_error'] });
+    await Promise.all(clients.map((c) => c.waitFor((m) => m.some((x) => x.type === 'subscribed'))));
+    const note = notification('log_error', { organizationId: 'org-fanout' });
+    await backbone.publisher.publish(note);
+    await Promise.all(clients.map((c) => c.waitFor((m) => m.some((x) => x.id === note.metadata.eventId))));
+    for (const client of clients) client.socket.close();
+  });
+
+  it('when a position is older than what is kept, then the client is told to refetch', async () => {
+    const { url } = await instance({ buffer: 2 });
+    const burst = Array.from({ length: 6 }, (_, n) =>
+      notification('log_error', { organizationId: 'org-old', data: { n } }),
+    );
+    const positions = await backbone.publisher.publishBatch(burst);
+    await sleep(1000);
+    const client = await connect(url, ['tributary.v1', `bearer.${await token({ organizationId: 'org-old' })}`]);
+    client.send({
+      type: 'subscribe',
+      topics: ['log_error'],
+      resumeFrom: `${positions[0]!.partition}-${positions[0]!.offset}`,
+    });
+    await client.waitFor((m) => m.some((x) => x.type === 'refetch'));
+    expect(client.received.find((m) => m.type === 'refetch')).toMatchObject({
+      reason: expect.stringContaining('no longer kept'),
+    });
+    client.socket.close();
+  });
+
+  it('when a client stops reading, then it is closed with 4008 rather than slowing the others', async () => {
+    const { url } = await instance({ realtime: { maxBufferedBytes: 64 * 1024 } });
+    const credentials = ['tributary.v1', `bearer.${await token({ organizationId: 'org-slow' })}`];
+    const slow = await connect(url, credentials);
+    const healthy = await connect(url, credentials);
+    for (const client of [slow, healthy]) client.send({ type: 'subscribe', topics: ['attachment_uploaded'] });
+    await Promise.all([slow, healthy].map((c) => c.waitFor((m) => m.some((x) => x.type === 'subscribed'))));
+    (slow.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    const big = 'x'.repeat(100_000);
+    const burst = Array.from({ length: 60 }, () =>
+      notification('attachment_uploaded', { organizationId: 'org-slow', data: { big } }),
+    );
+    // One at a time: a batch of them would exceed the broker's largest message.
+    for (const item of burst) await backbone.publisher.publish(item);
+    await healthy.waitFor((m) => notificationsOf({ received: m } as Client).length === 60, 30_000);
+    (slow.socket as unknown as { _socket: { resume(): void } })._socket.resume();
+    expect((await slow.closed).code).toBe(4008);
+    healthy.socket.close();
+  });
+
+  it('when a browser uses a ticket, then it connects with it; a token over its connection cap is refused with 429', async () => {
+    const { app, url } = await instance({ realtime: { maxConnectionsPerToken: 1 } });
+    const issued = await app.inject({
+      method: 'POST',
+      url: '/v1/realtime/tickets',
+      headers: await bearer(backbone, { subject: 'browser-user' }),
+    });
+    expect(issued.statusCode).toBe(201);
+    const { ticket } = issued.json() as { ticket: string };
+    const viaTicket = await connect(`${url}?ticket=${ticket}`, ['tributary.v1']);
+    await expect(connect(`${url}?ticket=${ticket}`, ['tributary.v1'])).rejects.toMatchObject({ status: 429 });
+    viaTicket.socket.close();
+  });
+
+  it('when a client does not answer heartbeats, then it is closed', async () => {
+    const { url } = await instance({ realtime: { heartbeatMs: 200 } });
+    const client = await connect(url, ['tributary.v1', `bearer.${await token({ subject: 'sleepy' })}`]);
+    const raw = (client.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    raw.pause(); // pings go unanswered
+    await sleep(1000);
+    raw.resume();
+    const closed = await Promise.race([client.closed.then(() => 'closed'), sleep(3000).then(() => 'still open')]);
+    expect(closed).toBe('closed');
+  });
+});
