@@ -13,6 +13,7 @@ import type { EventCodec } from '../schemas/codec.ts';
 import { authentication } from './auth/plugin.ts';
 import type { TokenVerifier } from './auth/tokens.ts';
 import { problem, registerProblemHandling } from './errors.ts';
+import { dashboardRoutes } from './dashboard/routes.ts';
 import { eventCountRoutes } from './event-counts/routes.ts';
 import { eventRoutes } from './events/routes.ts';
 import { healthRoutes } from './health/routes.ts';
@@ -33,6 +34,8 @@ export interface AppDependencies {
   readonly auth: Config['auth'];
   readonly realtime: Config['realtime'];
   readonly feed: NotificationFeed;
+  /** Serve POST /v1/dev/tokens for the dashboard: only in the local and test environments. */
+  readonly devTokens: boolean;
   /** Tests read their own copy of event_counts. */
   readonly eventCountsProjection?: Pick<Projection, 'name'>;
 }
@@ -86,8 +89,10 @@ export async function buildApp(deps: AppDependencies) {
     rateLimitPerMinute: deps.api.rateLimitPerMinute,
     ...(deps.eventCountsProjection ? { projection: deps.eventCountsProjection } : {}),
   });
+  await app.register(dashboardRoutes, deps.devTokens ? { devTokens: deps.auth } : {});
   await app.register(realtimeRoutes, {
     feed: deps.feed,
+    pool: deps.pool,
     verify: deps.verify,
     auth: deps.auth,
     settings: deps.realtime,

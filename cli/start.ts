@@ -88,6 +88,7 @@ export function registerStartCommand(program: Command): void {
         auth: config.auth,
         realtime: config.realtime,
         feed,
+        devTokens: local,
       });
       const address = await app.listen({ host: config.api.host, port: config.api.port });
 
@@ -98,6 +99,7 @@ export function registerStartCommand(program: Command): void {
           ['WHAT', 'WHERE'],
           [
             ['API', address],
+            ['dashboard', `${address}/`],
             ['health', `${address}/health/live  ${address}/health/ready`],
             ['metrics', `${address}/metrics`],
             ['API docs (OpenAPI)', `${address}/docs`],

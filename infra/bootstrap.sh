@@ -12,6 +12,8 @@ command -v mvn >/dev/null 2>&1 || packages+=(maven)
 command -v python3 >/dev/null 2>&1 || packages+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || packages+=(postgresql)
+# The dashboard's browser test drives Debian's chromium with playwright-core (no browser download).
+command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 
 if [ ${#packages[@]} -gt 0 ]; then
   echo "bootstrap: installing Debian packages: ${packages[*]}"

@@ -3,6 +3,7 @@ import type { Logger } from '../../infra/logging/logger.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { NotificationFeed, PositionedNotification } from './feed.ts';
 import { CLOSE, clientMessage, type ClientMessage } from './protocol.ts';
+import type { StoredSubscription } from './subscriptions.ts';
 
 interface Subscription {
   readonly accountIds?: ReadonlySet<string>;
@@ -15,7 +16,10 @@ interface Subscription {
  * client is closed, not waited for) and heartbeats (a dead client is closed).
  */
 export class RealtimeConnection {
+  /** Subscriptions this connection made itself. */
   private readonly subscriptions = new Map<string, Subscription>();
+  /** The user's subscriptions made over REST, shared by all their sessions. */
+  private stored = new Map<string, Subscription>();
   private readonly listener = (item: PositionedNotification) => this.deliver(item);
   private listening = false;
   private alive = true;
@@ -49,6 +53,23 @@ export class RealtimeConnection {
     this.send({ type: 'ready', organizationId: principal.organizationId });
   }
 
+  /** Replaces the REST-made subscriptions (on connect, and whenever the user changes them). */
+  applyStored(subscriptions: readonly StoredSubscription[]): void {
+    this.stored = new Map(
+      subscriptions.map((s) => [
+        s.topic,
+        {
+          ...(s.accountIds ? { accountIds: new Set(s.accountIds) } : {}),
+          ...(s.threadIds ? { threadIds: new Set(s.threadIds) } : {}),
+        },
+      ]),
+    );
+    if (this.stored.size > 0 && !this.listening) {
+      this.listening = true;
+      this.feed.subscribe(this.listener);
+    }
+  }
+
   private receive(text: string): void {
     let message: ClientMessage;
     try {
@@ -74,7 +95,9 @@ export class RealtimeConnection {
     };
     for (const topic of message.topics) this.subscriptions.set(topic, filters);
     this.send({ type: 'subscribed', topics: message.topics });
-    if (this.listening) return;
+    if (this.listening && !message.resumeFrom) return;
+    // Resuming re-registers the listener in the same synchronous step as reading what was missed.
+    this.feed.unsubscribe(this.listener);
     this.listening = true;
     if (message.resumeFrom) {
       const resumed = this.feed.resume(message.resumeFrom, this.listener);
@@ -92,10 +115,11 @@ export class RealtimeConnection {
   private deliver({ notification, position }: PositionedNotification): void {
     if (notification.metadata.organizationId !== this.principal.organizationId) return;
     const { payload } = notification;
-    const subscription = this.subscriptions.get(payload.topic);
-    if (!subscription) return;
-    if (subscription.accountIds && !(payload.accountId && subscription.accountIds.has(payload.accountId))) return;
-    if (subscription.threadIds && !(payload.threadId && subscription.threadIds.has(payload.threadId))) return;
+    const matches = (subscription: Subscription | undefined) =>
+      subscription !== undefined &&
+      (!subscription.accountIds || (payload.accountId !== null && subscription.accountIds.has(payload.accountId))) &&
+      (!subscription.threadIds || (payload.threadId !== null && subscription.threadIds.has(payload.threadId)));
+    if (!matches(this.subscriptions.get(payload.topic)) && !matches(this.stored.get(payload.topic))) return;
     this.send({
       type: 'notification',
       position,

@@ -248,3 +248,45 @@ describe('the realtime websocket', () => {
     expect(closed).toBe('closed');
   });
 });
+
+describe('REST subscriptions for a user sessions', () => {
+  it('when a user subscribes over REST, then every open session of that user, on every instance, receives the topic; unsubscribing stops it', async () => {
+    const [a, b] = [await instance(), await instance()];
+    const headers = await bearer(backbone, { organizationId: 'org-rest', subject: 'carol' });
+    const credentials = ['tributary.v1', `bearer.${headers.authorization.slice('Bearer '.length)}`];
+    const sessions = [await connect(a.url, credentials), await connect(b.url, credentials)];
+    const other = await connect(a.url, [
+      'tributary.v1',
+      `bearer.${await token({ organizationId: 'org-rest', subject: 'dave' })}`,
+    ]);
+
+    const subscribed = await a.app.inject({
+      method: 'POST',
+      url: '/v1/realtime/subscriptions',
+      headers,
+      payload: { topics: ['group_membership_changed'] },
+    });
+    expect(subscribed.statusCode).toBe(200);
+    expect(subscribed.json()).toEqual({
+      subscriptions: [{ topic: 'group_membership_changed', accountIds: null, threadIds: null }],
+    });
+    await sleep(300);
+    const first = notification('group_membership_changed', { organizationId: 'org-rest' });
+    await backbone.publisher.publish(first);
+    await Promise.all(sessions.map((s) => s.waitFor((m) => m.some((x) => x.id === first.metadata.eventId))));
+    expect(notificationsOf(other)).toEqual([]);
+
+    await b.app.inject({
+      method: 'DELETE',
+      url: '/v1/realtime/subscriptions',
+      headers,
+      payload: { topics: ['group_membership_changed'] },
+    });
+    await sleep(300);
+    const second = notification('group_membership_changed', { organizationId: 'org-rest' });
+    await backbone.publisher.publish(second);
+    await sleep(1000);
+    for (const session of sessions) expect(notificationsOf(session).map((m) => m.id)).toEqual([first.metadata.eventId]);
+    for (const client of [...sessions, other]) client.socket.close();
+  });
+});

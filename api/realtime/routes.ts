@@ -8,10 +8,21 @@ import { InvalidTokenError, mintTicket, type TokenVerifier } from '../auth/token
 import { ApiError, problem, problemResponses } from '../errors.ts';
 import { RealtimeConnection } from './connection.ts';
 import type { NotificationFeed } from './feed.ts';
-import { PROTOCOL } from './protocol.ts';
+import { PROTOCOL, REALTIME_TOPICS } from './protocol.ts';
+import {
+  removeSubscriptions,
+  saveSubscriptions,
+  storedSubscriptions,
+  SUBSCRIPTION_MIGRATIONS,
+  SUBSCRIPTIONS_CHANGED,
+  type SubscriptionOwner,
+} from './subscriptions.ts';
+import pg from 'pg';
+import { migrate } from '../../infra/postgres/migrations.ts';
 
 interface RealtimeOptions {
   readonly feed: NotificationFeed;
+  readonly pool: pg.Pool;
   readonly verify: TokenVerifier;
   readonly auth: AuthSettings;
   readonly settings: RealtimeSettings;
@@ -33,8 +44,122 @@ declare module 'fastify' {
  * must be allowed; connections per token are capped; everything is checked before the upgrade.
  */
 export const realtimeRoutes: FastifyPluginAsync<RealtimeOptions> = async (app, options) => {
-  const { feed, verify, settings } = options;
+  const { feed, verify, settings, pool } = options;
   const open = new Map<string, number>();
+  const sessions = new Map<string, Set<RealtimeConnection>>();
+  const keyOf = (owner: SubscriptionOwner) => `${owner.organizationId}/${owner.subject}`;
+
+  await migrate(pool, 'realtime', SUBSCRIPTION_MIGRATIONS);
+  // Every instance hears when a user's REST subscriptions change, and updates that user's sessions here.
+  // A connection of its own, not one of the pool's: LISTEN holds it for the life of the API.
+  const listener = new pg.Client(pool.options);
+  await listener.connect();
+  listener.on('error', (error) =>
+    app.log.warn({ err: error }, 'the realtime subscription listener lost its connection'),
+  );
+  listener.on('notification', (message) => {
+    if (message.channel !== SUBSCRIPTIONS_CHANGED || !message.payload) return;
+    const owner = JSON.parse(message.payload) as SubscriptionOwner;
+    const local = sessions.get(keyOf(owner));
+    if (!local?.size) return;
+    void storedSubscriptions(pool, owner).then(
+      (stored) => local.forEach((connection) => connection.applyStored(stored)),
+      (error: unknown) => app.log.warn({ err: error }, 'could not reload realtime subscriptions'),
+    );
+  });
+  await listener.query(`listen ${SUBSCRIPTIONS_CHANGED}`);
+  app.addHook('onClose', async () => {
+    await listener.end().catch(() => undefined);
+  });
+
+  const subscriptionBody = {
+    type: 'object',
+    required: ['topics'],
+    additionalProperties: false,
+    properties: {
+      topics: { type: 'array', minItems: 1, items: { type: 'string', enum: REALTIME_TOPICS } },
+      filters: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          accountIds: { type: 'array', items: { type: 'string' } },
+          threadIds: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+  } as const;
+  const subscriptionList = {
+    type: 'object',
+    required: ['subscriptions'],
+    properties: {
+      subscriptions: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['topic'],
+          properties: {
+            topic: { type: 'string' },
+            accountIds: { type: ['array', 'null'], items: { type: 'string' } },
+            threadIds: { type: ['array', 'null'], items: { type: 'string' } },
+          },
+        },
+      },
+    },
+  } as const;
+
+  app.get(
+    '/v1/realtime/subscriptions',
+    {
+      config: { scope: SCOPES.subscribeRealtime },
+      schema: {
+        summary: "The caller's subscriptions for all their sessions",
+        tags: ['realtime'],
+        response: { 200: subscriptionList, ...problemResponses },
+      },
+    },
+    async (request) => ({ subscriptions: await storedSubscriptions(pool, principalOf(request)) }),
+  );
+
+  app.post<{ Body: { topics: string[]; filters?: { accountIds?: string[]; threadIds?: string[] } } }>(
+    '/v1/realtime/subscriptions',
+    {
+      config: { scope: SCOPES.subscribeRealtime },
+      schema: {
+        summary: "Subscribe all of the caller's sessions to topics (seed 004's REST subscribe)",
+        tags: ['realtime'],
+        body: subscriptionBody,
+        response: { 200: subscriptionList, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const owner = principalOf(request);
+      await saveSubscriptions(pool, owner, request.body.topics, request.body.filters ?? {});
+      return { subscriptions: await storedSubscriptions(pool, owner) };
+    },
+  );
+
+  app.delete<{ Body: { topics: string[] } }>(
+    '/v1/realtime/subscriptions',
+    {
+      config: { scope: SCOPES.subscribeRealtime },
+      schema: {
+        summary: "Unsubscribe all of the caller's sessions from topics",
+        tags: ['realtime'],
+        body: {
+          type: 'object',
+          required: ['topics'],
+          additionalProperties: false,
+          properties: { topics: subscriptionBody.properties.topics },
+        },
+        response: { 200: subscriptionList, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const owner = principalOf(request);
+      await removeSubscriptions(pool, owner, request.body.topics);
+      return { subscriptions: await storedSubscriptions(pool, owner) };
+    },
+  );
 
   await app.register(websocket, {
     options: {
@@ -112,18 +237,23 @@ export const realtimeRoutes: FastifyPluginAsync<RealtimeOptions> = async (app, o
         request.realtimePrincipal = principal;
       },
     },
-    (socket, request) => {
+    async (socket, request) => {
       const principal = request.realtimePrincipal!;
-      const key = `${principal.organizationId}/${principal.subject}`;
+      const key = keyOf(principal);
       open.set(key, (open.get(key) ?? 0) + 1);
-      new RealtimeConnection(
+      const connection = new RealtimeConnection(
         socket,
         principal,
         feed,
         { maxBufferedBytes: settings.maxBufferedBytes, heartbeatMs: settings.heartbeatMs },
         request.log.child({ subject: principal.subject, organizationId: principal.organizationId }),
-        () => open.set(key, (open.get(key) ?? 1) - 1),
+        () => {
+          open.set(key, (open.get(key) ?? 1) - 1);
+          sessions.get(key)?.delete(connection);
+        },
       );
+      sessions.set(key, (sessions.get(key) ?? new Set()).add(connection));
+      connection.applyStored(await storedSubscriptions(pool, principal));
     },
   );
 };

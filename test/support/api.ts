@@ -30,6 +30,7 @@ export async function testApp(backbone: Backbone, options: TestAppOptions = {}) 
     codec: backbone.codec,
     pool: backbone.pool,
     auth: backbone.config.auth,
+    devTokens: true,
     realtime: { ...backbone.config.realtime, ...options.realtime },
     feed:
       options.feed ??

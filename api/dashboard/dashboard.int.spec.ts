@@ -1,0 +1,109 @@
+/// <reference lib="dom" />
+// The page functions below run in the browser.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NotificationIssued } from '../../schemas/generated/events.ts';
+import { testApp } from '../../test/support/api.ts';
+import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
+import { metadata } from '../../test/support/events.ts';
+import { quietLogger } from '../../test/support/platform.ts';
+import { NotificationFeed } from '../realtime/feed.ts';
+
+// Debian's chromium, driven by playwright-core; no browser download (none is reachable here).
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+];
+
+let backbone: Backbone;
+let feed: NotificationFeed;
+let app: Awaited<ReturnType<typeof testApp>>;
+let browser: BrowserContext;
+let url: string;
+const origins: string[] = [];
+
+beforeAll(async () => {
+  backbone = await isolatedBackbone({ partitions: 1 });
+  feed = new NotificationFeed(
+    backbone.kafka,
+    backbone.codec,
+    backbone.topics['realtime.notifications'],
+    1000,
+    quietLogger(),
+  );
+  await feed.start();
+  app = await testApp(backbone, { feed, realtime: { allowedOrigins: origins } });
+  url = await app.listen({ host: '127.0.0.1', port: 0 });
+  origins.push(url);
+  browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'tributary-chromium-')), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+  });
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await feed?.stop();
+  await backbone?.close();
+});
+
+const notification = (n: number): NotificationIssued => ({
+  type: 'NotificationIssued',
+  metadata: metadata(new Date(), { organizationId: 'org-browser' }),
+  payload: {
+    topic: 'log_error',
+    sourceEventId: crypto.randomUUID(),
+    sourceType: 'LogEntry',
+    accountId: null,
+    threadId: null,
+    data: JSON.stringify({ n }),
+  },
+});
+
+describe('the live dashboard in a browser', () => {
+  it('when the connection drops while events are published, then the page resumes and shows every one exactly once', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${url}/`);
+    await page.fill('#org', 'org-browser');
+    await page.click('#mint');
+    await page.waitForFunction(() => (document.getElementById('token') as HTMLTextAreaElement).value.length > 20);
+    await page.click('#connect');
+    await page.waitForFunction(() => document.getElementById('message')!.textContent!.startsWith('subscribed'));
+
+    const before = [1, 2, 3].map(notification);
+    for (const item of before) await backbone.publisher.publish(item);
+    await page.waitForFunction(() => document.querySelectorAll('#log li').length === 3, undefined, { timeout: 15_000 });
+
+    await page.click('#drop');
+    await page.waitForFunction(() => document.getElementById('state')!.textContent === 'closed');
+    const during = [4, 5, 6, 7].map(notification);
+    for (const item of during) await backbone.publisher.publish(item);
+
+    await page.waitForFunction(() => document.querySelectorAll('#log li').length === 7, undefined, { timeout: 20_000 });
+    const shown = await page.$$eval('#log li', (items) => items.map((li) => (li as HTMLElement).dataset.id));
+    expect(new Set(shown)).toEqual(new Set([...before, ...during].map((n) => n.metadata.eventId)));
+    expect(shown).toHaveLength(7);
+    expect(await page.textContent('#reconnects')).toBe('1');
+    expect(await page.textContent('#state')).toBe('open');
+    expect(await page.textContent('#count-log_error')).toBe('7');
+  });
+
+  it('when the dashboard is served, then its files need no token and the API behind it does', async () => {
+    const page = await browser.newPage();
+    const response = await page.goto(`${url}/`);
+    expect(response?.status()).toBe(200);
+    const status = await page.evaluate(async () => (await fetch('/v1/realtime/tickets', { method: 'POST' })).status);
+    expect(status).toBe(401);
+  });
+});
