@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -20,6 +21,11 @@ export default tseslint.config(
   {
     files: ['infra/config/**', '**/*.spec.ts', 'test/**', 'vitest.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    // The dashboard's script runs in the browser, served as is.
+    files: ['api/dashboard/**/*.js'],
+    languageOptions: { globals: globals.browser },
   },
   prettier,
 );
