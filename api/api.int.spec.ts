@@ -73,6 +73,43 @@ describe('authentication and scopes', () => {
     });
   });
 
+  it('when any protected route is called without a token or without its scope, then 401 or 403', async () => {
+    const routes = [
+      { method: 'POST', url: '/v1/events/ThreadCreated', payload: threadBody(), scope: 'events:publish' },
+      { method: 'GET', url: '/v1/organizations/org-test/event-counts', scope: 'events:read' },
+      { method: 'POST', url: '/v1/realtime/tickets', scope: 'realtime:subscribe' },
+      { method: 'GET', url: '/v1/realtime/subscriptions', scope: 'realtime:subscribe' },
+      {
+        method: 'POST',
+        url: '/v1/realtime/subscriptions',
+        payload: { topics: ['log_error'] },
+        scope: 'realtime:subscribe',
+      },
+      {
+        method: 'DELETE',
+        url: '/v1/realtime/subscriptions',
+        payload: { topics: ['log_error'] },
+        scope: 'realtime:subscribe',
+      },
+    ] as const;
+    for (const route of routes) {
+      const request = {
+        method: route.method,
+        url: route.url,
+        ...('payload' in route ? { payload: route.payload } : {}),
+      };
+      expect((await app.inject(request)).statusCode, `${route.method} ${route.url}`).toBe(401);
+      const others = ['events:publish', 'events:read', 'realtime:subscribe'].filter((scope) => scope !== route.scope);
+      const forbidden = await app.inject({ ...request, headers: await bearer(backbone, { scopes: others }) });
+      expect(forbidden.json(), `${route.method} ${route.url}`).toMatchObject({
+        status: 403,
+        detail: `the token lacks the scope ${route.scope}`,
+      });
+      const allowed = await app.inject({ ...request, headers: await bearer(backbone, { scopes: [route.scope] }) });
+      expect(allowed.statusCode, `${route.method} ${route.url}: ${allowed.body}`).toBeLessThan(300);
+    }
+  });
+
   it('when health, metrics and docs are asked without a token, then they answer', async () => {
     expect((await app.inject({ url: '/health/live' })).statusCode).toBe(200);
     expect((await app.inject({ url: '/metrics' })).statusCode).toBe(200);
