@@ -38,9 +38,9 @@ def consume(bootstrap, registry_url, topic, count):
     while seen < count:
         message = consumer.poll(20.0)
         if message is None:
-            raise SystemExit(f"no record within 20 s after {seen} of {count}")
+            raise RuntimeError(f"no record within 20 s after {seen} of {count}")
         if message.error():
-            raise SystemExit(str(message.error()))
+            raise RuntimeError(str(message.error()))
         value = deserializer(message.value(), SerializationContext(topic, MessageField.VALUE))
         print(json.dumps({"key": message.key().decode(), "value": value}, default=as_json), flush=True)
         seen += 1
@@ -68,7 +68,7 @@ def produce(bootstrap, registry_url, topic, event_file):
     value = serializer(event, SerializationContext(topic, MessageField.VALUE))
     producer.produce(topic, key=request["key"].encode(), value=value)
     if producer.flush(20) != 0:
-        raise SystemExit("the record was not delivered within 20 s")
+        raise RuntimeError("the record was not delivered within 20 s")
     print(json.dumps({"schemaId": latest.schema_id}), flush=True)
 
 
@@ -79,4 +79,4 @@ if __name__ == "__main__":
     elif mode == "produce":
         produce(*args)
     else:
-        raise SystemExit(f"unknown mode {mode}")
+        raise RuntimeError(f"unknown mode {mode}")
