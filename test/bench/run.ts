@@ -1,0 +1,110 @@
+/**
+ * `npm run bench`: Tributary's publishing and consuming throughput, each as a ratio against a
+ * ceiling measured in the same run on the same stack (raw kafkajs with pre-encoded records).
+ * Absolute numbers vary with the machine; the ratios say what Tributary's layers cost.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from '../../infra/config/index.ts';
+import { createIdempotentProducer } from '../../infra/kafka/client.ts';
+import { Stack } from '../../infra/stack/supervisor.ts';
+import { startProcessor } from '../../processors/runtime/runner.ts';
+import { isolatedBackbone } from '../support/backbone.ts';
+import { threadCreated } from '../support/events.ts';
+import { quietLogger, uniqueName } from '../support/platform.ts';
+import { createRecordingTable, recorded, recordingProjection } from '../support/recording-projection.ts';
+
+const EVENTS = 20_000;
+const BATCH = 500;
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+function rate(count: number, ms: number): number {
+  return Math.round((count * 1000) / ms);
+}
+
+async function timed(label: string, work: (progress: (done: number) => void) => Promise<void>): Promise<number> {
+  const started = performance.now();
+  let last = 0;
+  await work((done) => {
+    if (performance.now() - last > 1000) {
+      process.stderr.write(`  ${label}: ${done} / ${EVENTS}\r`);
+      last = performance.now();
+    }
+  });
+  const ms = performance.now() - started;
+  process.stderr.write(`  ${label}: ${EVENTS} / ${EVENTS}, ${(ms / 1000).toFixed(1)} s\n`);
+  return ms;
+}
+
+const { config } = await loadConfig();
+await new Stack(config.stack).up((line) => process.stderr.write(`[stack] ${line}\n`));
+const backbone = await isolatedBackbone({ partitions: 3 });
+const topic = backbone.topics['messages.events'];
+const events = Array.from({ length: EVENTS }, () => threadCreated());
+
+// Ceiling: the same records, encoded beforehand, sent by a bare idempotent producer.
+const encoded = await Promise.all(events.map((event) => backbone.codec.encode(event)));
+const raw = createIdempotentProducer(backbone.kafka);
+await raw.connect();
+const rawPublishMs = await timed('raw kafkajs sendBatch', async (progress) => {
+  for (let i = 0; i < encoded.length; i += BATCH) {
+    await raw.sendBatch({
+      acks: -1,
+      topicMessages: [{ topic, messages: encoded.slice(i, i + BATCH).map(({ key, value }) => ({ key, value })) }],
+    });
+    progress(i + BATCH);
+  }
+});
+await raw.disconnect();
+
+const publishMs = await timed('publisher.publishBatch (validate, encode, partition)', async (progress) => {
+  for (let i = 0; i < events.length; i += BATCH) {
+    await backbone.publisher.publishBatch(events.slice(i, i + BATCH));
+    progress(i + BATCH);
+  }
+});
+
+// Ceiling: a bare consumer reading every record of the topic (2 * EVENTS now) without decoding.
+const total = EVENTS * 2;
+const rawConsumer = backbone.kafka.consumer({ groupId: uniqueName('bench-raw') });
+await rawConsumer.connect();
+await rawConsumer.subscribe({ topic, fromBeginning: true });
+let seen = 0;
+const rawConsumeStarted = performance.now();
+await new Promise<void>((resolve, reject) => {
+  rawConsumer
+    .run({
+      eachBatch: async ({ batch }) => {
+        seen += batch.messages.length;
+        if (seen >= total) resolve();
+      },
+    })
+    .catch(reject);
+});
+const rawConsumeMs = performance.now() - rawConsumeStarted;
+await rawConsumer.disconnect();
+
+// Tributary: decode, apply in Postgres with the checkpoint in the same transaction, commit.
+const table = uniqueName('bench').replaceAll('-', '_');
+await createRecordingTable(backbone.pool, table);
+const consumeStarted = performance.now();
+const runner = await startProcessor(recordingProjection(uniqueName('bench'), [topic], table), {
+  kafka: backbone.kafka,
+  codec: backbone.codec,
+  pool: backbone.pool,
+  logger: quietLogger(),
+  metrics: backbone.metrics,
+});
+while ((await recorded(backbone.pool, table)).total < total) await sleep(200);
+const consumeMs = performance.now() - consumeStarted;
+await runner.stop();
+await backbone.close();
+
+out('');
+out(`| measure | ceiling (raw kafkajs) | Tributary | ratio |`);
+out(`| --- | --- | --- | --- |`);
+out(
+  `| publish ${EVENTS} events, batches of ${BATCH}, acks=all | ${rate(EVENTS, rawPublishMs)} events/s | ${rate(EVENTS, publishMs)} events/s | ${(rawPublishMs / publishMs).toFixed(2)} |`,
+);
+out(
+  `| consume ${total} events (checkpointed, one Postgres row each) | ${rate(total, rawConsumeMs)} events/s | ${rate(total, consumeMs)} events/s | ${(rawConsumeMs / consumeMs).toFixed(2)} |`,
+);
