@@ -52,9 +52,7 @@ describe('interoperability with Confluent clients in other languages (Python con
     const { stdout } = await run(
       python,
       [PEER, 'consume', backbone.config.kafka.brokers.join(','), backbone.config.registry.url, topic, '3'],
-      {
-        timeout: 60_000,
-      },
+      { timeout: 55_000 },
     );
     const received = stdout
       .trim()
@@ -62,7 +60,7 @@ describe('interoperability with Confluent clients in other languages (Python con
       .map((line) => JSON.parse(line) as { key: string; value: unknown });
     expect(received.map((r) => r.key)).toEqual(events.map(() => thread.payload.threadId));
     expect(received.map((r) => comparable(r.value))).toEqual(events.map(comparable));
-  });
+  }, 90_000);
 
   it('when a Confluent producer publishes with the registered schema, then Tributary decodes it into a typed event', async () => {
     const event = threadCreated(undefined, 'from python');
@@ -95,5 +93,5 @@ describe('interoperability with Confluent clients in other languages (Python con
     await consumer.disconnect();
     expect(received).toEqual(event);
     expect(received.metadata.occurredAt).toBeInstanceOf(Date);
-  });
+  }, 90_000);
 });
