@@ -1,14 +1,7 @@
 // The live dashboard: a ticket from the API, a websocket, subscriptions, and resume by position
-// after any drop. Plain JavaScript served as is; no build step.
-const TOPICS = [
-  'account_balanceupdated',
-  'account_nicknameupdated',
-  'account_transactionadded',
-  'attachment_uploaded',
-  'message_sent',
-  'group_membership_changed',
-  'log_error',
-];
+// after any drop. Plain JavaScript served as is (but for the topic list); no build step.
+// Filled in by the server from api/realtime/protocol.ts, the one list of realtime topics.
+const TOPICS = /* REALTIME_TOPICS */ [];
 const $ = (id) => document.getElementById(id);
 const state = { socket: null, wanted: false, position: null, seen: new Set(), reconnects: 0, counts: {}, arrivals: {} };
 

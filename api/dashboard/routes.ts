@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AuthSettings } from '../../infra/config/index.ts';
 import { mintToken } from '../auth/tokens.ts';
+import { REALTIME_TOPICS } from '../realtime/protocol.ts';
 
 interface DashboardOptions {
   /** Minting tokens from the page is for a developer's machine only (local and test environments). */
@@ -9,7 +10,11 @@ interface DashboardOptions {
 }
 
 const html = readFileSync(new URL('./index.html', import.meta.url), 'utf8');
-const script = readFileSync(new URL('./dashboard.js', import.meta.url), 'utf8');
+const script = readFileSync(new URL('./dashboard.js', import.meta.url), 'utf8').replace(
+  '/* REALTIME_TOPICS */ []',
+  JSON.stringify(REALTIME_TOPICS),
+);
+if (!script.includes(REALTIME_TOPICS[0])) throw new Error('dashboard.js lost its REALTIME_TOPICS placeholder');
 
 /** The live dashboard at `/`: its two files are public; everything it shows needs a token. */
 export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app, options) => {
