@@ -6,10 +6,12 @@ import { allTopicDeclarations, type TopicName } from '../../infra/kafka/topics.t
 import type { Config } from '../../infra/config/index.ts';
 import { createPublisher, type Publisher } from '../../producers/publisher.ts';
 import { ProcessorMetrics } from '../../processors/runtime/metrics.ts';
+import type { RuntimeDependencies } from '../../processors/runtime/runner.ts';
 import { eventDefinitions, subjectOf } from '../../schemas/catalog.ts';
 import { EventCodec, type EventDefinition } from '../../schemas/codec.ts';
 import { RegistryClient } from '../../schemas/registry-client.ts';
 import { registerSchemas } from '../../schemas/registration.ts';
+import type { Logger } from '../../infra/logging/logger.ts';
 import { quietLogger, testConfig, uniqueName } from './platform.ts';
 
 export interface Backbone {
@@ -24,6 +26,8 @@ export interface Backbone {
   readonly topics: Readonly<Record<TopicName, string>>;
   /** Pass it to isolatedBackbone in another process to share these topics. */
   readonly suffix: string;
+  /** What the consumer runtime needs, over this backbone (a silent logger unless one is given). */
+  runtime(logger?: Logger): RuntimeDependencies;
   close(): Promise<void>;
 }
 
@@ -65,6 +69,7 @@ export async function isolatedBackbone({ partitions = 3, suffix = uniqueName('t'
   const codec = new EventCodec(registry, definitions);
   const publisher = createPublisher(kafka, codec, logger);
   const pool = new pg.Pool({ connectionString: config.database.url, max: 5 });
+  const metrics = new ProcessorMetrics();
   return {
     config,
     kafka,
@@ -72,9 +77,10 @@ export async function isolatedBackbone({ partitions = 3, suffix = uniqueName('t'
     codec,
     publisher,
     pool,
-    metrics: new ProcessorMetrics(),
+    metrics,
     topics,
     suffix,
+    runtime: (runtimeLogger = quietLogger()) => ({ kafka, codec, pool, logger: runtimeLogger, metrics }),
     async close() {
       await publisher.close();
       await pool.end();
