@@ -1,13 +1,9 @@
 import type { TopicName } from '../infra/kafka/topics.ts';
 import { loadEventSchemas, type EventSchema } from './avro.ts';
-import type { EventDefinition } from './codec.ts';
-import type { EventOf, EventType } from './generated/events.ts';
+import type { EventDefinition, EventRoute } from './definitions.ts';
+import type { EventType } from './generated/events.ts';
 
-/** Where an event type is published and which aggregate id keys it (so one aggregate stays in order). */
-export interface EventRoute<T extends EventType = EventType> {
-  readonly topic: TopicName;
-  readonly key: (event: EventOf<T>) => string;
-}
+export type { EventDefinition, EventRoute };
 
 /** The one declaration of which topic holds which event, and its key. */
 export const EVENT_ROUTES: { readonly [T in EventType]: EventRoute<T> } = {

@@ -1,6 +1,6 @@
 import avro from 'avsc';
-import { LOGICAL_TYPES, type EventSchema } from './avro.ts';
-import type { EventRoute } from './catalog.ts';
+import { LOGICAL_TYPES } from './avro.ts';
+import type { EventDefinition } from './definitions.ts';
 import type { RegistryClient } from './registry-client.ts';
 import { frame, unframe, WireFormatError } from './wire.ts';
 import type { EventType, TributaryEvent } from './generated/events.ts';
@@ -32,11 +32,7 @@ export class DecodeError extends Error {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export interface EventDefinition {
-  readonly schema: EventSchema;
-  readonly route: EventRoute;
-  readonly subject: string;
-}
+export type { EventDefinition };
 
 /**
  * Validates, encodes and decodes Tributary events in Confluent's wire format. Encoding looks up

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EventSchema } from './avro.ts';
 import { loadEventSchemas } from './avro.ts';
 import { eventDefinitions, subjectOf } from './catalog.ts';
-import type { EventDefinition } from './codec.ts';
+import type { EventDefinition } from './definitions.ts';
 import { RegistryClient } from './registry-client.ts';
 import { checkSchemas, IncompatibleSchemaError, registerSchemas } from './registration.ts';
 import avro from 'avsc';

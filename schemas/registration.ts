@@ -1,7 +1,7 @@
 import { OperatorError } from '../infra/errors.ts';
 import avro from 'avsc';
 import { LOGICAL_TYPES } from './avro.ts';
-import type { EventDefinition } from './codec.ts';
+import type { EventDefinition } from './definitions.ts';
 import { backwardProblems } from './compatibility.ts';
 import type { RegistryClient } from './registry-client.ts';
 
