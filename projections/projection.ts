@@ -1,20 +1,51 @@
 import type { Migration } from '../infra/postgres/migrations.ts';
-import type { CheckpointedContext, CheckpointedProcessor, ConsumedEvent } from '../processors/runtime/processor.ts';
+import type { CheckpointedProcessor, ConsumedEvent } from '../processors/runtime/processor.ts';
+import { EVENT_ROUTES } from '../schemas/catalog.ts';
+import type { EventOf, EventType } from '../schemas/generated/events.ts';
+import type { Statement } from './statement.ts';
 
 /**
- * A Postgres read model: the events it reads, the tables it owns (created by its migrations),
- * and a handler that turns events into statements. Its tables live in a Postgres schema of
- * its own, so a rebuild can fill a shadow copy while the live one serves, and swap by name.
- * The handler and migrations name tables without a schema; queries use `qualified()`.
+ * A Postgres read model, in the shape Emmett and Marten give projections: the event types it
+ * handles, the tables it owns (created by its migrations), and a pure function from a batch
+ * of events to SQL statements. The runner executes the statements in the transaction that
+ * advances the checkpoint, so a batch is applied exactly once; the function itself never
+ * touches a database and is unit-tested with events in, statements out.
+ *
+ * Its tables live in a Postgres schema of its own, so a rebuild can fill a shadow copy while the
+ * live one serves, and swap by name: statements and migrations name tables without a schema;
+ * queries use `qualified()`.
  */
-export interface Projection {
+export interface Projection<T extends EventType = EventType> {
   /** Lower-case letters, digits and underscores: it names the schema, the checkpoints and the group. */
   readonly name: string;
+  /** The event types it applies; others on its topics are skipped before `project` sees them. */
+  readonly handles: readonly T[];
+  /** The Kafka topics holding those types (from the catalog; tests point them at their own copies). */
   readonly topics: readonly string[];
   readonly migrations: readonly Migration[];
   /** The tables the projection owns, compared by `replay --dry-run`. */
   readonly tables: readonly string[];
-  handle(events: readonly ConsumedEvent[], context: CheckpointedContext): Promise<void>;
+  /**
+   * Turns a batch (one partition's events, in offset order) into statements. Set-based: one
+   * statement per table per batch (multi-row, UNNEST, jsonb_populate_recordset), never one per
+   * event. Must be pure: the same events give the same statements.
+   */
+  project(events: readonly ConsumedEvent<EventOf<T>>[]): readonly Statement[];
+}
+
+/** What a projection's author writes; its topics follow from the event types through the catalog. */
+export type ProjectionSpec<T extends EventType> = Omit<Projection<T>, 'topics'>;
+
+export function defineProjection<T extends EventType>(spec: ProjectionSpec<T>): Projection<T> {
+  if (!/^[a-z][a-z0-9_]*$/.test(spec.name))
+    throw new Error(`projection name ${spec.name} must be lower-case letters, digits and underscores`);
+  if (spec.handles.length === 0) throw new Error(`projection ${spec.name} handles no event type`);
+  return { ...spec, topics: topicsOf(spec.handles) };
+}
+
+/** The topics that hold these event types, each once, in catalog order. */
+export function topicsOf(types: readonly EventType[]): string[] {
+  return [...new Set(types.map((type) => EVENT_ROUTES[type].topic))];
 }
 
 export function liveSchema(projection: Pick<Projection, 'name'>): string {
@@ -42,7 +73,16 @@ export function migrationOwner(projection: Pick<Projection, 'name'>, target: 'li
   return target === 'live' ? `projection:${projection.name}` : `projection:${projection.name}:shadow`;
 }
 
-/** The checkpointed processor that writes the projection's tables in `schema`. */
+/** The events of a batch the projection handles, in the order given. */
+export function handledBy<T extends EventType>(
+  projection: Pick<Projection<T>, 'handles'>,
+  events: readonly ConsumedEvent[],
+): ConsumedEvent<EventOf<T>>[] {
+  const handled = new Set<string>(projection.handles);
+  return events.filter((consumed): consumed is ConsumedEvent<EventOf<T>> => handled.has(consumed.event.type));
+}
+
+/** The checkpointed processor that runs the projection's statements in `schema`'s tables. */
 export function projectionProcessor(projection: Projection, target: 'live' | 'shadow'): CheckpointedProcessor {
   if (!/^[a-z][a-z0-9_]*$/.test(projection.name))
     throw new Error(`projection name ${projection.name} must be lower-case letters, digits and underscores`);
@@ -52,6 +92,10 @@ export function projectionProcessor(projection: Projection, target: 'live' | 'sh
     mode: 'checkpointed',
     schema: target === 'live' ? liveSchema(projection) : shadowSchema(projection),
     concurrency: target === 'live' ? 3 : 6,
-    handle: (events, context) => projection.handle(events, context),
+    async handle(events, { tx }) {
+      const handled = handledBy(projection, events);
+      if (handled.length === 0) return;
+      for (const statement of projection.project(handled)) await tx.query(statement.sql, [...statement.params]);
+    },
   };
 }

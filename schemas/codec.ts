@@ -2,6 +2,7 @@ import avro from 'avsc';
 import { LOGICAL_TYPES } from './avro.ts';
 import type { EventDefinition } from './definitions.ts';
 import type { RegistryClient } from './registry-client.ts';
+import { UPCASTERS, type Upcaster } from './upcasters.ts';
 import { frame, unframe, WireFormatError } from './wire.ts';
 import type { EventType, TributaryEvent } from './generated/events.ts';
 
@@ -44,19 +45,19 @@ export class EventCodec {
   private readonly byType = new Map<string, EventDefinition>();
   private readonly byFullName = new Map<string, EventDefinition>();
   private readonly writerIds = new Map<string, Promise<number>>();
-  private readonly readers = new Map<
-    number,
-    Promise<{ definition: EventDefinition; resolver: ReturnType<avro.Type['createResolver']> }>
-  >();
+  private readonly readers = new Map<number, Promise<Reader>>();
+  private readonly upcasters = new Map<string, Upcaster>();
 
   constructor(
     private readonly registry: RegistryClient,
     definitions: readonly EventDefinition[],
+    upcasters: readonly Upcaster[] = UPCASTERS,
   ) {
     for (const definition of definitions) {
       this.byType.set(definition.schema.name, definition);
       this.byFullName.set(definition.schema.fullName, definition);
     }
+    for (const upcaster of upcasters) this.upcasters.set(upcaster.fullName, upcaster);
   }
 
   definition(type: string): EventDefinition {
@@ -108,9 +109,9 @@ export class EventCodec {
       if (error instanceof WireFormatError) throw new DecodeError(error.message, { cause: error });
       throw error;
     }
-    const { definition, resolver } = await this.reader(schemaId);
+    const { definition, read } = await this.reader(schemaId);
     try {
-      return definition.schema.type.fromBuffer(body, resolver) as TributaryEvent;
+      return read(body);
     } catch (error) {
       throw new DecodeError(
         `the body does not decode with schema id ${schemaId} (${definition.schema.name}): ${(error as Error).message}`,
@@ -151,19 +152,28 @@ export class EventCodec {
           throw error; // the registry being unreachable is transient: retry, do not dead-letter
         }
         const writer = avro.Type.forSchema(JSON.parse(text), { logicalTypes: LOGICAL_TYPES });
+        const upcaster = writer.name ? this.upcasters.get(writer.name) : undefined;
+        if (upcaster) {
+          // A retired schema: read with the writer's own schema, then convert to the current event.
+          const definition = this.definition(upcaster.to);
+          return { definition, read: (body: Buffer) => upcaster.upcast(writer.fromBuffer(body)) };
+        }
         const definition = writer.name ? this.byFullName.get(writer.name) : undefined;
         if (!definition)
           throw new DecodeError(`schema id ${schemaId} is ${writer.name ?? 'an unnamed type'}, not a Tributary event`);
+        let resolver: ReturnType<avro.Type['createResolver']>;
         try {
-          return { definition, resolver: definition.schema.type.createResolver(writer) };
+          resolver = definition.schema.type.createResolver(writer);
         } catch (error) {
           throw new DecodeError(
             `schema id ${schemaId} cannot be read as the current ${definition.schema.name}: ${(error as Error).message}`,
-            {
-              cause: error,
-            },
+            { cause: error },
           );
         }
+        return {
+          definition,
+          read: (body: Buffer) => definition.schema.type.fromBuffer(body, resolver) as TributaryEvent,
+        };
       })();
       reader.catch(() => this.readers.delete(schemaId));
       this.readers.set(schemaId, reader);
@@ -177,6 +187,12 @@ function describe(value: unknown): string {
   if (value instanceof Date) return `Date ${Number.isNaN(value.getTime()) ? 'Invalid' : value.toISOString()}`;
   const text = JSON.stringify(value);
   return text && text.length > 60 ? `${text.slice(0, 57)}...` : String(text);
+}
+
+/** How records written with one schema id are read. */
+interface Reader {
+  readonly definition: EventDefinition;
+  read(body: Buffer): TributaryEvent;
 }
 
 export type { EventType };

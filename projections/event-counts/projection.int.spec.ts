@@ -1,9 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
 import { messageSent, metadata, threadCreated } from '../../test/support/events.ts';
-import { quietLogger, uniqueName } from '../../test/support/platform.ts';
-import { startProjection } from '../live.ts';
+import { projectionScenario } from '../../test/support/projection-scenario.ts';
 import { projectionStatus } from '../status.ts';
 import { eventCounts } from './projection.ts';
 import { eventCountsOf } from './queries.ts';
@@ -14,48 +12,32 @@ beforeAll(async () => {
 });
 afterAll(() => backbone.close());
 
-describe('the event_counts projection', () => {
-  it('when events of two organizations flow, then each organization sees only its own counts, and the status shows the lag drain', async () => {
-    const projection = {
-      ...eventCounts,
-      name: uniqueName('counts').replaceAll('-', '_'),
-      topics: Object.values(backbone.topics),
-    };
-    const thread = threadCreated();
+describe('the event_counts projection on Kafka and Postgres', () => {
+  it('when events of two organizations flow in two batches, then each organization sees only its own counts, and no lag is left', async () => {
+    const thread = threadCreated(undefined, 'Hello', new Date('2026-11-22T09:00:00Z'));
     const other = {
       ...threadCreated(),
       metadata: metadata(new Date('2026-11-01T00:00:00Z'), { organizationId: 'org-other' }),
     };
     const latest = new Date('2026-11-22T12:00:00Z');
-    await backbone.publisher.publishBatch([
-      thread,
-      messageSent(thread.payload.threadId, 'one'),
-      messageSent(thread.payload.threadId, 'two', latest),
-      other,
+    const scenario = projectionScenario(eventCounts, backbone)
+      .given([thread, messageSent(thread.payload.threadId, 'one', new Date('2026-11-22T10:00:00Z')), other])
+      .when([messageSent(thread.payload.threadId, 'two', latest)]);
+
+    const rows = await scenario.run(
+      'select organization_id, event_type, events::int as events from event_counts order by 1, 2',
+    );
+
+    expect(rows).toEqual([
+      { organization_id: 'org-other', event_type: 'ThreadCreated', events: 1 },
+      { organization_id: 'org-test', event_type: 'MessageSent', events: 2 },
+      { organization_id: 'org-test', event_type: 'ThreadCreated', events: 1 },
     ]);
-    const before = await projectionStatus(backbone.kafka, backbone.pool, [projection]);
-    expect(before[0]?.lag).toBe(4);
-
-    const live = await startProjection(projection, {
-      kafka: backbone.kafka,
-      codec: backbone.codec,
-      pool: backbone.pool,
-      logger: quietLogger(),
-      metrics: backbone.metrics,
-    });
-    const deadline = Date.now() + 30_000;
-    while ((await projectionStatus(backbone.kafka, backbone.pool, [projection]))[0]!.lag > 0 && Date.now() < deadline)
-      await sleep(100);
-    await live.stop();
-
-    expect(await eventCountsOf(backbone.pool, 'org-test', projection)).toEqual([
+    expect(await eventCountsOf(backbone.pool, 'org-test', scenario.projection)).toEqual([
       { eventType: 'MessageSent', events: 2, lastOccurredAt: latest },
       { eventType: 'ThreadCreated', events: 1, lastOccurredAt: thread.metadata.occurredAt },
     ]);
-    expect(await eventCountsOf(backbone.pool, 'org-other', projection)).toEqual([
-      { eventType: 'ThreadCreated', events: 1, lastOccurredAt: new Date('2026-11-01T00:00:00Z') },
-    ]);
-    const after = await projectionStatus(backbone.kafka, backbone.pool, [projection]);
-    expect(after[0]).toMatchObject({ projection: projection.name, lag: 0 });
+    const [status] = await projectionStatus(backbone.kafka, backbone.pool, [scenario.projection]);
+    expect(status).toMatchObject({ projection: scenario.projection.name, lag: 0 });
   });
 });

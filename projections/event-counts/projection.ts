@@ -1,18 +1,13 @@
-import { TOPICS } from '../../infra/kafka/topics.ts';
-import { EVENT_ROUTES, INTERNAL_TOPICS } from '../../schemas/catalog.ts';
-import type { Projection } from '../projection.ts';
-
-const DOMAIN_TOPICS = [...new Set(Object.values(EVENT_ROUTES).map((route) => route.topic))].filter(
-  (topic) => TOPICS.some((declared) => declared.name === topic) && !INTERNAL_TOPICS.includes(topic),
-);
+import { PUBLIC_EVENT_TYPES } from '../../schemas/catalog.ts';
+import { defineProjection } from '../projection.ts';
 
 /**
  * How many events of each type each organization has published, and when the last one
  * happened: the operator's first look at what flows through the system.
  */
-export const eventCounts: Projection = {
+export const eventCounts = defineProjection({
   name: 'event_counts',
-  topics: DOMAIN_TOPICS,
+  handles: PUBLIC_EVENT_TYPES,
   tables: ['event_counts'],
   migrations: [
     {
@@ -26,7 +21,7 @@ export const eventCounts: Projection = {
         primary key (organization_id, event_type))`,
     },
   ],
-  async handle(events, { tx }) {
+  project(events) {
     const totals = new Map<string, { organizationId: string; type: string; events: number; last: Date }>();
     for (const { event } of events) {
       const key = `${event.metadata.organizationId}\u0000${event.type}`;
@@ -40,13 +35,21 @@ export const eventCounts: Projection = {
       if (event.metadata.occurredAt > total.last) total.last = event.metadata.occurredAt;
       totals.set(key, total);
     }
-    for (const total of totals.values()) {
-      await tx.query(
-        `insert into event_counts (organization_id, event_type, events, last_occurred_at) values ($1, $2, $3, $4)
-         on conflict (organization_id, event_type) do update set events = event_counts.events + excluded.events,
-           last_occurred_at = greatest(event_counts.last_occurred_at, excluded.last_occurred_at)`,
-        [total.organizationId, total.type, total.events, total.last],
-      );
-    }
+    if (totals.size === 0) return [];
+    const rows = [...totals.values()];
+    return [
+      {
+        sql: `insert into event_counts (organization_id, event_type, events, last_occurred_at)
+          select * from unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[])
+          on conflict (organization_id, event_type) do update set events = event_counts.events + excluded.events,
+            last_occurred_at = greatest(event_counts.last_occurred_at, excluded.last_occurred_at)`,
+        params: [
+          rows.map((r) => r.organizationId),
+          rows.map((r) => r.type),
+          rows.map((r) => r.events),
+          rows.map((r) => r.last),
+        ],
+      },
+    ];
   },
-};
+});
