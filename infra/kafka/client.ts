@@ -4,11 +4,21 @@ import type { KafkaSettings } from '../config/index.ts';
 import type { Logger } from '../logging/logger.ts';
 
 /**
+ * The connection to the cluster that producers, consumers and admin clients are made from.
+ * Code outside the seam names it by this type and never imports kafkajs itself.
+ */
+export type KafkaConnection = Kafka;
+
+/**
  * Builds the kafkajs client from configuration: brokers, TLS, SASL (PLAIN, SCRAM), with
  * kafkajs's own log lines routed into our pino logger. kafkajs is imported only behind this
  * folder, the publisher and the consumer runtime (DESIGN.md: the seam that lets us swap it).
  */
-export function createKafka(settings: KafkaSettings, logger: Logger, overrides: Partial<KafkaConfig> = {}): Kafka {
+export function createKafka(
+  settings: KafkaSettings,
+  logger: Logger,
+  overrides: Partial<KafkaConfig> = {},
+): KafkaConnection {
   const config: KafkaConfig = {
     clientId: settings.clientId,
     brokers: [...settings.brokers],

@@ -1,29 +1,14 @@
-import type { Consumer, Kafka, Producer } from 'kafkajs';
-import type pg from 'pg';
+import type { Consumer, Producer } from 'kafkajs';
 import { createIdempotentProducer } from '../../infra/kafka/client.ts';
-import type { Logger } from '../../infra/logging/logger.ts';
 import { migrate } from '../../infra/postgres/migrations.ts';
-import type { EventCodec } from '../../schemas/codec.ts';
 import { createBatchHandler } from './batch.ts';
-import type { ProcessorMetrics } from './metrics.ts';
+import type { RunOptions, RuntimeDependencies } from './dependencies.ts';
 import { groupIdOf, type Processor } from './processor.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
 import { checkpoints, RUNTIME_MIGRATIONS } from './store.ts';
 
-export interface RuntimeDependencies {
-  readonly kafka: Kafka;
-  readonly codec: EventCodec;
-  readonly pool: pg.Pool;
-  readonly logger: Logger;
-  readonly metrics: ProcessorMetrics;
-}
-
-export interface RunOptions {
-  /** Consumer session timeout; shorter in tests so a departed member's partitions move quickly. */
-  readonly sessionTimeoutMs?: number;
-  /** Fault injection for tests: runs after the Postgres commit, before the Kafka commit. */
-  readonly afterPostgresCommit?: () => Promise<void> | void;
-}
+// Declared in their own module so the batch steps need not import the runner; callers keep importing them from here.
+export type { RunOptions, RuntimeDependencies } from './dependencies.ts';
 
 export interface RunningProcessor {
   /** Resolves once the consumer has joined its group and received partitions. */

@@ -1,0 +1,21 @@
+import type pg from 'pg';
+import type { KafkaConnection } from '../../infra/kafka/client.ts';
+import type { Logger } from '../../infra/logging/logger.ts';
+import type { EventCodec } from '../../schemas/codec.ts';
+import type { ProcessorMetrics } from './metrics.ts';
+
+/** What the consumer runtime is given to run processors with. */
+export interface RuntimeDependencies {
+  readonly kafka: KafkaConnection;
+  readonly codec: EventCodec;
+  readonly pool: pg.Pool;
+  readonly logger: Logger;
+  readonly metrics: ProcessorMetrics;
+}
+
+export interface RunOptions {
+  /** Consumer session timeout; shorter in tests so a departed member's partitions move quickly. */
+  readonly sessionTimeoutMs?: number;
+  /** Fault injection for tests: runs after the Postgres commit, before the Kafka commit. */
+  readonly afterPostgresCommit?: () => Promise<void> | void;
+}
