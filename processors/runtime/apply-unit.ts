@@ -1,0 +1,62 @@
+import { quoteIdentifier } from '../../infra/postgres/migrations.ts';
+import { inTransaction } from '../../infra/postgres/transaction.ts';
+import type { BatchContext, PartitionBatch } from './batch-context.ts';
+import type { Item } from './batch-items.ts';
+import { CheckpointGap } from './checkpoint-gap.ts';
+import type { CheckpointedProcessor, ConsumedEvent } from './processor.ts';
+import { firstSightings, lockCheckpoint, saveCheckpoint } from './store.ts';
+
+/**
+ * Applies items as one unit, in order: for a checkpointed processor, the handler and the
+ * checkpoint in one Postgres transaction (skipping what is at or below the checkpoint), then
+ * the Kafka commit; for an at-least-once processor, the handler, then the Kafka commit.
+ */
+export async function applyUnit(context: BatchContext, batch: PartitionBatch, items: readonly Item[]): Promise<void> {
+  const { processor } = context;
+  const { metrics } = context.deps;
+  const { topic } = batch;
+  const last = items.at(-1)!.message.offset;
+  const events = items.flatMap((item) => (item.consumed ? [item.consumed] : []));
+  if (processor.mode === 'checkpointed') {
+    const fresh = await applyInCheckpointTransaction(context, processor, batch, items, events);
+    metrics.events.inc({ processor: processor.name, topic, outcome: 'applied' }, fresh.length);
+    metrics.events.inc({ processor: processor.name, topic, outcome: 'skipped' }, items.length - fresh.length);
+    await context.options.afterPostgresCommit?.();
+  } else {
+    if (events.length > 0) await processor.handle(events, { processor: processor.name, logger: batch.log });
+    metrics.events.inc({ processor: processor.name, topic, outcome: 'applied' }, events.length);
+    metrics.events.inc({ processor: processor.name, topic, outcome: 'skipped' }, items.length - events.length);
+  }
+  await batch.commitKafka(last);
+}
+
+/** Runs the handler on the events past the checkpoint and advances it, in one transaction; returns the events applied. */
+async function applyInCheckpointTransaction(
+  context: BatchContext,
+  processor: CheckpointedProcessor,
+  batch: PartitionBatch,
+  items: readonly Item[],
+  events: readonly ConsumedEvent[],
+): Promise<ConsumedEvent[]> {
+  const { name } = processor;
+  const { topic, partition, log } = batch;
+  const last = items.at(-1)!.message.offset;
+  return inTransaction(context.deps.pool, async (tx) => {
+    if (processor.schema) await tx.query(`set local search_path to ${quoteIdentifier(processor.schema)}, public`);
+    const { next, stored } = await lockCheckpoint(tx, name, topic, partition);
+    if (stored && BigInt(items[0]!.message.offset) > next) throw new CheckpointGap(next);
+    let fresh = events.filter((e) => BigInt(e.offset) >= next);
+    if (processor.dedupeByEventId && fresh.length > 0) {
+      const unseen = await firstSightings(
+        tx,
+        name,
+        fresh.map((e) => e.event.metadata.eventId),
+      );
+      // A set also drops a repeat within this very batch: the first occurrence is applied.
+      fresh = fresh.filter((e) => unseen.delete(e.event.metadata.eventId));
+    }
+    if (fresh.length > 0) await processor.handle(fresh, { processor: name, logger: log, tx });
+    if (BigInt(last) + 1n > next) await saveCheckpoint(tx, name, topic, partition, BigInt(last) + 1n);
+    return fresh;
+  });
+}

@@ -1,0 +1,65 @@
+import type { KafkaMessage } from 'kafkajs';
+import { inTransaction } from '../../infra/postgres/transaction.ts';
+import type { BatchContext, PartitionBatch } from './batch-context.ts';
+import { CheckpointGap } from './checkpoint-gap.ts';
+import { sendDeadLetter, type DeadLetterReason } from './dead-letters.ts';
+import { lockCheckpoint, parkKey, recordError, saveCheckpoint } from './store.ts';
+
+export interface DeadLetterRequest {
+  readonly message: KafkaMessage;
+  readonly reason: DeadLetterReason;
+  readonly error: unknown;
+  readonly attempts: number;
+  /** Park the record's key, so later events of the same aggregate follow it to the dead letters. */
+  readonly park: boolean;
+}
+
+/**
+ * Sends a record to the dead-letter topic, then records that it is dealt with: its error (for
+ * `projections status`), its key parked, and the checkpoint moved past it in one transaction;
+ * then the Kafka commit.
+ */
+export async function deadLetterRecord(
+  context: BatchContext,
+  batch: PartitionBatch,
+  { message, reason, error, attempts, park }: DeadLetterRequest,
+): Promise<void> {
+  const { processor, deadLetterProducer } = context;
+  const { pool, metrics } = context.deps;
+  const { name } = processor;
+  const { topic, partition, log } = batch;
+  const text = error instanceof Error ? error.message : String(error);
+  const deadLetterOffset = await sendDeadLetter(deadLetterProducer, {
+    processor: name,
+    topic,
+    partition,
+    message,
+    reason,
+    error: text,
+    errorClass: error instanceof Error ? error.name : typeof error,
+    attempts,
+  });
+  metrics.deadLetters.inc({ processor: name, topic, reason });
+  metrics.events.inc({ processor: name, topic, outcome: 'dead_lettered' });
+  log.error({ offset: message.offset, key: message.key?.toString(), reason, attempts, err: error }, 'dead-lettered');
+  if (reason !== 'parked')
+    await recordError(pool, { processor: name, error: text, topic, partition, offset: message.offset });
+  const key = message.key?.toString();
+  const parking =
+    park && key !== undefined
+      ? { processor: name, topic, key, partition, deadLetterOffset, reason: text.slice(0, 500) }
+      : undefined;
+  if (processor.mode === 'checkpointed') {
+    await inTransaction(pool, async (tx) => {
+      const { next, stored } = await lockCheckpoint(tx, name, topic, partition);
+      if (stored && BigInt(message.offset) > next) throw new CheckpointGap(next);
+      if (BigInt(message.offset) >= next) {
+        if (parking) await parkKey(tx, parking);
+        await saveCheckpoint(tx, name, topic, partition, BigInt(message.offset) + 1n);
+      }
+    });
+  } else if (parking) {
+    await parkKey(pool, parking);
+  }
+  await batch.commitKafka(message.offset);
+}

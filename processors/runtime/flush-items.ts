@@ -1,0 +1,63 @@
+import type { BatchContext, PartitionBatch } from './batch-context.ts';
+import type { Item } from './batch-items.ts';
+import { applyUnit } from './apply-unit.ts';
+import { deadLetterRecord } from './dead-letter-record.ts';
+import { retryWithBackoff, type Outcome } from './retry-loop.ts';
+import { parkedKeys } from './store.ts';
+
+/**
+ * Applies the pending items of a batch in as large units as succeed: all of them in one unit
+ * (with retries) unless one's key is parked; otherwise, or when that unit still fails, one at
+ * a time, dead-lettering an item whose key is parked and an item that keeps failing (parking
+ * its key, so the later events of that aggregate follow it rather than overtake it).
+ */
+export async function flushItems(context: BatchContext, batch: PartitionBatch, items: readonly Item[]): Promise<void> {
+  if (items.length === 0) return;
+  const { name } = context.processor;
+  const { metrics } = context.deps;
+  const { topic, log } = batch;
+  const parked = await parkedKeys(context.deps.pool, name, topic);
+  const blocked = (item: Item) =>
+    item.consumed !== undefined && !item.redriven && item.consumed.key !== null && parked.has(item.consumed.key);
+  const attempt = (unit: readonly Item[]) =>
+    retryWithBackoff(() => applyUnit(context, batch, unit), {
+      policy: context.policy,
+      isRunning: batch.isRunning,
+      heartbeat: batch.heartbeat,
+      onRetry(error, tries) {
+        metrics.retries.inc({ processor: name, topic });
+        log.warn({ err: error, attempt: tries }, 'handler failed; retrying');
+      },
+    });
+
+  let known: Outcome | undefined;
+  if (!items.some(blocked)) {
+    known = await attempt(items);
+    if (known.ok) return;
+    if (items.length > 1) known = undefined; // find the culprit one event at a time
+  }
+  for (const item of items) {
+    if (blocked(item)) {
+      const key = item.consumed!.key;
+      await deadLetterRecord(context, batch, {
+        message: item.message,
+        reason: 'parked',
+        error: new Error(`key ${key} is parked behind an earlier dead letter of ${name}`),
+        attempts: 0,
+        park: false,
+      });
+      continue;
+    }
+    const outcome = known ?? (await attempt([item]));
+    if (!outcome.ok) {
+      await deadLetterRecord(context, batch, {
+        message: item.message,
+        reason: 'failed',
+        error: outcome.error,
+        attempts: outcome.attempts,
+        park: true,
+      });
+      if (item.consumed?.key) parked.add(item.consumed.key);
+    }
+  }
+}

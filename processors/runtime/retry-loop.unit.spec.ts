@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { CheckpointGap } from './checkpoint-gap.ts';
+import { retryWithBackoff, type RetryLoop } from './retry-loop.ts';
+
+function loop(overrides: Partial<RetryLoop> = {}) {
+  const calls = { heartbeats: 0, retries: [] as number[] };
+  const value: RetryLoop = {
+    policy: { attempts: 3, initialDelayMs: 5, maxDelayMs: 5 },
+    isRunning: () => true,
+    heartbeat: async () => {
+      calls.heartbeats += 1;
+    },
+    onRetry: (_error, attempt) => calls.retries.push(attempt),
+    ...overrides,
+  };
+  return { value, calls };
+}
+
+describe('retryWithBackoff', () => {
+  it('when the work fails once, then it is tried again and succeeds, with one retry reported', async () => {
+    let tries = 0;
+    const { value, calls } = loop();
+    const outcome = await retryWithBackoff(async () => {
+      tries += 1;
+      if (tries === 1) throw new Error('hiccup');
+    }, value);
+    expect(outcome).toEqual({ ok: true });
+    expect(tries).toBe(2);
+    expect(calls.retries).toEqual([1]);
+  });
+
+  it('when the work keeps failing, then it gives up after the policy attempts with the last error', async () => {
+    const { value, calls } = loop();
+    const outcome = await retryWithBackoff(async () => {
+      throw new Error('still broken');
+    }, value);
+    expect(outcome).toMatchObject({ ok: false, attempts: 3, error: new Error('still broken') });
+    expect(calls.retries).toEqual([1, 2]);
+  });
+
+  it('when the error says retrying cannot help, then it is not retried', async () => {
+    const { value, calls } = loop();
+    const error = Object.assign(new Error('bad data'), { retriable: false });
+    const outcome = await retryWithBackoff(async () => {
+      throw error;
+    }, value);
+    expect(outcome).toEqual({ ok: false, error, attempts: 1 });
+    expect(calls.retries).toEqual([]);
+  });
+
+  it('when the checkpoint is found behind the batch, then the gap is thrown rather than retried', async () => {
+    const { value } = loop();
+    await expect(
+      retryWithBackoff(async () => {
+        throw new CheckpointGap(7n);
+      }, value),
+    ).rejects.toBeInstanceOf(CheckpointGap);
+  });
+
+  it('when the consumer stops during the pause, then the error is thrown so the record stays uncommitted', async () => {
+    let running = true;
+    const { value } = loop({
+      policy: { attempts: 5, initialDelayMs: 50, maxDelayMs: 50 },
+      isRunning: () => running,
+      onRetry: () => {
+        running = false;
+      },
+    });
+    await expect(
+      retryWithBackoff(async () => {
+        throw new Error('failing while stopping');
+      }, value),
+    ).rejects.toThrow('failing while stopping');
+  });
+
+  it('when the backoff is long, then it heartbeats while waiting', async () => {
+    let tries = 0;
+    const { value, calls } = loop({ policy: { attempts: 2, initialDelayMs: 1200, maxDelayMs: 1200 }, random: () => 1 });
+    await retryWithBackoff(async () => {
+      tries += 1;
+      if (tries === 1) throw new Error('hiccup');
+    }, value);
+    expect(calls.heartbeats).toBe(2);
+  });
+});
