@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { loadConfig } from '../infra/config/index.ts';
-import { applyTopics } from '../infra/kafka/apply-topics.ts';
+import { withKafkaAdmin } from '../infra/kafka/admin.ts';
 import { createKafka } from '../infra/kafka/client.ts';
 import { allTopicDeclarations } from '../infra/kafka/topics.ts';
 import { createRootLogger } from '../infra/logging/logger.ts';
@@ -16,18 +16,14 @@ export function registerTopicCommands(program: Command): void {
     .action(async () => {
       const { config } = await loadConfig();
       const logger = config.log.level === 'silent' ? pino({ level: 'silent' }) : createRootLogger(config.log);
-      const admin = createKafka(config.kafka, logger).admin();
-      await admin.connect();
-      try {
-        const changes = await applyTopics(admin, allTopicDeclarations());
-        print(
-          table(
-            ['TOPIC', 'CHANGE', 'DETAIL'],
-            changes.map((c) => [c.topic, c.change, c.detail]),
-          ),
-        );
-      } finally {
-        await admin.disconnect();
-      }
+      const changes = await withKafkaAdmin(createKafka(config.kafka, logger), (admin) =>
+        admin.applyTopics(allTopicDeclarations()),
+      );
+      print(
+        table(
+          ['TOPIC', 'CHANGE', 'DETAIL'],
+          changes.map((c) => [c.topic, c.change, c.detail]),
+        ),
+      );
     });
 }

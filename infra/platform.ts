@@ -1,12 +1,12 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Admin, Kafka } from 'kafkajs';
 import pg from 'pg';
 import { collectDefaultMetrics } from 'prom-client';
 import { ProcessorMetrics } from '../processors/runtime/metrics.ts';
 import { createS3Client } from './aws/clients.ts';
 import type { Config } from './config/index.ts';
 import { kafkaCheck, postgresCheck, registryCheck, runChecks, s3Check, type CheckResult } from './health/checks.ts';
-import { createKafka } from './kafka/client.ts';
+import { KafkaAdmin } from './kafka/admin.ts';
+import { createKafka, type KafkaConnection } from './kafka/client.ts';
 import type { Logger } from './logging/logger.ts';
 
 /**
@@ -16,7 +16,7 @@ import type { Logger } from './logging/logger.ts';
 export interface Platform {
   readonly config: Config;
   readonly logger: Logger;
-  readonly kafka: Kafka;
+  readonly kafka: KafkaConnection;
   readonly pool: pg.Pool;
   readonly s3: S3Client;
   /** This process's Prometheus metrics (Node's defaults included), served at /metrics. */
@@ -39,15 +39,7 @@ export function openPlatform(config: Config, logger: Logger): Platform {
   const metrics = new ProcessorMetrics();
   collectDefaultMetrics({ register: metrics.registry });
 
-  let admin: Admin | undefined;
-  const connectedAdmin = async () => {
-    if (!admin) {
-      const candidate = kafka.admin();
-      await candidate.connect();
-      admin = candidate;
-    }
-    return admin;
-  };
+  const admin = new KafkaAdmin(kafka);
 
   return {
     config,
@@ -58,27 +50,14 @@ export function openPlatform(config: Config, logger: Logger): Platform {
     metrics,
     async readiness() {
       return runChecks([
-        {
-          name: 'kafka',
-          async run(signal) {
-            try {
-              await kafkaCheck(await connectedAdmin()).run(signal);
-            } catch (error) {
-              // Drop the admin so the next probe reconnects rather than reusing a dead socket.
-              const stale = admin;
-              admin = undefined;
-              await stale?.disconnect().catch(() => undefined);
-              throw error;
-            }
-          },
-        },
+        kafkaCheck(admin),
         registryCheck(config.registry.url, config.registry.auth),
         postgresCheck(pool),
         s3Check(s3, config.lake.bucket),
       ]);
     },
     async close() {
-      await Promise.allSettled([admin?.disconnect(), pool.end()]);
+      await Promise.allSettled([admin.close(), pool.end()]);
       s3.destroy();
     },
   };

@@ -1,5 +1,6 @@
-import kafkajs, { type Admin, type IHeaders, type Kafka, type Producer } from 'kafkajs';
-import { createIdempotentProducer } from '../infra/kafka/client.ts';
+import kafkajs, { type IHeaders, type Producer } from 'kafkajs';
+import { KafkaAdmin } from '../infra/kafka/admin.ts';
+import { createIdempotentProducer, type KafkaConnection } from '../infra/kafka/client.ts';
 import type { Logger } from '../infra/logging/logger.ts';
 import type { EventCodec } from '../schemas/codec.ts';
 import type { TributaryEvent } from '../schemas/generated/events.ts';
@@ -36,24 +37,18 @@ const PARTITION_COUNT_TTL_MS = 60_000;
  * record's partition itself, with the Java client's murmur2 partitioner (what Kafka would pick),
  * so it can tell every event's exact position, batches included.
  */
-export function createPublisher(kafka: Kafka, codec: EventCodec, logger: Logger): Publisher {
+export function createPublisher(kafka: KafkaConnection, codec: EventCodec, logger: Logger): Publisher {
   const producer: Producer = createIdempotentProducer(kafka);
   const partitioner = kafkajs.Partitioners.DefaultPartitioner();
   const partitionCounts = new Map<string, { count: number; at: number }>();
   let connected: Promise<void> | undefined;
-  let admin: Promise<Admin> | undefined;
+  const admin = new KafkaAdmin(kafka);
   const ready = () => (connected ??= producer.connect());
 
   const partitionCount = async (topic: string): Promise<number> => {
     const cached = partitionCounts.get(topic);
     if (cached && Date.now() - cached.at < PARTITION_COUNT_TTL_MS) return cached.count;
-    admin ??= (async () => {
-      const client = kafka.admin();
-      await client.connect();
-      return client;
-    })();
-    const metadata = await (await admin).fetchTopicMetadata({ topics: [topic] });
-    const count = metadata.topics[0]?.partitions.length ?? 0;
+    const count = await admin.partitionCount(topic);
     if (count === 0) throw new Error(`topic ${topic} has no partitions; run tributary topics apply`);
     partitionCounts.set(topic, { count, at: Date.now() });
     return count;
@@ -114,7 +109,7 @@ export function createPublisher(kafka: Kafka, codec: EventCodec, logger: Logger)
 
     async close() {
       if (connected) await producer.disconnect();
-      if (admin) await (await admin).disconnect();
+      await admin.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { Admin } from 'kafkajs';
 import type { Pool } from 'pg';
+import type { KafkaAdmin } from '../kafka/admin.ts';
 
 /** One dependency's readiness, as `/health/ready` and `tributary stack status` report it. */
 export interface CheckResult {
@@ -46,12 +46,18 @@ function describe(error: unknown): string {
   return String(error);
 }
 
-export function kafkaCheck(admin: Admin): Check {
+export function kafkaCheck(admin: KafkaAdmin): Check {
   return {
     name: 'kafka',
     async run() {
-      const cluster = await admin.describeCluster();
-      if (cluster.brokers.length === 0) throw new Error('the cluster reports no brokers');
+      try {
+        const cluster = await admin.describeCluster();
+        if (cluster.brokers.length === 0) throw new Error('the cluster reports no brokers');
+      } catch (error) {
+        // Drop the admin's connection so the next probe reconnects rather than reusing a dead socket.
+        await admin.close().catch(() => undefined);
+        throw error;
+      }
     },
   };
 }
