@@ -8,13 +8,13 @@ import type { Config } from '../infra/config/index.ts';
 import type { CheckResult } from '../infra/health/checks.ts';
 import type { Logger } from '../infra/logging/logger.ts';
 import type { Publisher } from '../producers/publisher.ts';
-import type { Projection } from '../projections/projection.ts';
 import type { EventCodec } from '../schemas/codec.ts';
+import { realtimeTopicsOf, scopesOf } from '../slices/index.ts';
+import type { Slice } from '../slices/slice.ts';
 import { authentication } from './auth/plugin.ts';
 import type { TokenVerifier } from './auth/tokens.ts';
 import { problem, registerProblemHandling } from './errors.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
-import { eventCountRoutes } from './event-counts/routes.ts';
 import { eventRoutes } from './events/routes.ts';
 import { healthRoutes } from './health/routes.ts';
 import { metricsRoutes } from './metrics/routes.ts';
@@ -36,8 +36,8 @@ export interface AppDependencies {
   readonly feed: NotificationFeed;
   /** Serve POST /v1/dev/tokens for the dashboard: only in the local and test environments. */
   readonly devTokens: boolean;
-  /** Tests read their own copy of event_counts. */
-  readonly eventCountsProjection?: Pick<Projection, 'name'>;
+  /** The domain slices whose routes, scopes and realtime topics the API serves (tests pass renamed copies). */
+  readonly slices: readonly Slice[];
 }
 
 /** Builds the API without listening, so tests drive it with `inject()`. */
@@ -52,6 +52,8 @@ export async function buildApp(deps: AppDependencies) {
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array' } },
   });
   registerProblemHandling(app);
+  const scopes = scopesOf(deps.slices);
+  const topics = realtimeTopicsOf(deps.slices);
 
   await app.register(swagger, {
     openapi: {
@@ -60,12 +62,22 @@ export async function buildApp(deps: AppDependencies) {
         version: '1',
         description: 'Commands, queries and ingest over the Tributary event backbone.',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: `Scopes: ${scopes.map((scope) => `${scope.name} (${scope.doc})`).join('; ')}`,
+          },
+        },
+      },
+      tags: deps.slices.map((slice) => ({ name: slice.name, description: slice.doc })),
       security: [{ bearer: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(authentication, { verify: deps.verify });
+  await app.register(authentication, { verify: deps.verify, scopes: scopes.map((scope) => scope.name) });
   await app.register(rateLimit, {
     global: false,
     // After authentication (onRequest), so the limit is per token rather than per address.
@@ -83,19 +95,29 @@ export async function buildApp(deps: AppDependencies) {
     environment: deps.environment,
     rateLimitPerMinute: deps.api.rateLimitPerMinute,
   });
-  await app.register(eventCountRoutes, {
-    pool: deps.pool,
-    readWaitMs: deps.api.readWaitMs,
-    rateLimitPerMinute: deps.api.rateLimitPerMinute,
-    ...(deps.eventCountsProjection ? { projection: deps.eventCountsProjection } : {}),
+  await app.register(dashboardRoutes, {
+    topics,
+    scopes: scopes.map((scope) => scope.name),
+    ...(deps.devTokens ? { devTokens: deps.auth } : {}),
   });
-  await app.register(dashboardRoutes, deps.devTokens ? { devTokens: deps.auth } : {});
   await app.register(realtimeRoutes, {
     feed: deps.feed,
     pool: deps.pool,
     verify: deps.verify,
     auth: deps.auth,
     settings: deps.realtime,
+    topics,
   });
+  for (const slice of deps.slices) {
+    if (!slice.routes) continue;
+    await app.register(slice.routes, {
+      projections: slice.projections,
+      pool: deps.pool,
+      publisher: deps.publisher,
+      codec: deps.codec,
+      environment: deps.environment,
+      api: deps.api,
+    });
+  }
   return app;
 }

@@ -124,6 +124,8 @@ function toApiError(error: FastifyError | ApiError | EventValidationError): ApiE
       const base = `${fastifyError.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`;
       if (missing) return { field: `${base}.${missing}`, problem: 'is required' };
       if (extra) return { field: `${base}.${extra}`, problem: 'is not allowed here' };
+      const allowed = (v.params as { allowedValues?: unknown[] }).allowedValues;
+      if (v.keyword === 'enum' && allowed) return { field: base, problem: `must be one of: ${allowed.join(', ')}` };
       return { field: base, problem: v.message ?? 'is invalid' };
     });
     return new ApiError(400, 'validation_failed', 'The request is invalid', `${errors.length} problem(s)`, errors);

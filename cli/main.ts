@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { OperatorError } from '../infra/errors.ts';
 import { registerConfigCommand } from './config.ts';
 import { registerDeadLetterCommands } from './dlq.ts';
+import { registerDemoCommand } from './demo.ts';
 import { registerProjectionCommands } from './projections.ts';
 import { printError } from './output.ts';
 import { registerSchemaCommands } from './schemas.ts';
@@ -24,6 +25,7 @@ registerTopicCommands(program);
 registerDeadLetterCommands(program);
 registerProjectionCommands(program);
 registerTokenCommand(program);
+registerDemoCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { pino } from 'pino';
 import { loadConfig } from '../infra/config/index.ts';
 import { openPlatform } from '../infra/platform.ts';
 import { ProcessorMetrics } from '../processors/runtime/metrics.ts';
-import { PROJECTIONS, projectionNamed } from '../projections/index.ts';
+import { projectionNamed, projectionsOf } from '../slices/index.ts';
+import { commandLogger } from './logger.ts';
 import { replay } from '../projections/replay.ts';
 import { projectionStatus } from '../projections/status.ts';
 import { createCodec } from '../schemas/index.ts';
@@ -19,9 +19,9 @@ export function registerProjectionCommands(program: Command): void {
     .option('--partitions', 'one line per topic partition')
     .action(async (options: { partitions?: boolean }) => {
       const { config } = await loadConfig();
-      const platform = openPlatform(config, pino({ level: 'warn' }));
+      const platform = openPlatform(config, commandLogger(config));
       try {
-        const statuses = await projectionStatus(platform.kafka, platform.pool, PROJECTIONS);
+        const statuses = await projectionStatus(platform.kafka, platform.pool, projectionsOf());
         if (options.partitions) {
           print(
             table(
@@ -51,13 +51,18 @@ export function registerProjectionCommands(program: Command): void {
   program
     .command('replay')
     .description('rebuild a projection from the start of its topics into shadow tables, then swap it in atomically')
-    .argument('<projection>', PROJECTIONS.map((p) => p.name).join(', '))
+    .argument(
+      '<projection>',
+      projectionsOf()
+        .map((p) => p.name)
+        .join(', '),
+    )
     .option('--keep-old', 'keep the replaced tables (schema projection_<name>__old_<time>)')
     .option('--dry-run', 'build and compare with the live tables, without swapping')
     .action(async (name: string, options: { keepOld?: boolean; dryRun?: boolean }) => {
       const projection = projectionNamed(name);
       const { config } = await loadConfig();
-      const logger = pino({ level: 'warn' });
+      const logger = commandLogger(config);
       const platform = openPlatform(config, logger);
       const progress = progressPrinter(`replay ${name}`);
       try {

@@ -1,141 +1,264 @@
 import type { Command } from 'commander';
 import { buildApp } from '../api/app.ts';
-import { NotificationFeed } from '../api/realtime/feed.ts';
 import { createTokenVerifier } from '../api/auth/tokens.ts';
-import { createPublisher } from '../producers/publisher.ts';
+import { NotificationFeed } from '../api/realtime/feed.ts';
 import { ensureBucket } from '../infra/aws/buckets.ts';
-import { loadConfig } from '../infra/config/index.ts';
+import { loadConfig, type Config } from '../infra/config/index.ts';
 import { isLocalEnvironment } from '../infra/config/variables.ts';
 import { applyTopics } from '../infra/kafka/apply-topics.ts';
 import { allTopicDeclarations } from '../infra/kafka/topics.ts';
 import { shutdownOnSignals } from '../infra/lifecycle.ts';
-import { createRootLogger } from '../infra/logging/logger.ts';
-import { openPlatform } from '../infra/platform.ts';
+import { createRootLogger, type Logger } from '../infra/logging/logger.ts';
+import { openPlatform, type Platform } from '../infra/platform.ts';
 import { Stack } from '../infra/stack/supervisor.ts';
-import { PROJECTIONS } from '../projections/index.ts';
-import { startProjection } from '../projections/live.ts';
+import { PartFailedError, Startup } from '../infra/startup.ts';
+import { runDemo } from '../producers/demo.ts';
+import { createPublisher, type Publisher } from '../producers/publisher.ts';
 import { realtimeRelay } from '../processors/realtime-relay/processor.ts';
-import { startProcessor } from '../processors/runtime/runner.ts';
+import { startProcessor, type RunningProcessor } from '../processors/runtime/runner.ts';
+import { startProjection } from '../projections/live.ts';
 import { eventDefinitions } from '../schemas/catalog.ts';
+import type { EventCodec } from '../schemas/codec.ts';
 import { createCodec } from '../schemas/index.ts';
 import { RegistryClient } from '../schemas/registry-client.ts';
 import { registerSchemas } from '../schemas/registration.ts';
-import { print, table } from './output.ts';
+import { realtimeTopicsOf, SLICES } from '../slices/index.ts';
+import { print, printError, table } from './output.ts';
+
+/** The organization the local demo publishes for, and the dashboard shows by default. */
+const DEMO_ORGANIZATION = 'org-1';
+
+interface StartOptions {
+  readonly stack: boolean;
+  readonly provision?: boolean;
+  readonly demo: boolean;
+}
 
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
     .description(
-      'run Tributary: the API and the projections; in the local and test environments it first starts the local stack and provisions topics, schemas and the bucket. Ctrl-C stops Tributary, the stack keeps running',
+      'run Tributary: the API, every slice’s projections and processors, and the realtime relay; in the local and test environments it first starts the local stack and provisions topics, schemas and the bucket. Ctrl-C stops Tributary, the stack keeps running',
     )
     .option('--no-stack', 'do not start the local stack; use the configured services as they are')
     .option('--provision', 'create topics, register schemas and create the bucket (the default in local and test)')
-    .action(async (options: { stack: boolean; provision?: boolean }) => {
+    .option(
+      '--no-demo',
+      `do not publish the slices' demo events for ${DEMO_ORGANIZATION} (published only in the local environment)`,
+    )
+    .action(async (options: StartOptions) => {
       const { config } = await loadConfig();
       const logger = createRootLogger(config.log);
-      const local = isLocalEnvironment({ ENVIRONMENT: config.environment });
-      const useStack = options.stack && local;
-
-      if (useStack) {
-        print('starting the local stack...');
-        await new Stack(config.stack).up(print);
+      const startup = new Startup(logger);
+      try {
+        await start(config, options, logger, startup);
+      } catch (error) {
+        const failure = error instanceof PartFailedError ? error : new PartFailedError('tributary', error);
+        logger.error({ err: error, part: failure.part }, 'start failed; stopping what did start');
+        await startup.stopAll();
+        printError(`\n${failure.message}`);
+        logger.flush();
+        // kafkajs and pg may hold handles that would keep a half-started process alive: exit for sure.
+        process.exit(1);
       }
+    });
+}
 
-      const platform = openPlatform(config, logger);
-      if (options.provision ?? local) {
-        const admin = platform.kafka.admin();
-        await admin.connect();
-        const topics = await applyTopics(admin, allTopicDeclarations());
-        await admin.disconnect();
-        const schemas = await registerSchemas(new RegistryClient(config.registry), eventDefinitions());
-        const bucketCreated = await ensureBucket(platform.s3, config.lake.bucket, config.aws.region);
-        logger.info(
-          {
-            topicsCreated: topics.filter((t) => t.change === 'created').length,
-            topicsChanged: topics.filter((t) => t.change === 'partitions' || t.change === 'config').length,
-            schemasRegistered: schemas.filter((s) => s.change === 'registered').length,
-            bucketCreated,
-          },
-          'provisioned',
-        );
-      }
+async function start(config: Config, options: StartOptions, logger: Logger, startup: Startup): Promise<void> {
+  const local = isLocalEnvironment({ ENVIRONMENT: config.environment });
+  const useStack = options.stack && local;
+  if (useStack) {
+    print('starting the local stack...');
+    await startup.part({
+      name: 'the local stack',
+      start: () => new Stack(config.stack).up(print),
+      stop: async () => undefined, // the stack outlives Tributary: `tributary stack down` stops it
+    });
+  }
+  const platform = await startup.part<Platform>({
+    name: 'connections',
+    start: async () => openPlatform(config, logger),
+    stop: (opened) => opened.close(),
+  });
+  if (options.provision ?? local)
+    await startup.part({
+      name: 'provisioning',
+      start: () => provision(config, platform, logger),
+      stop: async () => undefined,
+    });
 
-      const codec = createCodec(config.registry);
-      const publisher = createPublisher(platform.kafka, codec, logger);
-      const runtime = { kafka: platform.kafka, codec, pool: platform.pool, logger, metrics: platform.metrics };
-      const processors = await Promise.all([
-        ...PROJECTIONS.map((projection) => startProjection(projection, runtime)),
-        startProcessor(realtimeRelay(publisher), runtime),
-      ]);
-      const feed = new NotificationFeed(
+  const codec = createCodec(config.registry);
+  const publisher = await startup.part<Publisher>({
+    name: 'publisher',
+    start: async () => createPublisher(platform.kafka, codec, logger),
+    stop: (opened) => opened.close(),
+  });
+  const runtime = { kafka: platform.kafka, codec, pool: platform.pool, logger, metrics: platform.metrics };
+  const topics = realtimeTopicsOf(SLICES);
+  const stopProcessor = (running: RunningProcessor) => running.stop();
+  const processors = SLICES.flatMap((slice) =>
+    slice.processors({ publisher, config }).map((processor) => ({ slice, processor })),
+  );
+  await startup.together([
+    ...SLICES.flatMap((slice) =>
+      Object.values(slice.projections).map((projection) => ({
+        name: `projection ${projection.name} (${slice.name})`,
+        start: () => startProjection(projection, runtime),
+        stop: stopProcessor,
+      })),
+    ),
+    ...processors.map(({ slice, processor }) => ({
+      name: `processor ${processor.name} (${slice.name})`,
+      start: () => startProcessor(processor, runtime),
+      stop: stopProcessor,
+    })),
+    {
+      name: 'realtime relay',
+      start: () => startProcessor(realtimeRelay(publisher, topics), runtime),
+      stop: stopProcessor,
+    },
+  ]);
+  const feed = await startup.part<NotificationFeed>({
+    name: 'realtime feed',
+    start: async () => {
+      const started = new NotificationFeed(
         platform.kafka,
         codec,
         'realtime.notifications',
         config.realtime.resumeBuffer,
         logger,
       );
-      await feed.start();
-      const app = await buildApp({
-        logger,
-        api: config.api,
-        environment: config.environment,
-        verify: await createTokenVerifier(config.auth),
-        readiness: () => platform.readiness(),
-        metrics: platform.metrics.registry,
-        publisher,
-        codec,
-        pool: platform.pool,
-        auth: config.auth,
-        realtime: config.realtime,
-        feed,
-        devTokens: local,
-      });
-      const address = await app.listen({ host: config.api.host, port: config.api.port });
-
-      const checks = await platform.readiness();
-      print('');
-      print(
-        table(
-          ['WHAT', 'WHERE'],
-          [
-            ['API', address],
-            ['dashboard', `${address}/`],
-            ['health', `${address}/health/live  ${address}/health/ready`],
-            ['metrics', `${address}/metrics`],
-            ['API docs (OpenAPI)', `${address}/docs`],
-            ['realtime websocket', `${address.replace(/^http/, 'ws')}/v1/realtime`],
-            ['kafka', config.kafka.brokers.join(',')],
-            ['schema registry', config.registry.url],
-            ['postgres', config.database.url.replace(/:[^:@/]*@/, ':****@')],
-            ['aws (s3, sqs, ssm, athena)', config.aws.endpoint ?? `AWS ${config.aws.region}`],
-            ['lake bucket', `s3://${config.lake.bucket}`],
-            ['processors', [...PROJECTIONS.map((p) => `projection ${p.name}`), 'realtime relay'].join(', ')],
-          ],
+      await started.start();
+      return started;
+    },
+    stop: (started) => started.stop(),
+  });
+  const address = await startup.part({
+    name: `API on ${config.api.host}:${config.api.port}`,
+    start: () => listen(config, platform, publisher, codec, feed, logger, local),
+    stop: ({ app }) => app.close(),
+  });
+  const demo = options.demo && config.environment === 'local';
+  if (demo) {
+    await startup.part({
+      name: 'demo',
+      start: async () =>
+        runDemo(
+          publisher,
+          SLICES,
+          { organizationId: DEMO_ORGANIZATION, environment: config.environment, intervalMs: 2000 },
+          logger,
         ),
-      );
-      print('');
-      print(
-        table(
-          ['CHECK', 'READY', 'LATENCY'],
-          checks.map((c) => [c.name, c.ok ? 'yes' : `no: ${c.error}`, `${c.latencyMs} ms`]),
-        ),
-      );
-      print('');
-      print(
-        useStack
-          ? 'Ctrl-C stops Tributary; the stack keeps running until `tributary stack down`.'
-          : 'Ctrl-C stops Tributary.',
-      );
-
-      shutdownOnSignals(
-        [
-          { name: 'api', run: () => app.close() },
-          { name: 'realtime feed', run: () => feed.stop() },
-          { name: 'processors', run: async () => void (await Promise.all(processors.map((p) => p.stop()))) },
-          { name: 'publisher', run: () => publisher.close() },
-          { name: 'connections', run: () => platform.close() },
-        ],
-        logger,
-      );
+      stop: (running) => running.stop(),
     });
+  }
+
+  await report(config, platform, address.url, useStack, demo, [
+    ...SLICES.flatMap((slice) => Object.values(slice.projections).map((p) => `projection ${p.name}`)),
+    ...processors.map(({ processor }) => processor.name),
+    'realtime relay',
+  ]);
+  shutdownOnSignals(startup.steps(), logger);
+}
+
+async function provision(config: Config, platform: Platform, logger: Logger): Promise<void> {
+  const admin = platform.kafka.admin();
+  await admin.connect();
+  try {
+    const topics = await applyTopics(admin, allTopicDeclarations());
+    const schemas = await registerSchemas(new RegistryClient(config.registry), eventDefinitions());
+    const bucketCreated = await ensureBucket(platform.s3, config.lake.bucket, config.aws.region);
+    logger.info(
+      {
+        topicsCreated: topics.filter((t) => t.change === 'created').length,
+        topicsChanged: topics.filter((t) => t.change === 'partitions' || t.change === 'config').length,
+        schemasRegistered: schemas.filter((s) => s.change === 'registered').length,
+        bucketCreated,
+      },
+      'provisioned',
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function listen(
+  config: Config,
+  platform: Platform,
+  publisher: Publisher,
+  codec: EventCodec,
+  feed: NotificationFeed,
+  logger: Logger,
+  local: boolean,
+) {
+  const app = await buildApp({
+    logger,
+    api: config.api,
+    environment: config.environment,
+    verify: await createTokenVerifier(config.auth),
+    readiness: () => platform.readiness(),
+    metrics: platform.metrics.registry,
+    publisher,
+    codec,
+    pool: platform.pool,
+    auth: config.auth,
+    realtime: config.realtime,
+    feed,
+    devTokens: local,
+    slices: SLICES,
+  });
+  try {
+    return { app, url: await app.listen({ host: config.api.host, port: config.api.port }) };
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+}
+
+async function report(
+  config: Config,
+  platform: Platform,
+  address: string,
+  useStack: boolean,
+  demo: boolean,
+  processors: readonly string[],
+) {
+  const checks = await platform.readiness();
+  print('');
+  print(
+    table(
+      ['WHAT', 'WHERE'],
+      [
+        ['API', address],
+        [
+          'dashboard',
+          `${address}/${demo ? `  (demo events for ${DEMO_ORGANIZATION} every 2 s; --no-demo to stop them)` : ''}`,
+        ],
+        ['health', `${address}/health/live  ${address}/health/ready`],
+        ['metrics', `${address}/metrics`],
+        ['API docs (OpenAPI)', `${address}/docs`],
+        ['realtime websocket', `${address.replace(/^http/, 'ws')}/v1/realtime`],
+        ['kafka', config.kafka.brokers.join(',')],
+        ['schema registry', config.registry.url],
+        ['postgres', config.database.url.replace(/:[^:@/]*@/, ':****@')],
+        ['aws (s3, sqs, ssm, athena)', config.aws.endpoint ?? `AWS ${config.aws.region}`],
+        ['lake bucket', `s3://${config.lake.bucket}`],
+        ['slices', SLICES.map((slice) => slice.name).join(', ')],
+        ['processors', processors.join(', ')],
+      ],
+    ),
+  );
+  print('');
+  print(
+    table(
+      ['CHECK', 'READY', 'LATENCY'],
+      checks.map((c) => [c.name, c.ok ? 'yes' : `no: ${c.error}`, `${c.latencyMs} ms`]),
+    ),
+  );
+  print('');
+  print(
+    useStack
+      ? 'Ctrl-C stops Tributary; the stack keeps running until `tributary stack down`.'
+      : 'Ctrl-C stops Tributary.',
+  );
 }

@@ -5,14 +5,22 @@ export interface Principal {
   readonly scopes: ReadonlySet<string>;
 }
 
-/** The scopes that gate actions (seed 002: scopes restrict who may do what). */
+/** A permission a token can carry in its `scope` claim (seed 002: scopes restrict who may do what). */
+export interface ScopeDeclaration {
+  readonly name: string;
+  readonly doc: string;
+}
+
+/** The scopes of the platform's own routes; slices declare theirs in their manifests. */
 export const SCOPES = {
   publishEvents: 'events:publish',
-  readEvents: 'events:read',
   subscribeRealtime: 'realtime:subscribe',
 } as const;
 
-export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
+export const PLATFORM_SCOPES: readonly ScopeDeclaration[] = [
+  { name: SCOPES.publishEvents, doc: 'Publish events over HTTP.' },
+  { name: SCOPES.subscribeRealtime, doc: 'Open the realtime websocket, take tickets and manage REST subscriptions.' },
+];
 
 /** The custom claim carrying the organization; `scope` is the OAuth 2 space-separated claim. */
 export const ORGANIZATION_CLAIM = 'org';

@@ -1,13 +1,17 @@
 // The live dashboard: a ticket from the API, a websocket, subscriptions, and resume by position
-// after any drop. Plain JavaScript served as is (but for the topic list); no build step.
-// Filled in by the server from api/realtime/protocol.ts, the one list of realtime topics.
-const TOPICS = /* REALTIME_TOPICS */ [];
+// after any drop. Plain JavaScript served as is (but for its settings); no build step.
+// Filled in by the server: the slices' realtime topics with their filter keys, and whether this
+// environment (local, test) hands out development tokens, in which case the page connects by itself.
+const SETTINGS = /* DASHBOARD_SETTINGS */ { topics: [], devTokens: false };
+const TOPICS = SETTINGS.topics.map((topic) => topic.name);
+const FILTER_KEYS = Object.fromEntries(SETTINGS.topics.map((topic) => [topic.name, topic.filterKeys]));
 const $ = (id) => document.getElementById(id);
 const state = { socket: null, wanted: false, position: null, seen: new Set(), reconnects: 0, counts: {}, arrivals: {} };
 
 for (const topic of TOPICS) {
   const label = document.createElement('label');
   label.innerHTML = `<input type="checkbox" name="topic" value="${topic}" checked> ${topic}`;
+  label.title = `filter keys: ${FILTER_KEYS[topic].join(', ') || 'none'}`;
   $('topics').append(label);
   state.counts[topic] = 0;
   state.arrivals[topic] = [];
@@ -31,17 +35,36 @@ function renderRates() {
 setInterval(renderRates, 1000);
 renderRates();
 
-$('mint').addEventListener('click', async () => {
+async function mint() {
   const response = await fetch('/v1/dev/tokens', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ organizationId: $('org').value, subject: $('sub').value }),
   });
   const body = await response.json();
-  if (!response.ok) return say(`could not mint a token: ${body.detail ?? body.title}`);
+  if (!response.ok) {
+    say(`could not mint a token: ${body.detail ?? body.title}`);
+    return false;
+  }
   $('token').value = body.token;
   say('token minted (valid 1 hour)');
-});
+  return true;
+}
+$('mint').addEventListener('click', mint);
+
+/** `accountId=acc-1, accountId=acc-2, threadId=t-1` as { accountId: [...], threadId: [...] }. */
+function parseFilters(text) {
+  const filters = {};
+  for (const pair of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const [key, ...rest] = pair.split('=');
+    const value = rest.join('=').trim();
+    if (key.trim() && value) (filters[key.trim()] ??= []).push(value);
+  }
+  return filters;
+}
 
 async function open() {
   const token = $('token').value.trim();
@@ -62,16 +85,19 @@ async function open() {
   state.socket = socket;
   socket.addEventListener('open', () => {
     setState('open');
-    const topics = [...document.querySelectorAll('input[name=topic]:checked')].map((box) => box.value);
-    const accountIds = $('accounts')
-      .value.split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
+    const checked = [...document.querySelectorAll('input[name=topic]:checked')].map((box) => box.value);
+    const filters = parseFilters($('filters').value);
+    const keys = Object.keys(filters);
+    // A filter applies to the topics that carry its keys; the others are left out, and the page says so.
+    const topics = checked.filter((topic) => keys.every((key) => FILTER_KEYS[topic].includes(key)));
+    if (topics.length < checked.length)
+      say(`left out (no ${keys.join('/')} to filter on): ${checked.filter((t) => !topics.includes(t)).join(', ')}`);
+    if (topics.length === 0) return;
     socket.send(
       JSON.stringify({
         type: 'subscribe',
         topics,
-        ...(accountIds.length ? { filters: { accountIds } } : {}),
+        ...(keys.length ? { filters } : {}),
         ...(state.position ? { resumeFrom: state.position } : {}),
       }),
     );
@@ -111,12 +137,23 @@ function receive(message) {
   while ($('log').children.length > 500) $('log').lastChild.remove();
 }
 
-$('connect').addEventListener('click', () => {
+function connect() {
   state.wanted = true;
   if (!state.socket || state.socket.readyState === WebSocket.CLOSED) open();
-});
+}
+$('connect').addEventListener('click', connect);
 $('drop').addEventListener('click', () => state.socket?.close(4999, 'dropped from the dashboard'));
 $('disconnect').addEventListener('click', () => {
   state.wanted = false;
   state.socket?.close(1000, 'bye');
 });
+
+// Locally the page needs nothing from its user: it mints a development token (for ?org=, default
+// org-1, the organization `tributary start` runs its demo for) and connects. Elsewhere the token is pasted.
+if (SETTINGS.devTokens) {
+  const org = new URLSearchParams(location.search).get('org');
+  if (org) $('org').value = org;
+  mint().then((minted) => minted && connect());
+} else {
+  $('mint').hidden = true;
+}

@@ -1,23 +1,31 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AuthSettings } from '../../infra/config/index.ts';
+import type { RealtimeTopics } from '../../processors/realtime-relay/topics.ts';
 import { mintToken } from '../auth/tokens.ts';
-import { REALTIME_TOPICS } from '../realtime/protocol.ts';
 
 interface DashboardOptions {
+  /** The slices' realtime topics: the page lists them with their filter keys. */
+  readonly topics: RealtimeTopics;
+  /** Every declared scope: a development token carries them all. */
+  readonly scopes: readonly string[];
   /** Minting tokens from the page is for a developer's machine only (local and test environments). */
   readonly devTokens?: AuthSettings;
 }
 
 const html = readFileSync(new URL('./index.html', import.meta.url), 'utf8');
-const script = readFileSync(new URL('./dashboard.js', import.meta.url), 'utf8').replace(
-  '/* REALTIME_TOPICS */ []',
-  JSON.stringify(REALTIME_TOPICS),
-);
-if (!script.includes(REALTIME_TOPICS[0])) throw new Error('dashboard.js lost its REALTIME_TOPICS placeholder');
+const PLACEHOLDER = '/* DASHBOARD_SETTINGS */ { topics: [], devTokens: false }';
+const template = readFileSync(new URL('./dashboard.js', import.meta.url), 'utf8');
+if (!template.includes(PLACEHOLDER)) throw new Error('dashboard.js lost its DASHBOARD_SETTINGS placeholder');
 
 /** The live dashboard at `/`: its two files are public; everything it shows needs a token. */
 export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app, options) => {
+  const settings = {
+    topics: options.topics.all.map((topic) => ({ name: topic.name, filterKeys: topic.filterKeys })),
+    devTokens: options.devTokens !== undefined,
+  };
+  const script = template.replace(PLACEHOLDER, JSON.stringify(settings));
+
   app.get('/', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/html; charset=utf-8').send(html),
   );
@@ -51,7 +59,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
         token: await mintToken(devTokens, {
           organizationId: request.body.organizationId,
           subject: request.body.subject,
-          scopes: ['events:publish', 'events:read', 'realtime:subscribe'],
+          scopes: [...options.scopes],
           expiresIn: '1h',
         }),
       }),

@@ -1,28 +1,22 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type pg from 'pg';
-import { eventCounts } from '../../projections/event-counts/projection.ts';
 import { eventCountsOf } from '../../projections/event-counts/queries.ts';
-import { liveProcessorName, type Projection } from '../../projections/projection.ts';
+import { liveProcessorName } from '../../projections/projection.ts';
+import type { SliceRouteOptions } from '../../slices/slice.ts';
 import { principalOf } from '../auth/plugin.ts';
-import { SCOPES } from '../auth/principal.ts';
 import { problem, problemResponses } from '../errors.ts';
 import { decodePosition, waitForPosition } from '../positions.ts';
 
-interface EventCountRoutesOptions {
-  readonly pool: pg.Pool;
-  readonly readWaitMs: number;
-  readonly rateLimitPerMinute: number;
-  /** The projection read (tests point it at their own copy). */
-  readonly projection?: Pick<Projection, 'name'>;
-}
+export const READ_EVENTS_SCOPE = 'events:read';
 
 /** How many events of each type an organization has published: the event_counts read model. */
-export const eventCountRoutes: FastifyPluginAsync<EventCountRoutesOptions> = async (app, options) => {
-  const projection = options.projection ?? eventCounts;
+export const eventCountRoutes: FastifyPluginAsync<SliceRouteOptions> = async (app, options) => {
+  const projection = options.projections.counts;
+  if (!projection) throw new Error('eventCountRoutes needs the counts projection');
+  const { pool, api } = options;
   app.get<{ Params: { organizationId: string }; Querystring: { after?: string; wait?: number } }>(
     '/v1/organizations/:organizationId/event-counts',
     {
-      config: { scope: SCOPES.readEvents, rateLimit: { max: options.rateLimitPerMinute, timeWindow: 60_000 } },
+      config: { scope: READ_EVENTS_SCOPE, rateLimit: { max: api.rateLimitPerMinute, timeWindow: 60_000 } },
       schema: {
         summary: "An organization's event counts by type",
         tags: ['reads'],
@@ -76,11 +70,11 @@ export const eventCountRoutes: FastifyPluginAsync<EventCountRoutesOptions> = asy
       if (request.params.organizationId !== principal.organizationId) throw problem.notFound();
       if (request.query.after !== undefined) {
         const position = decodePosition(request.query.after);
-        const wait = Math.min(request.query.wait ?? options.readWaitMs, options.readWaitMs);
-        if (!(await waitForPosition(options.pool, liveProcessorName(projection), position, wait)))
+        const wait = Math.min(request.query.wait ?? api.readWaitMs, api.readWaitMs);
+        if (!(await waitForPosition(pool, liveProcessorName(projection), position, wait)))
           throw problem.positionNotReached(wait);
       }
-      const counts = await eventCountsOf(options.pool, principal.organizationId, projection);
+      const counts = await eventCountsOf(pool, principal.organizationId, projection);
       return {
         organizationId: principal.organizationId,
         counts: counts.map((c) => ({ ...c, lastOccurredAt: c.lastOccurredAt.toISOString() })),

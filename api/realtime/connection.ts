@@ -2,13 +2,15 @@ import type { WebSocket } from 'ws';
 import type { Logger } from '../../infra/logging/logger.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { NotificationFeed, PositionedNotification } from './feed.ts';
-import { CLOSE, clientMessage, type ClientMessage } from './protocol.ts';
+import {
+  CLOSE,
+  matches,
+  subscriptionFilters,
+  type ClientMessage,
+  type clientMessageSchema,
+  type SubscriptionFilters,
+} from './protocol.ts';
 import type { StoredSubscription } from './subscriptions.ts';
-
-interface Subscription {
-  readonly accountIds?: ReadonlySet<string>;
-  readonly threadIds?: ReadonlySet<string>;
-}
 
 /**
  * One client's websocket: its subscriptions (topic -> filters), always within its own
@@ -17,9 +19,9 @@ interface Subscription {
  */
 export class RealtimeConnection {
   /** Subscriptions this connection made itself. */
-  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly subscriptions = new Map<string, SubscriptionFilters>();
   /** The user's subscriptions made over REST, shared by all their sessions. */
-  private stored = new Map<string, Subscription>();
+  private stored = new Map<string, SubscriptionFilters>();
   private readonly listener = (item: PositionedNotification) => this.deliver(item);
   private listening = false;
   private alive = true;
@@ -29,6 +31,7 @@ export class RealtimeConnection {
     private readonly socket: WebSocket,
     private readonly principal: Principal,
     private readonly feed: NotificationFeed,
+    private readonly protocol: ReturnType<typeof clientMessageSchema>,
     private readonly limits: { maxBufferedBytes: number; heartbeatMs: number },
     private readonly logger: Pick<Logger, 'info' | 'warn'>,
     onClose: () => void,
@@ -55,15 +58,7 @@ export class RealtimeConnection {
 
   /** Replaces the REST-made subscriptions (on connect, and whenever the user changes them). */
   applyStored(subscriptions: readonly StoredSubscription[]): void {
-    this.stored = new Map(
-      subscriptions.map((s) => [
-        s.topic,
-        {
-          ...(s.accountIds ? { accountIds: new Set(s.accountIds) } : {}),
-          ...(s.threadIds ? { threadIds: new Set(s.threadIds) } : {}),
-        },
-      ]),
-    );
+    this.stored = new Map(subscriptions.map((s) => [s.topic, subscriptionFilters(s.filters)]));
     if (this.stored.size > 0 && !this.listening) {
       this.listening = true;
       this.feed.subscribe(this.listener);
@@ -73,7 +68,7 @@ export class RealtimeConnection {
   private receive(text: string): void {
     let message: ClientMessage;
     try {
-      message = clientMessage.parse(JSON.parse(text));
+      message = this.protocol.parse(JSON.parse(text));
     } catch (error) {
       const detail =
         error instanceof SyntaxError
@@ -89,10 +84,7 @@ export class RealtimeConnection {
       this.send({ type: 'unsubscribed', topics: message.topics });
       return;
     }
-    const filters: Subscription = {
-      ...(message.filters?.accountIds ? { accountIds: new Set(message.filters.accountIds) } : {}),
-      ...(message.filters?.threadIds ? { threadIds: new Set(message.filters.threadIds) } : {}),
-    };
+    const filters = subscriptionFilters(message.filters);
     for (const topic of message.topics) this.subscriptions.set(topic, filters);
     this.send({ type: 'subscribed', topics: message.topics });
     if (this.listening && !message.resumeFrom) return;
@@ -115,19 +107,16 @@ export class RealtimeConnection {
   private deliver({ notification, position }: PositionedNotification): void {
     if (notification.metadata.organizationId !== this.principal.organizationId) return;
     const { payload } = notification;
-    const matches = (subscription: Subscription | undefined) =>
-      subscription !== undefined &&
-      (!subscription.accountIds || (payload.accountId !== null && subscription.accountIds.has(payload.accountId))) &&
-      (!subscription.threadIds || (payload.threadId !== null && subscription.threadIds.has(payload.threadId)));
-    if (!matches(this.subscriptions.get(payload.topic)) && !matches(this.stored.get(payload.topic))) return;
+    const passes = (subscription: SubscriptionFilters | undefined) =>
+      subscription !== undefined && matches(subscription, payload.filters);
+    if (!passes(this.subscriptions.get(payload.topic)) && !passes(this.stored.get(payload.topic))) return;
     this.send({
       type: 'notification',
       position,
       id: notification.metadata.eventId,
       topic: payload.topic,
       occurredAt: notification.metadata.occurredAt.toISOString(),
-      accountId: payload.accountId,
-      threadId: payload.threadId,
+      filters: payload.filters,
       data: JSON.parse(payload.data),
     });
   }

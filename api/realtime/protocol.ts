@@ -1,15 +1,5 @@
 import { z } from 'zod';
-
-/** The realtime topics a client may subscribe to (seed 004's names). */
-export const REALTIME_TOPICS = [
-  'account_balanceupdated',
-  'account_nicknameupdated',
-  'account_transactionadded',
-  'attachment_uploaded',
-  'message_sent',
-  'group_membership_changed',
-  'log_error',
-] as const;
+import type { RealtimeTopics } from '../../processors/realtime-relay/topics.ts';
 
 export const PROTOCOL = 'tributary.v1';
 
@@ -20,17 +10,52 @@ export const CLOSE = {
   slowConsumer: 4008,
 } as const;
 
-const ids = z.array(z.string().min(1)).max(1000);
+/** Filter key to the values a subscription accepts, e.g. `{ accountId: ['acc-1', 'acc-2'] }`. */
+const filters = z.record(z.string().min(1).max(100), z.array(z.string().min(1)).min(1).max(1000));
+const topicNames = z.array(z.string().min(1).max(100)).min(1).max(100);
 
-export const clientMessage = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('subscribe'),
-    topics: z.array(z.enum(REALTIME_TOPICS)).min(1),
-    filters: z.object({ accountIds: ids.optional(), threadIds: ids.optional() }).strict().optional(),
-    /** The position of the last notification received: everything after it is sent first. */
-    resumeFrom: z.string().optional(),
-  }),
-  z.object({ type: z.literal('unsubscribe'), topics: z.array(z.enum(REALTIME_TOPICS)).min(1) }),
-]);
+/**
+ * The client's messages, checked against the slices' realtime topics: an unknown topic, or a
+ * filter key one of the subscribed topics does not carry, is refused with what was wrong.
+ */
+export function clientMessageSchema(topics: RealtimeTopics) {
+  const known = (message: { topics: string[]; filters?: Record<string, string[]> }, context: z.RefinementCtx) => {
+    for (const problem of topics.problemsWith(message.topics, Object.keys(message.filters ?? {})))
+      context.addIssue({ code: 'custom', path: ['topics'], message: problem });
+  };
+  return z.discriminatedUnion('type', [
+    z
+      .object({
+        type: z.literal('subscribe'),
+        topics: topicNames,
+        filters: filters.optional(),
+        /** The position of the last notification received: everything after it is sent first. */
+        resumeFrom: z.string().max(100).optional(),
+      })
+      .superRefine(known),
+    z.object({ type: z.literal('unsubscribe'), topics: topicNames }).superRefine(known),
+  ]);
+}
 
-export type ClientMessage = z.infer<typeof clientMessage>;
+export type ClientMessage = z.infer<ReturnType<typeof clientMessageSchema>>;
+
+/** A subscription's filters: for each key, the values that pass; a notification must match every key. */
+export type SubscriptionFilters = ReadonlyMap<string, ReadonlySet<string>>;
+
+export function subscriptionFilters(
+  from: Readonly<Record<string, readonly string[]>> | undefined,
+): SubscriptionFilters {
+  return new Map(Object.entries(from ?? {}).map(([key, values]) => [key, new Set(values)]));
+}
+
+/** Whether a notification's filter values pass a subscription's filters (no filters: everything passes). */
+export function matches(
+  filtersOfSubscription: SubscriptionFilters,
+  notification: Readonly<Record<string, string>>,
+): boolean {
+  for (const [key, accepted] of filtersOfSubscription) {
+    const value = notification[key];
+    if (value === undefined || !accepted.has(value)) return false;
+  }
+  return true;
+}

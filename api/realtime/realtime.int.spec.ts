@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { NotificationIssued, RealtimeTopic } from '../../schemas/generated/events.ts';
+import type { NotificationIssued } from '../../schemas/generated/events.ts';
 import { bearer, testApp } from '../../test/support/api.ts';
 import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
+import { eventually } from '../../test/support/eventually.ts';
 import { metadata } from '../../test/support/events.ts';
 import { quietLogger } from '../../test/support/platform.ts';
 import { NotificationFeed } from './feed.ts';
@@ -38,12 +38,20 @@ async function instance(
   const app = await testApp(backbone, { feed, ...(options.realtime ? { realtime: options.realtime } : {}) });
   apps.push(app);
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
-  return { app, url: `${address.replace(/^http/, 'ws')}/v1/realtime` };
+  const seen = new Set<string>();
+  feed.subscribe((item) => seen.add(item.notification.metadata.eventId));
+  return {
+    app,
+    url: `${address.replace(/^http/, 'ws')}/v1/realtime`,
+    /** Resolves once this instance's feed has handed these notifications to its connections. */
+    passed: (notifications: readonly NotificationIssued[]) =>
+      eventually(() => expect(notifications.filter((n) => !seen.has(n.metadata.eventId))).toEqual([])),
+  };
 }
 
 function notification(
-  topic: RealtimeTopic,
-  options: { organizationId?: string; accountId?: string; data?: object } = {},
+  topic: string,
+  options: { organizationId?: string; filters?: Record<string, string>; data?: object } = {},
 ): NotificationIssued {
   return {
     type: 'NotificationIssued',
@@ -52,8 +60,7 @@ function notification(
       topic,
       sourceEventId: randomUUID(),
       sourceType: 'Test',
-      accountId: options.accountId ?? null,
-      threadId: null,
+      filters: options.filters ?? {},
       data: JSON.stringify(options.data ?? { n: 1 }),
     },
   };
@@ -65,6 +72,8 @@ interface Client {
   readonly closed: Promise<{ code: number; reason: string }>;
   send(message: object): void;
   waitFor(predicate: (messages: Client['received']) => boolean, timeoutMs?: number): Promise<void>;
+  /** A message and its answer: everything the server sent before answering has arrived. */
+  roundTrip(): Promise<void>;
 }
 
 async function connect(url: string, protocols: string[], headers: Record<string, string> = {}): Promise<Client> {
@@ -87,11 +96,18 @@ async function connect(url: string, protocols: string[], headers: Record<string,
     closed,
     send: (message) => socket.send(JSON.stringify(message)),
     async waitFor(predicate, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!predicate(received)) {
-        if (Date.now() > deadline) throw new Error(`timed out; received ${JSON.stringify(received)}`);
-        await sleep(20);
-      }
+      await eventually(
+        () => {
+          if (!predicate(received)) throw new Error(`not yet; received ${JSON.stringify(received).slice(0, 2000)}`);
+        },
+        { timeoutMs, intervalMs: 20 },
+      );
+    },
+    async roundTrip() {
+      const answers = () => received.filter((m) => m.type === 'unsubscribed').length;
+      const before = answers();
+      socket.send(JSON.stringify({ type: 'unsubscribe', topics: ['platform_account_transactionadded'] }));
+      await client.waitFor(() => answers() > before);
     },
   };
   await client.waitFor((messages) => messages.some((m) => m.type === 'ready'));
@@ -119,28 +135,47 @@ describe('the realtime websocket', () => {
   });
 
   it("when notifications flow, then a client gets its own organization's, on its topics, matching its filters, each with a position", async () => {
-    const { url } = await instance();
+    const { url, passed } = await instance();
     const client = await connect(url, ['tributary.v1', `bearer.${await token()}`]);
-    client.send({ type: 'subscribe', topics: ['account_balanceupdated'], filters: { accountIds: ['acc-1'] } });
+    client.send({ type: 'subscribe', topics: ['account_balanceupdated'], filters: { accountId: ['acc-1'] } });
     await client.waitFor((m) => m.some((x) => x.type === 'subscribed'));
-    const mine = notification('account_balanceupdated', { accountId: 'acc-1', data: { balanceMinor: 10 } });
-    await backbone.publisher.publishBatch([
-      notification('account_balanceupdated', { accountId: 'acc-2' }),
-      notification('message_sent'),
-      notification('account_balanceupdated', { accountId: 'acc-1', organizationId: 'org-other' }),
+    const mine = notification('account_balanceupdated', {
+      filters: { accountId: 'acc-1' },
+      data: { balanceMinor: 10 },
+    });
+    const published = [
+      notification('account_balanceupdated', { filters: { accountId: 'acc-2' } }),
+      notification('account_balanceupdated'),
+      notification('message_sent', { filters: { threadId: 'acc-1' } }),
+      notification('account_balanceupdated', { filters: { accountId: 'acc-1' }, organizationId: 'org-other' }),
       mine,
-    ]);
-    await client.waitFor((m) => m.some((x) => x.type === 'notification'));
-    await sleep(300);
+    ];
+    await backbone.publisher.publishBatch(published);
+    await passed(published);
+    await client.roundTrip();
     expect(notificationsOf(client)).toEqual([
       expect.objectContaining({
         id: mine.metadata.eventId,
         topic: 'account_balanceupdated',
-        accountId: 'acc-1',
+        filters: { accountId: 'acc-1' },
         data: { balanceMinor: 10 },
         position: expect.stringMatching(/^\d+-\d+$/),
       }),
     ]);
+    client.socket.close();
+  });
+
+  it('when a subscription names an unknown topic or a filter key its topic lacks, then the error says which', async () => {
+    const { url } = await instance();
+    const client = await connect(url, ['tributary.v1', `bearer.${await token()}`]);
+    client.send({ type: 'subscribe', topics: ['account_balance'] });
+    client.send({ type: 'subscribe', topics: ['message_sent'], filters: { accountId: ['acc-1'] } });
+    await client.waitFor((m) => m.filter((x) => x.type === 'error').length === 2);
+    const [unknown, wrongKey] = client.received.filter((m) => m.type === 'error');
+    expect(unknown!.detail).toMatch(/unknown topic "account_balance"; the topics are: .*account_balanceupdated/);
+    expect(wrongKey!.detail).toContain(
+      'topic "message_sent" cannot be filtered by "accountId"; its filter keys are: threadId',
+    );
     client.socket.close();
   });
 
@@ -159,14 +194,14 @@ describe('the realtime websocket', () => {
 
     const missed = [2, 3, 4].map((n) => notification('message_sent', { organizationId: 'org-resume', data: { n } }));
     await backbone.publisher.publishBatch(missed);
-    await sleep(500);
+    await second.passed(missed);
     const after = await connect(second.url, credentials);
     after.send({ type: 'subscribe', topics: ['message_sent'], resumeFrom: last });
     await after.waitFor((m) => notificationsOf({ received: m } as Client).length === 3);
     const live = notification('message_sent', { organizationId: 'org-resume', data: { n: 5 } });
     await backbone.publisher.publish(live);
     await after.waitFor((m) => notificationsOf({ received: m } as Client).length === 4);
-    await sleep(300);
+    await after.roundTrip();
     expect(notificationsOf(after).map((m) => (m.data as { n: number }).n)).toEqual([2, 3, 4, 5]);
     after.socket.close();
   });
@@ -184,12 +219,12 @@ describe('the realtime websocket', () => {
   });
 
   it('when a position is older than what is kept, then the client is told to refetch', async () => {
-    const { url } = await instance({ buffer: 2 });
+    const { url, passed } = await instance({ buffer: 2 });
     const burst = Array.from({ length: 6 }, (_, n) =>
       notification('log_error', { organizationId: 'org-old', data: { n } }),
     );
     const positions = await backbone.publisher.publishBatch(burst);
-    await sleep(1000);
+    await passed(burst);
     const client = await connect(url, ['tributary.v1', `bearer.${await token({ organizationId: 'org-old' })}`]);
     client.send({
       type: 'subscribe',
@@ -238,14 +273,13 @@ describe('the realtime websocket', () => {
   });
 
   it('when a client does not answer heartbeats, then it is closed', async () => {
-    const { url } = await instance({ realtime: { heartbeatMs: 200 } });
+    const { app, url } = await instance({ realtime: { heartbeatMs: 200 } });
     const client = await connect(url, ['tributary.v1', `bearer.${await token({ subject: 'sleepy' })}`]);
     const raw = (client.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
     raw.pause(); // pings go unanswered
-    await sleep(1000);
+    await eventually(() => expect(app.websocketServer.clients.size).toBe(0), { timeoutMs: 10_000 });
     raw.resume();
-    const closed = await Promise.race([client.closed.then(() => 'closed'), sleep(3000).then(() => 'still open')]);
-    expect(closed).toBe('closed');
+    expect((await client.closed).code).toBe(4000);
   });
 });
 
@@ -253,6 +287,7 @@ describe('REST subscriptions for a user sessions', () => {
   it('when a user subscribes over REST, then every open session of that user, on every instance, receives the topic; unsubscribing stops it', async () => {
     const [a, b] = [await instance(), await instance()];
     const headers = await bearer(backbone, { organizationId: 'org-rest', subject: 'carol' });
+    const membership = () => notification('group_membership_changed', { organizationId: 'org-rest' });
     const credentials = ['tributary.v1', `bearer.${headers.authorization.slice('Bearer '.length)}`];
     const sessions = [await connect(a.url, credentials), await connect(b.url, credentials)];
     const other = await connect(a.url, [
@@ -268,12 +303,21 @@ describe('REST subscriptions for a user sessions', () => {
     });
     expect(subscribed.statusCode).toBe(200);
     expect(subscribed.json()).toEqual({
-      subscriptions: [{ topic: 'group_membership_changed', accountIds: null, threadIds: null }],
+      subscriptions: [{ topic: 'group_membership_changed', filters: {} }],
     });
-    await sleep(300);
-    const first = notification('group_membership_changed', { organizationId: 'org-rest' });
-    await backbone.publisher.publish(first);
-    await Promise.all(sessions.map((s) => s.waitFor((m) => m.some((x) => x.id === first.metadata.eventId))));
+    // The sessions learn of it through Postgres NOTIFY: publish until one reaches every session.
+    const probes: NotificationIssued[] = [];
+    await eventually(async () => {
+      const probe = membership();
+      probes.push(probe);
+      await backbone.publisher.publish(probe);
+      await Promise.all([a, b].map((instance) => instance.passed([probe])));
+      await Promise.all(sessions.map((s) => s.roundTrip()));
+      for (const session of sessions)
+        expect(notificationsOf(session).map((m) => m.id)).toContain(probe.metadata.eventId);
+    });
+    await a.passed(probes);
+    await other.roundTrip();
     expect(notificationsOf(other)).toEqual([]);
 
     await b.app.inject({
@@ -282,11 +326,21 @@ describe('REST subscriptions for a user sessions', () => {
       headers,
       payload: { topics: ['group_membership_changed'] },
     });
-    await sleep(300);
-    const second = notification('group_membership_changed', { organizationId: 'org-rest' });
-    await backbone.publisher.publish(second);
-    await sleep(1000);
-    for (const session of sessions) expect(notificationsOf(session).map((m) => m.id)).toEqual([first.metadata.eventId]);
+    // Publish until one reaches no session any more; from then on none does.
+    await eventually(async () => {
+      const probe = membership();
+      const before = sessions.map((s) => notificationsOf(s).length);
+      await backbone.publisher.publish(probe);
+      await Promise.all([a, b].map((instance) => instance.passed([probe])));
+      await Promise.all(sessions.map((s) => s.roundTrip()));
+      expect(sessions.map((s) => notificationsOf(s).length)).toEqual(before);
+    });
+    const after = sessions.map((s) => notificationsOf(s).length);
+    const last = membership();
+    await backbone.publisher.publish(last);
+    await Promise.all([a, b].map((instance) => instance.passed([last])));
+    await Promise.all(sessions.map((s) => s.roundTrip()));
+    expect(sessions.map((s) => notificationsOf(s).length)).toEqual(after);
     for (const client of [...sessions, other]) client.socket.close();
   });
 });

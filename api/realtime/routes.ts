@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
+import fp from 'fastify-plugin';
 import type { RealtimeSettings } from '../../infra/config/index.ts';
 import type { AuthSettings } from '../../infra/config/index.ts';
 import { principalOf } from '../auth/plugin.ts';
@@ -8,7 +9,8 @@ import { InvalidTokenError, mintTicket, type TokenVerifier } from '../auth/token
 import { ApiError, problem, problemResponses } from '../errors.ts';
 import { RealtimeConnection } from './connection.ts';
 import type { NotificationFeed } from './feed.ts';
-import { PROTOCOL, REALTIME_TOPICS } from './protocol.ts';
+import { clientMessageSchema, PROTOCOL } from './protocol.ts';
+import type { RealtimeTopics } from '../../processors/realtime-relay/topics.ts';
 import {
   removeSubscriptions,
   saveSubscriptions,
@@ -26,6 +28,8 @@ interface RealtimeOptions {
   readonly verify: TokenVerifier;
   readonly auth: AuthSettings;
   readonly settings: RealtimeSettings;
+  /** The slices' realtime topics: what clients may subscribe to and filter on. */
+  readonly topics: RealtimeTopics;
 }
 
 const TICKET_PREFIX = 'ticket.';
@@ -43,8 +47,9 @@ declare module 'fastify' {
  * short-lived ticket from POST /v1/realtime/tickets (`?ticket=` or `ticket.<jwt>`). The Origin
  * must be allowed; connections per token are capped; everything is checked before the upgrade.
  */
-export const realtimeRoutes: FastifyPluginAsync<RealtimeOptions> = async (app, options) => {
-  const { feed, verify, settings, pool } = options;
+const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (app, options) => {
+  const { feed, verify, settings, pool, topics } = options;
+  const protocol = clientMessageSchema(topics);
   const open = new Map<string, number>();
   const sessions = new Map<string, Set<RealtimeConnection>>();
   const keyOf = (owner: SubscriptionOwner) => `${owner.organizationId}/${owner.subject}`;
@@ -77,14 +82,13 @@ export const realtimeRoutes: FastifyPluginAsync<RealtimeOptions> = async (app, o
     required: ['topics'],
     additionalProperties: false,
     properties: {
-      topics: { type: 'array', minItems: 1, items: { type: 'string', enum: REALTIME_TOPICS } },
+      topics: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', enum: topics.names } },
       filters: {
         type: 'object',
-        additionalProperties: false,
-        properties: {
-          accountIds: { type: 'array', items: { type: 'string' } },
-          threadIds: { type: 'array', items: { type: 'string' } },
-        },
+        description:
+          'Filter key to the values that pass, e.g. { "accountId": ["acc-1"] }; each key must be one of every listed topic\'s filter keys.',
+        maxProperties: 20,
+        additionalProperties: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string', minLength: 1 } },
       },
     },
   } as const;
@@ -96,11 +100,10 @@ export const realtimeRoutes: FastifyPluginAsync<RealtimeOptions> = async (app, o
         type: 'array',
         items: {
           type: 'object',
-          required: ['topic'],
+          required: ['topic', 'filters'],
           properties: {
             topic: { type: 'string' },
-            accountIds: { type: ['array', 'null'], items: { type: 'string' } },
-            threadIds: { type: ['array', 'null'], items: { type: 'string' } },
+            filters: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
           },
         },
       },
@@ -120,7 +123,7 @@ export const realtimeRoutes: FastifyPluginAsync<RealtimeOptions> = async (app, o
     async (request) => ({ subscriptions: await storedSubscriptions(pool, principalOf(request)) }),
   );
 
-  app.post<{ Body: { topics: string[]; filters?: { accountIds?: string[]; threadIds?: string[] } } }>(
+  app.post<{ Body: { topics: string[]; filters?: Record<string, string[]> } }>(
     '/v1/realtime/subscriptions',
     {
       config: { scope: SCOPES.subscribeRealtime },
@@ -133,7 +136,17 @@ export const realtimeRoutes: FastifyPluginAsync<RealtimeOptions> = async (app, o
     },
     async (request) => {
       const owner = principalOf(request);
-      await saveSubscriptions(pool, owner, request.body.topics, request.body.filters ?? {});
+      const filters = request.body.filters ?? {};
+      const problems = topics.problemsWith(request.body.topics, Object.keys(filters));
+      if (problems.length > 0)
+        throw new ApiError(
+          400,
+          'validation_failed',
+          'The request is invalid',
+          `${problems.length} problem(s)`,
+          problems.map((problem) => ({ field: 'body.filters', problem })),
+        );
+      await saveSubscriptions(pool, owner, request.body.topics, filters);
       return { subscriptions: await storedSubscriptions(pool, owner) };
     },
   );
@@ -245,6 +258,7 @@ export const realtimeRoutes: FastifyPluginAsync<RealtimeOptions> = async (app, o
         socket,
         principal,
         feed,
+        protocol,
         { maxBufferedBytes: settings.maxBufferedBytes, heartbeatMs: settings.heartbeatMs },
         request.log.child({ subject: principal.subject, organizationId: principal.organizationId }),
         () => {
@@ -257,3 +271,6 @@ export const realtimeRoutes: FastifyPluginAsync<RealtimeOptions> = async (app, o
     },
   );
 };
+
+/** Not encapsulated: the websocket server it adds (`app.websocketServer`) is the app's, for shutdown and tests. */
+export const realtimeRoutes = fp(realtimePlugin, { name: 'tributary-realtime' });

@@ -15,6 +15,14 @@ export const SUBSCRIPTION_MIGRATIONS: readonly Migration[] = [
       updated_at timestamptz not null default now(),
       primary key (organization_id, subject, topic))`,
   },
+  {
+    version: 2,
+    name: 'filters as a map of filter keys',
+    sql: `alter table public.realtime_subscriptions add column filters jsonb not null default '{}';
+      update public.realtime_subscriptions set filters = jsonb_strip_nulls(
+        jsonb_build_object('accountId', to_jsonb(account_ids), 'threadId', to_jsonb(thread_ids)));
+      alter table public.realtime_subscriptions drop column account_ids, drop column thread_ids`,
+  },
 ];
 
 /** Postgres NOTIFY channel telling every API instance that a user's subscriptions changed. */
@@ -22,8 +30,8 @@ export const SUBSCRIPTIONS_CHANGED = 'tributary_realtime_subscriptions';
 
 export interface StoredSubscription {
   readonly topic: string;
-  readonly accountIds: readonly string[] | null;
-  readonly threadIds: readonly string[] | null;
+  /** Filter key to the values that pass; empty for every notification of the topic. */
+  readonly filters: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface SubscriptionOwner {
@@ -35,11 +43,11 @@ export async function storedSubscriptions(
   db: Pick<pg.Pool, 'query'>,
   owner: SubscriptionOwner,
 ): Promise<StoredSubscription[]> {
-  const { rows } = await db.query<{ topic: string; account_ids: string[] | null; thread_ids: string[] | null }>(
-    'select topic, account_ids, thread_ids from public.realtime_subscriptions where organization_id = $1 and subject = $2 order by topic',
+  const { rows } = await db.query<{ topic: string; filters: Record<string, string[]> }>(
+    'select topic, filters from public.realtime_subscriptions where organization_id = $1 and subject = $2 order by topic',
     [owner.organizationId, owner.subject],
   );
-  return rows.map((r) => ({ topic: r.topic, accountIds: r.account_ids, threadIds: r.thread_ids }));
+  return rows.map((r) => ({ topic: r.topic, filters: r.filters }));
 }
 
 /** Adds or replaces the user's subscriptions to `topics` and tells every instance, in one transaction. */
@@ -47,16 +55,16 @@ export async function saveSubscriptions(
   pool: pg.Pool,
   owner: SubscriptionOwner,
   topics: readonly string[],
-  filters: { accountIds?: readonly string[]; threadIds?: readonly string[] },
+  filters: Readonly<Record<string, readonly string[]>>,
 ): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('begin');
     for (const topic of topics) {
       await client.query(
-        `insert into public.realtime_subscriptions (organization_id, subject, topic, account_ids, thread_ids) values ($1, $2, $3, $4, $5)
-         on conflict (organization_id, subject, topic) do update set account_ids = excluded.account_ids, thread_ids = excluded.thread_ids, updated_at = now()`,
-        [owner.organizationId, owner.subject, topic, filters.accountIds ?? null, filters.threadIds ?? null],
+        `insert into public.realtime_subscriptions (organization_id, subject, topic, filters) values ($1, $2, $3, $4)
+         on conflict (organization_id, subject, topic) do update set filters = excluded.filters, updated_at = now()`,
+        [owner.organizationId, owner.subject, topic, JSON.stringify(filters)],
       );
     }
     await client.query('select pg_notify($1, $2)', [SUBSCRIPTIONS_CHANGED, JSON.stringify(owner)]);

@@ -1,30 +1,30 @@
 import type { Publisher } from '../../producers/publisher.ts';
+import { EVENT_ROUTES } from '../../schemas/catalog.ts';
 import type { AtLeastOnceProcessor } from '../runtime/processor.ts';
-import { notificationFor } from './notifications.ts';
+import { notificationsFor } from './notifications.ts';
+import type { RealtimeTopics } from './topics.ts';
 
-/** The domain topics notifications are made from. */
-export const RELAYED_TOPICS = [
-  'transactions.cleansed',
-  'uploads.events',
-  'messages.events',
-  'groups.events',
-  'logs.entries',
-] as const;
+/** The Kafka topics holding the events that feed the realtime topics. */
+export function relayedTopics(topics: RealtimeTopics): string[] {
+  return [...new Set(topics.sourceTypes.map((type) => EVENT_ROUTES[type].topic))];
+}
 
 /**
- * Turns domain events into notifications on realtime.notifications. At-least-once: a
- * redelivered event republishes the same notification id, which clients deduplicate.
+ * Turns domain events into notifications on realtime.notifications, by the slices' rules.
+ * At-least-once: a redelivered event republishes the same notification ids, which clients
+ * deduplicate. `kafkaTopics` defaults to where the catalog puts the source events.
  */
-export function realtimeRelay(publisher: Publisher, topics: readonly string[] = RELAYED_TOPICS): AtLeastOnceProcessor {
+export function realtimeRelay(
+  publisher: Publisher,
+  topics: RealtimeTopics,
+  kafkaTopics: readonly string[] = relayedTopics(topics),
+): AtLeastOnceProcessor {
   return {
     name: 'realtime-relay.v1',
-    topics,
+    topics: kafkaTopics,
     mode: 'at-least-once',
     async handle(events) {
-      const notifications = events.flatMap(({ event }) => {
-        const notification = notificationFor(event);
-        return notification ? [notification] : [];
-      });
+      const notifications = events.flatMap(({ event }) => notificationsFor(event, topics));
       if (notifications.length > 0) await publisher.publishBatch(notifications);
     },
   };

@@ -1,9 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountBalanceUpdated, NotificationIssued, TributaryEvent } from '../../schemas/generated/events.ts';
+import { realtimeTopicsOf } from '../../slices/index.ts';
 import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
+import { eventually } from '../../test/support/eventually.ts';
 import { messageSent, metadata, threadCreated } from '../../test/support/events.ts';
-import { quietLogger, uniqueName } from '../../test/support/platform.ts';
+import { uniqueName } from '../../test/support/platform.ts';
 import { startProcessor } from '../runtime/runner.ts';
 import { realtimeRelay } from './processor.ts';
 
@@ -51,14 +52,8 @@ describe('the realtime relay', () => {
     await backbone.publisher.publishBatch(inputs);
 
     const topics = [backbone.topics['transactions.cleansed'], backbone.topics['messages.events']];
-    const relay = { ...realtimeRelay(backbone.publisher, topics), name: uniqueName('relay') };
-    const deps = {
-      kafka: backbone.kafka,
-      codec: backbone.codec,
-      pool: backbone.pool,
-      logger: quietLogger(),
-      metrics: backbone.metrics,
-    };
+    const relay = { ...realtimeRelay(backbone.publisher, realtimeTopicsOf(), topics), name: uniqueName('relay') };
+    const deps = backbone.runtime();
     for (let round = 1; round <= 2; round += 1) {
       const runner = await startProcessor(relay, deps, { sessionTimeoutMs: 6000 });
       await runner.joined;
@@ -69,7 +64,7 @@ describe('the realtime relay', () => {
           (sum, p) => sum + Number(p.high),
           0,
         );
-      while ((await count()) < 2 * round) await sleep(100);
+      await eventually(async () => expect(await count()).toBeGreaterThanOrEqual(2 * round));
       await runner.stop();
       await admin.resetOffsets({ groupId: `tributary.${relay.name}`, topic: topics[0]!, earliest: true });
       await admin.resetOffsets({ groupId: `tributary.${relay.name}`, topic: topics[1]!, earliest: true });
@@ -84,7 +79,7 @@ describe('the realtime relay', () => {
     const ids = received.map((r) => r.event.metadata.eventId);
     expect(new Set(ids).size).toBe(2);
     const fromBalance = received.find((r) => r.event.payload.sourceEventId === balance.metadata.eventId)!.event;
-    expect(fromBalance.payload).toMatchObject({ accountId: 'acc-9', sourceType: 'AccountBalanceUpdated' });
+    expect(fromBalance.payload).toMatchObject({ filters: { accountId: 'acc-9' }, sourceType: 'AccountBalanceUpdated' });
     expect(JSON.parse(fromBalance.payload.data)).toMatchObject({
       accountId: 'acc-9',
       balanceMinor: 500,

@@ -4,7 +4,8 @@ import { NotificationFeed } from '../../api/realtime/feed.ts';
 import { mintToken, createTokenVerifier } from '../../api/auth/tokens.ts';
 import type { Config } from '../../infra/config/index.ts';
 import type { Logger } from '../../infra/logging/logger.ts';
-import type { Projection } from '../../projections/projection.ts';
+import { SLICES } from '../../slices/index.ts';
+import type { Slice } from '../../slices/slice.ts';
 import type { Backbone } from './backbone.ts';
 import { quietLogger } from './platform.ts';
 
@@ -14,7 +15,8 @@ export interface TestAppOptions {
   readonly logger?: Logger;
   readonly readiness?: () => Promise<CheckResult[]>;
   readonly api?: Partial<Config['api']>;
-  readonly eventCountsProjection?: Pick<Projection, 'name'>;
+  /** The slices the API serves (default: all of them, as they are; see isolatedSlices). */
+  readonly slices?: readonly Slice[];
 }
 
 /** The real API over the test's backbone: real token verification, publisher, codec and Postgres. */
@@ -41,7 +43,7 @@ export async function testApp(backbone: Backbone, options: TestAppOptions = {}) 
         1000,
         quietLogger(),
       ),
-    ...(options.eventCountsProjection ? { eventCountsProjection: options.eventCountsProjection } : {}),
+    slices: options.slices ?? SLICES,
   });
 }
 

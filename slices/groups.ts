@@ -1,0 +1,31 @@
+import { defineSlice } from './slice.ts';
+import { demoMetadata } from './demo-metadata.ts';
+
+/** Group memberships (seed 004's bulk assignment): the realtime topic so far; files, planning and the read model come next. */
+export const groupsSlice = defineSlice({
+  name: 'groups',
+  doc: "Members' group assignments, changed in bulk from CSV files (seed 004).",
+  realtime: [
+    {
+      name: 'group_membership_changed',
+      doc: 'A member was added to or removed from a group.',
+      filterKeys: ['memberId', 'groupId'],
+      from: {
+        MemberAddedToGroup: (e) => ({ memberId: e.payload.memberId, groupId: e.payload.groupId }),
+        MemberRemovedFromGroup: (e) => ({ memberId: e.payload.memberId, groupId: e.payload.groupId }),
+      },
+    },
+  ],
+  demo(context) {
+    if (context.round % 4 !== 0) return [];
+    const memberId = `member-${context.round % 7}`;
+    const assignmentId = crypto.randomUUID();
+    return [
+      {
+        type: context.round % 8 === 0 ? 'MemberRemovedFromGroup' : 'MemberAddedToGroup',
+        metadata: demoMetadata(context, 'hr-service'),
+        payload: { memberId, groupId: 'group-finance', assignmentId },
+      },
+    ];
+  },
+});

@@ -1,0 +1,48 @@
+import { defineSlice } from './slice.ts';
+import { demoMetadata } from './demo-metadata.ts';
+
+const DEMO_THREAD = '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b';
+
+/** Threads and messages (seed 002): the realtime message topic so far; commands, the read model and push come next. */
+export const messagingSlice = defineSlice({
+  name: 'messaging',
+  doc: 'Threads, messages, replies and read receipts (seed 002).',
+  realtime: [
+    {
+      name: 'message_sent',
+      doc: 'A message was sent to a thread.',
+      filterKeys: ['threadId'],
+      from: { MessageSent: (e) => ({ threadId: e.payload.threadId }) },
+    },
+  ],
+  demo(context) {
+    const events = [];
+    if (context.round === 1) {
+      events.push({
+        type: 'ThreadCreated' as const,
+        metadata: demoMetadata(context, 'alice'),
+        payload: {
+          threadId: DEMO_THREAD,
+          subject: 'Quarter close',
+          createdBy: 'alice',
+          participants: ['alice', 'bob'],
+          scopes: [],
+        },
+      });
+    }
+    const sender = context.round % 2 === 0 ? 'bob' : 'alice';
+    events.push({
+      type: 'MessageSent' as const,
+      metadata: demoMetadata(context, sender),
+      payload: {
+        threadId: DEMO_THREAD,
+        messageId: crypto.randomUUID(),
+        senderId: sender,
+        body: `Update ${context.round}: reconciliation is ${Math.min(100, context.round * 10)}% done`,
+        replyToMessageId: null,
+        sentAt: context.now,
+      },
+    });
+    return events;
+  },
+});

@@ -1,0 +1,67 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ScopeDeclaration } from '../api/auth/principal.ts';
+import type pg from 'pg';
+import type { Config } from '../infra/config/index.ts';
+import type { Publisher } from '../producers/publisher.ts';
+import type { RealtimeTopic } from '../processors/realtime-relay/topics.ts';
+import type { Processor } from '../processors/runtime/processor.ts';
+import type { Projection } from '../projections/projection.ts';
+import type { EventCodec } from '../schemas/codec.ts';
+import type { TributaryEvent } from '../schemas/generated/events.ts';
+
+export type { ScopeDeclaration };
+
+/** What a slice's routes are registered with: its own projections (possibly renamed by tests) and the platform's clients. */
+export interface SliceRouteOptions {
+  readonly projections: Readonly<Record<string, Projection>>;
+  readonly pool: pg.Pool;
+  readonly publisher: Publisher;
+  readonly codec: EventCodec;
+  /** Stamped on every event the slice publishes as metadata.environment. */
+  readonly environment: string;
+  readonly api: Config['api'];
+}
+
+/** What a slice's processors are built from. */
+export interface SliceProcessorContext {
+  readonly publisher: Publisher;
+  readonly config: Config;
+}
+
+/** One round of `tributary demo` for one organization. */
+export interface DemoContext {
+  readonly organizationId: string;
+  readonly environment: string;
+  /** 1, 2, 3, ...: lets a generator vary what it makes from round to round. */
+  readonly round: number;
+  readonly now: Date;
+}
+
+/**
+ * A domain slice, declared once: everything the platform needs to run it. The app, `tributary
+ * start`, the realtime relay, the dashboard's topic list, the scope list, the OpenAPI document
+ * and the auth tests read the list of slices (`slices/index.ts`) and name no domain themselves.
+ */
+export interface Slice {
+  /** kebab-case, e.g. `messaging`. */
+  readonly name: string;
+  readonly doc: string;
+  /** Its Postgres read models, by a handle its routes use (tests rename the projections, not the handles). */
+  readonly projections: Readonly<Record<string, Projection>>;
+  /** Its processors (cleansing, partitioning, ...), built with the platform's publisher and configuration. */
+  readonly processors: (context: SliceProcessorContext) => readonly Processor[];
+  /** Its HTTP routes, as one Fastify plugin. */
+  readonly routes?: FastifyPluginAsync<SliceRouteOptions>;
+  /** Its realtime topics: which events become which notifications, with which filter keys. */
+  readonly realtime: readonly RealtimeTopic[];
+  /** The scopes its routes require. */
+  readonly scopes: readonly ScopeDeclaration[];
+  /** Realistic events for `tributary demo`, so a newcomer's dashboard has something to show. */
+  readonly demo?: (context: DemoContext) => readonly TributaryEvent[];
+}
+
+/** A slice with the parts it leaves out filled with nothing. */
+export function defineSlice(spec: Pick<Slice, 'name' | 'doc'> & Partial<Omit<Slice, 'name' | 'doc'>>): Slice {
+  if (!/^[a-z][a-z0-9-]*$/.test(spec.name)) throw new Error(`slice name ${spec.name} must be kebab-case`);
+  return { projections: {}, processors: () => [], realtime: [], scopes: [], ...spec };
+}
