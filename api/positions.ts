@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
+import { checkpointsReached } from '../processors/runtime/store.ts';
 import type { Position } from '../producers/publisher.ts';
 import { ApiError } from './errors.ts';
 
@@ -50,16 +51,7 @@ export async function waitForPosition(
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { rows } = await pool.query<{ topic: string; partition: number; next_offset: string }>(
-      'select topic, partition, next_offset from public.tributary_checkpoints where processor = $1',
-      [processor],
-    );
-    const reached = Object.entries(position).every(([topic, partitions]) =>
-      Object.entries(partitions).every(([partition, offset]) => {
-        const row = rows.find((r) => r.topic === topic && r.partition === Number(partition));
-        return row !== undefined && BigInt(row.next_offset) > BigInt(offset);
-      }),
-    );
+    const reached = await checkpointsReached(pool, processor, position);
     if (reached) return true;
     if (Date.now() >= deadline) return false;
     await sleep(Math.min(50, Math.max(1, deadline - Date.now())));

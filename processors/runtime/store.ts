@@ -1,6 +1,10 @@
 import type pg from 'pg';
 import type { Migration } from '../../infra/postgres/migrations.ts';
 
+// Every statement on the runtime's tables (checkpoints, parked keys, last errors, seen event ids,
+// and the migration records of what processors own) lives in this module: callers, the replay
+// and the API's read-your-writes wait included, name what they want done.
+
 /** The runtime's own tables: checkpoints of checkpointed processors, and keys parked behind a dead letter. */
 export const RUNTIME_MIGRATIONS: readonly Migration[] = [
   {
@@ -90,6 +94,51 @@ export async function checkpoints(
     [processor],
   );
   return rows.map((r) => ({ topic: r.topic, partition: r.partition, nextOffset: BigInt(r.next_offset) }));
+}
+
+/** Offsets by topic and partition (partitions as decimal strings, as JSON keys them). */
+export type OffsetsByTopic = Readonly<Record<string, Readonly<Record<string, string>>>>;
+
+/** Whether the processor's checkpoints are past every offset given: it has applied each of those records. */
+export async function checkpointsReached(db: Queryable, processor: string, offsets: OffsetsByTopic): Promise<boolean> {
+  const stored = await checkpoints(db, processor);
+  return Object.entries(offsets).every(([topic, partitions]) =>
+    Object.entries(partitions).every(([partition, offset]) => {
+      const checkpoint = stored.find((c) => c.topic === topic && c.partition === Number(partition));
+      return checkpoint !== undefined && checkpoint.nextOffset > BigInt(offset);
+    }),
+  );
+}
+
+/** Locks every checkpoint of the processor until the transaction ends: its runner waits at its next unit. */
+export async function lockCheckpoints(tx: Queryable, processor: string): Promise<void> {
+  await tx.query('select 1 from public.tributary_checkpoints where processor = $1 for update', [processor]);
+}
+
+/**
+ * Gives `from`'s checkpoints to `to`, replacing those `to` had: `to`'s runner goes on from where
+ * `from` stopped (a rebuilt projection taking over from the live one).
+ */
+export async function handOverCheckpoints(tx: Queryable, from: string, to: string): Promise<void> {
+  await tx.query('delete from public.tributary_checkpoints where processor = $1', [to]);
+  await tx.query('update public.tributary_checkpoints set processor = $1 where processor = $2', [to, from]);
+}
+
+/** Gives the migration records of owner `from` to owner `to`, replacing `to`'s (the tables they describe changed hands). */
+export async function handOverMigrations(tx: Queryable, from: string, to: string): Promise<void> {
+  await tx.query('delete from public.tributary_migrations where owner = $1', [to]);
+  await tx.query('update public.tributary_migrations set owner = $1 where owner = $2', [to, from]);
+}
+
+/** Forgets where the processor got to and the keys it parked: its next run starts from the beginning. */
+export async function forgetProcessor(db: Queryable, processor: string): Promise<void> {
+  await db.query('delete from public.tributary_checkpoints where processor = $1', [processor]);
+  await db.query('delete from public.tributary_parked_keys where processor = $1', [processor]);
+}
+
+/** Forgets the migrations applied for `owner`: the next `migrate` for it starts from the first. */
+export async function forgetMigrations(db: Queryable, owner: string): Promise<void> {
+  await db.query('delete from public.tributary_migrations where owner = $1', [owner]);
 }
 
 export async function parkedKeys(db: Queryable, processor: string, topic: string): Promise<Set<string>> {
