@@ -1,27 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningProcessor } from '../processors/runtime/runner.ts';
 import { isolatedBackbone, type Backbone } from '../test/support/backbone.ts';
 import { threadCreated } from '../test/support/events.ts';
-import { quietLogger, uniqueName } from '../test/support/platform.ts';
-import { upsertGuarded } from './guarded-upsert.ts';
+import { eventually } from '../test/support/eventually.ts';
+import { uniqueName } from '../test/support/platform.ts';
 import { startProjection } from './live.ts';
-import { qualified, type Projection } from './projection.ts';
+import { defineProjection, qualified, type Projection } from './projection.ts';
 import { replay, ReplayBusyError } from './replay.ts';
+import { guardedUpsert } from './upsert.ts';
 
+// Each test has topics of its own, and so only its own events.
 let backbone: Backbone;
-beforeAll(async () => {
+beforeEach(async () => {
   backbone = await isolatedBackbone({ partitions: 3 });
 });
-afterAll(() => backbone.close());
-
-const deps = () => ({
-  kafka: backbone.kafka,
-  codec: backbone.codec,
-  pool: backbone.pool,
-  logger: quietLogger(),
-  metrics: backbone.metrics,
-});
+afterEach(() => backbone.close());
 
 /** A small projection of thread subjects; v2 adds a column and fills it. */
 function threadSubjects(name: string, version: 1 | 2, topic: string): Projection {
@@ -31,28 +25,28 @@ function threadSubjects(name: string, version: 1 | 2, topic: string): Projection
     sql: 'create table threads (thread_id text primary key, subject text not null, version bigint not null)',
   };
   const v2 = { version: 2, name: 'subject in capitals', sql: 'alter table threads add column subject_upper text' };
-  return {
+  const projection = defineProjection({
     name,
-    topics: [topic],
+    handles: ['ThreadCreated'],
     migrations: version === 1 ? [v1] : [v1, v2],
     tables: ['threads'],
-    async handle(events, { tx }) {
-      for (const { event } of events) {
-        if (event.type !== 'ThreadCreated') continue;
-        const row: Record<string, unknown> = { thread_id: event.payload.threadId, subject: event.payload.subject };
-        if (version === 2) row.subject_upper = event.payload.subject.toUpperCase();
-        await upsertGuarded(tx, 'threads', ['thread_id'], row, event.metadata.occurredAt);
-      }
+    project(events) {
+      const statement = guardedUpsert(
+        'threads',
+        ['thread_id'],
+        events.map(({ event }) => ({
+          row: {
+            thread_id: event.payload.threadId,
+            subject: event.payload.subject,
+            ...(version === 2 ? { subject_upper: event.payload.subject.toUpperCase() } : {}),
+          },
+          version: event.metadata.occurredAt,
+        })),
+      );
+      return statement ? [statement] : [];
     },
-  };
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(100);
-  }
+  });
+  return { ...projection, topics: [topic] };
 }
 
 async function count(projection: Projection, where = 'true'): Promise<number> {
@@ -69,14 +63,14 @@ describe('tributary replay', () => {
     const before = Array.from({ length: 200 }, (_, i) => threadCreated(undefined, `thread ${i}`));
     await backbone.publisher.publishBatch(before);
 
-    let live: RunningProcessor = await startProjection(threadSubjects(name, 1, topic), deps(), {
+    let live: RunningProcessor = await startProjection(threadSubjects(name, 1, topic), backbone.runtime(), {
       sessionTimeoutMs: 6000,
     });
-    await until(async () => (await count(threadSubjects(name, 1, topic))) === 200);
+    await eventually(async () => expect(await count(threadSubjects(name, 1, topic))).toBe(200), { timeoutMs: 60_000 });
     await live.stop();
     // The new code is deployed: its migration adds the column, but old rows lack the value.
     const v2 = threadSubjects(name, 2, topic);
-    live = await startProjection(v2, deps(), { sessionTimeoutMs: 6000 });
+    live = await startProjection(v2, backbone.runtime(), { sessionTimeoutMs: 6000 });
     expect(await count(v2, 'subject_upper is null')).toBe(200);
 
     const seen: number[] = [];
@@ -94,7 +88,7 @@ describe('tributary replay', () => {
     })();
 
     const progress: number[] = [];
-    const rebuilt = replay(v2, deps(), {
+    const rebuilt = replay(v2, backbone.runtime(), {
       pollMs: 100,
       sessionTimeoutMs: 6000,
       onProgress: (p) => progress.push(p.applied),
@@ -102,7 +96,7 @@ describe('tributary replay', () => {
     const during = Array.from({ length: 50 }, (_, i) => threadCreated(undefined, `during ${i}`));
     await backbone.publisher.publishBatch(during);
     const result = await rebuilt;
-    await until(async () => (await count(v2)) === 250);
+    await eventually(async () => expect(await count(v2)).toBe(250), { timeoutMs: 60_000 });
     reading = false;
     await reader;
     await live.stop();
@@ -122,18 +116,15 @@ describe('tributary replay', () => {
     const name = uniqueName('dry').replaceAll('-', '_');
     const topic = backbone.topics['messages.events'];
     const projection = threadSubjects(name, 1, topic);
-    const live = await startProjection(projection, deps(), { sessionTimeoutMs: 6000 });
-    const total = await (async () => {
-      const admin = backbone.kafka.admin();
-      await admin.connect();
-      const offsets = await admin.fetchTopicOffsets(topic);
-      await admin.disconnect();
-      return offsets.reduce((sum, p) => sum + Number(p.high), 0);
-    })();
-    await until(async () => (await count(projection)) === total);
+    const total = 40;
+    await backbone.publisher.publishBatch(
+      Array.from({ length: total }, (_, i) => threadCreated(undefined, `dry ${i}`)),
+    );
+    const live = await startProjection(projection, backbone.runtime(), { sessionTimeoutMs: 6000 });
+    await eventually(async () => expect(await count(projection)).toBe(total), { timeoutMs: 60_000 });
     await live.stop();
 
-    const result = await replay(projection, deps(), { dryRun: true, pollMs: 100, sessionTimeoutMs: 6000 });
+    const result = await replay(projection, backbone.runtime(), { dryRun: true, pollMs: 100, sessionTimeoutMs: 6000 });
     expect(result.swapped).toBe(false);
     expect(result.differences).toEqual([
       { table: 'threads', liveRows: total, rebuiltRows: total, onlyLive: 0, onlyRebuilt: 0 },
@@ -147,17 +138,19 @@ describe('tributary replay', () => {
   it('when a rebuild is already running, then a second one is refused; with --keep-old the old tables stay', async () => {
     const name = uniqueName('busy').replaceAll('-', '_');
     const projection = threadSubjects(name, 1, backbone.topics['messages.events']);
-    const first = replay(projection, deps(), { keepOld: true, pollMs: 100, sessionTimeoutMs: 6000 });
-    await until(
-      async () =>
-        (await backbone.pool.query('select 1 from pg_namespace where nspname = $1', [`projection_${name}__shadow`]))
-          .rowCount === 1,
-    );
-    await expect(replay(projection, deps(), { pollMs: 100 })).rejects.toBeInstanceOf(ReplayBusyError);
+    await backbone.publisher.publishBatch(Array.from({ length: 100 }, (_, i) => threadCreated(undefined, `busy ${i}`)));
+    const first = replay(projection, backbone.runtime(), { keepOld: true, pollMs: 100, sessionTimeoutMs: 6000 });
+    await eventually(async () => {
+      const shadow = await backbone.pool.query('select 1 from pg_namespace where nspname = $1', [
+        `projection_${name}__shadow`,
+      ]);
+      expect(shadow.rowCount).toBe(1);
+    });
+    await expect(replay(projection, backbone.runtime(), { pollMs: 100 })).rejects.toBeInstanceOf(ReplayBusyError);
     const result = await first;
     expect(result.swapped).toBe(true);
 
-    const again = await replay(projection, deps(), { keepOld: true, pollMs: 100, sessionTimeoutMs: 6000 });
+    const again = await replay(projection, backbone.runtime(), { keepOld: true, pollMs: 100, sessionTimeoutMs: 6000 });
     expect(again.oldSchema).toMatch(new RegExp(`^projection_${name}__old_\\d{14}$`));
     const { rows } = await backbone.pool.query('select 1 from pg_namespace where nspname = $1', [again.oldSchema]);
     expect(rows).toHaveLength(1);

@@ -1,10 +1,19 @@
-import { OperatorError } from '../infra/errors.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { OperatorError } from '../infra/errors.ts';
+import { withKafkaAdmin } from '../infra/kafka/admin.ts';
 import { migrate, quoteIdentifier } from '../infra/postgres/migrations.ts';
 import { inTransaction } from '../infra/postgres/transaction.ts';
 import { groupIdOf } from '../processors/runtime/processor.ts';
 import { startProcessor, type RuntimeDependencies } from '../processors/runtime/runner.ts';
-import { checkpoints, RUNTIME_MIGRATIONS } from '../processors/runtime/store.ts';
+import {
+  checkpoints,
+  forgetMigrations,
+  forgetProcessor,
+  handOverCheckpoints,
+  handOverMigrations,
+  lockCheckpoints,
+  RUNTIME_MIGRATIONS,
+} from '../processors/runtime/store.ts';
 import {
   liveProcessorName,
   liveSchema,
@@ -143,22 +152,12 @@ async function swap(projection: Projection, { pool }: RuntimeDependencies): Prom
   const live = liveSchema(projection);
   const old = `${live}__old_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
   return inTransaction(pool, async (tx) => {
-    await tx.query('select 1 from public.tributary_checkpoints where processor = $1 for update', [
-      liveProcessorName(projection),
-    ]);
+    await lockCheckpoints(tx, liveProcessorName(projection));
     const exists = await tx.query('select 1 from pg_namespace where nspname = $1', [live]);
     if (exists.rowCount) await tx.query(`alter schema ${quoteIdentifier(live)} rename to ${quoteIdentifier(old)}`);
     await tx.query(`alter schema ${quoteIdentifier(shadowSchema(projection))} rename to ${quoteIdentifier(live)}`);
-    await tx.query('delete from public.tributary_checkpoints where processor = $1', [liveProcessorName(projection)]);
-    await tx.query('update public.tributary_checkpoints set processor = $1 where processor = $2', [
-      liveProcessorName(projection),
-      rebuildProcessorName(projection),
-    ]);
-    await tx.query('delete from public.tributary_migrations where owner = $1', [migrationOwner(projection, 'live')]);
-    await tx.query('update public.tributary_migrations set owner = $1 where owner = $2', [
-      migrationOwner(projection, 'live'),
-      migrationOwner(projection, 'shadow'),
-    ]);
+    await handOverCheckpoints(tx, rebuildProcessorName(projection), liveProcessorName(projection));
+    await handOverMigrations(tx, migrationOwner(projection, 'shadow'), migrationOwner(projection, 'live'));
     return exists.rowCount ? old : undefined;
   });
 }
@@ -167,37 +166,23 @@ async function swap(projection: Projection, { pool }: RuntimeDependencies): Prom
 async function clearShadow(projection: Projection, deps: RuntimeDependencies): Promise<void> {
   const { pool } = deps;
   await pool.query(`drop schema if exists ${quoteIdentifier(shadowSchema(projection))} cascade`);
-  await pool.query('delete from public.tributary_checkpoints where processor = $1', [rebuildProcessorName(projection)]);
-  await pool.query('delete from public.tributary_parked_keys where processor = $1', [rebuildProcessorName(projection)]);
-  await pool
-    .query('delete from public.tributary_migrations where owner = $1', [migrationOwner(projection, 'shadow')])
-    .catch(() => undefined);
+  await forgetProcessor(pool, rebuildProcessorName(projection));
+  await forgetMigrations(pool, migrationOwner(projection, 'shadow')).catch(() => undefined);
   await deleteGroup(deps, groupIdOf({ name: rebuildProcessorName(projection) }));
 }
 
 async function deleteGroup({ kafka }: RuntimeDependencies, groupId: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const { groups } = await admin.listGroups();
-    if (groups.some((g) => g.groupId === groupId)) await admin.deleteGroups([groupId]);
-  } finally {
-    await admin.disconnect();
-  }
+  await withKafkaAdmin(kafka, (admin) => admin.deleteGroup(groupId));
 }
 
+/** Each partition of the topics with its first and next offsets: how far a rebuild has to go. */
 async function endOffsets({ kafka }: RuntimeDependencies, topics: readonly string[]) {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  return withKafkaAdmin(kafka, async (admin) => {
     const targets: { topic: string; partition: number; low: bigint; high: bigint }[] = [];
     for (const topic of topics) {
-      for (const p of await admin.fetchTopicOffsets(topic)) {
-        targets.push({ topic, partition: p.partition, low: BigInt(p.low), high: BigInt(p.high) });
-      }
+      for (const { partition, low, high } of await admin.topicOffsets(topic))
+        targets.push({ topic, partition, low, high });
     }
     return targets;
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }

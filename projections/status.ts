@@ -1,5 +1,6 @@
-import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
+import { withKafkaAdmin } from '../infra/kafka/admin.ts';
+import type { KafkaConnection } from '../infra/kafka/client.ts';
 import { checkpoints, lastError } from '../processors/runtime/store.ts';
 import { liveProcessorName, type Projection } from './projection.ts';
 
@@ -12,26 +13,24 @@ export interface ProjectionStatus {
 
 /** Each projection's position per partition against the end of the topic, its lag and last error. */
 export async function projectionStatus(
-  kafka: Kafka,
+  kafka: KafkaConnection,
   pool: pg.Pool,
   projections: readonly Projection[],
 ): Promise<ProjectionStatus[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  return withKafkaAdmin(kafka, async (admin) => {
     const statuses: ProjectionStatus[] = [];
     for (const projection of projections) {
       const stored = await checkpoints(pool, liveProcessorName(projection)).catch(() => []);
       const partitions: ProjectionStatus['partitions'][number][] = [];
       for (const topic of projection.topics) {
-        for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
-          const next = stored.find((c) => c.topic === topic && c.partition === partition)?.nextOffset ?? BigInt(low);
+        for (const { partition, high, low } of await admin.topicOffsets(topic)) {
+          const next = stored.find((c) => c.topic === topic && c.partition === partition)?.nextOffset ?? low;
           partitions.push({
             topic,
             partition,
             position: next.toString(),
-            end: high,
-            lag: Math.max(0, Number(BigInt(high) - next)),
+            end: high.toString(),
+            lag: Math.max(0, Number(high - next)),
           });
         }
       }
@@ -44,7 +43,5 @@ export async function projectionStatus(
       });
     }
     return statuses;
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
