@@ -34,16 +34,29 @@ export class Startup {
     return value as T;
   }
 
-  /** Starts parts side by side; if any fails, the others that started are still stopped later. */
+  /**
+   * Starts parts side by side; they stop side by side too. If any fails, the error names it,
+   * and the others that did start are still stopped by `stopAll`.
+   */
   async together<T>(parts: readonly Part<T>[]): Promise<T[]> {
+    const stops: (() => Promise<void>)[] = [];
     const results = await Promise.allSettled(
       parts.map(async (part) => {
         const value = await part.start();
-        this.started.push({ name: part.name, run: () => part.stop(value) });
+        stops.push(() => part.stop(value));
         this.logger.debug({ part: part.name }, 'started');
         return value;
       }),
     );
+    if (stops.length > 0)
+      this.started.push({
+        name: parts.map((part) => part.name).join(', '),
+        run: async () => {
+          const stopped = await Promise.allSettled(stops.map((stop) => stop()));
+          const failure = stopped.find((result) => result.status === 'rejected');
+          if (failure) throw (failure as PromiseRejectedResult).reason;
+        },
+      });
     const failed = results.findIndex((result) => result.status === 'rejected');
     if (failed >= 0) throw new PartFailedError(parts[failed]!.name, (results[failed] as PromiseRejectedResult).reason);
     return results.map((result) => (result as PromiseFulfilledResult<T>).value);
