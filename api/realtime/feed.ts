@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import type { Consumer, Kafka } from 'kafkajs';
+import { withKafkaAdmin } from '../../infra/kafka/admin.ts';
+import type { KafkaConnection } from '../../infra/kafka/client.ts';
 import type { Logger } from '../../infra/logging/logger.ts';
+import { tailEvents, type Tail } from '../../processors/runtime/tail.ts';
 import type { EventCodec } from '../../schemas/codec.ts';
 import type { NotificationIssued } from '../../schemas/generated/events.ts';
 
@@ -36,10 +37,10 @@ export class NotificationFeed {
   /** Offset before which a partition's notifications may no longer be in the buffer. */
   private readonly bufferStart = new Map<number, bigint>();
   private readonly listeners = new Set<NotificationListener>();
-  private consumer?: Consumer;
+  private tail?: Tail;
 
   constructor(
-    private readonly kafka: Kafka,
+    private readonly kafka: KafkaConnection,
     private readonly codec: EventCodec,
     private readonly topic: string,
     private readonly perPartition: number,
@@ -47,41 +48,25 @@ export class NotificationFeed {
   ) {}
 
   async start(): Promise<void> {
-    const consumer = this.kafka.consumer({
-      groupId: `tributary.realtime-feed.${randomUUID()}`,
-      allowAutoTopicCreation: false,
-    });
-    this.consumer = consumer;
-    await consumer.connect();
     // The buffers start where Kafka's retention starts, so "too old" means gone from Kafka too.
-    const admin = this.kafka.admin();
-    await admin.connect();
-    for (const { partition, low } of await admin.fetchTopicOffsets(this.topic))
-      this.bufferStart.set(partition, BigInt(low));
-    await admin.disconnect();
-    await consumer.subscribe({ topic: this.topic, fromBeginning: true });
-    let joined: () => void = () => undefined;
-    const ready = new Promise<void>((resolve) => (joined = resolve));
-    consumer.on(consumer.events.GROUP_JOIN, () => joined());
-    await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        let notification;
-        try {
-          notification = await this.codec.decode(message.value);
-        } catch (error) {
-          this.logger.warn({ err: error, partition, offset: message.offset }, 'skipping an undecodable notification');
-          return;
-        }
-        if (notification.type !== 'NotificationIssued') return;
+    const ranges = await withKafkaAdmin(this.kafka, (admin) => admin.topicOffsets(this.topic));
+    for (const { partition, low } of ranges) this.bufferStart.set(partition, low);
+    this.tail = await tailEvents(this.kafka, {
+      topic: this.topic,
+      group: 'tributary.realtime-feed',
+      codec: this.codec,
+      logger: this.logger,
+      onEvent: ({ partition, offset, event }) => {
+        if (event.type !== 'NotificationIssued') return;
         this.append({
           partition,
-          offset: BigInt(message.offset),
-          position: formatPosition(partition, BigInt(message.offset)),
-          notification,
+          offset: BigInt(offset),
+          position: formatPosition(partition, BigInt(offset)),
+          notification: event,
         });
       },
     });
-    await ready;
+    await this.tail.ready;
   }
 
   subscribe(listener: NotificationListener): () => void {
@@ -115,7 +100,7 @@ export class NotificationFeed {
   }
 
   async stop(): Promise<void> {
-    await this.consumer?.disconnect();
+    await this.tail?.stop();
   }
 
   private append(item: PositionedNotification): void {
