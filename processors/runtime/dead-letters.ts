@@ -1,5 +1,9 @@
 import type { IHeaders, KafkaMessage, Producer } from 'kafkajs';
+import { createIdempotentProducer, type KafkaConnection } from '../../infra/kafka/client.ts';
 import { deadLetterTopic } from '../../infra/kafka/topics.ts';
+
+/** A record's headers, for code outside the Kafka seam. */
+export type RecordHeaders = IHeaders;
 
 /** Headers a dead letter carries besides the original record's own. */
 export const DLQ_HEADERS = {
@@ -54,6 +58,41 @@ export async function sendDeadLetter(producer: Producer, letter: DeadLetter): Pr
     messages: [{ key: message.key, value: message.value, headers }],
   });
   return written?.baseOffset ?? '-1';
+}
+
+/** A dead letter to send back to its source topic, for the processor that failed on it. */
+export interface Redrive {
+  readonly processor: string;
+  /** Where the dead letter sits in `<topic>.dlq`. */
+  readonly deadLetterOffset: string;
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  /** The dead letter's headers: the original record's, plus the dlq.* ones (dropped on the way back). */
+  readonly headers: RecordHeaders;
+}
+
+/**
+ * Sends dead letters back to `topic`, in the order given, in one request, each addressed to the
+ * processor that failed on it (the others consuming the topic skip it).
+ */
+export async function sendRedrives(kafka: KafkaConnection, topic: string, redrives: readonly Redrive[]): Promise<void> {
+  const producer = createIdempotentProducer(kafka);
+  await producer.connect();
+  try {
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: redrives.map((redrive) => {
+        const headers: IHeaders = { ...redrive.headers };
+        for (const name of Object.values(DLQ_HEADERS)) delete headers[name];
+        headers[REDRIVE_HEADERS.processor] = redrive.processor;
+        headers[REDRIVE_HEADERS.deadLetterOffset] = redrive.deadLetterOffset;
+        return { key: redrive.key, value: redrive.value, headers };
+      }),
+    });
+  } finally {
+    await producer.disconnect();
+  }
 }
 
 export function withoutRedriveHeaders(headers: IHeaders): IHeaders {
