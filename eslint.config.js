@@ -23,6 +23,28 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
+    // The Kafka seam (DESIGN.md): kafkajs stays behind it so it can be swapped for another client.
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'kafkajs',
+              message:
+                'kafkajs is imported only behind the Kafka seam (producers/publisher.ts, processors/runtime/**, infra/kafka/**); use infra/kafka (KafkaConnection, KafkaAdmin) or the consumer runtime',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Behind the seam; and tests, which may inject raw records and inspect the cluster directly.
+    files: ['producers/publisher.ts', 'processors/runtime/**', 'infra/kafka/**', '**/*.spec.ts', 'test/**'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
     // The dashboard's script runs in the browser, served as is.
     files: ['api/dashboard/**/*.js'],
     languageOptions: { globals: globals.browser },
