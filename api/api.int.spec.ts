@@ -132,6 +132,25 @@ describe('authentication and scopes', () => {
   });
 });
 
+describe('correlation ids', () => {
+  it('when x-correlation-id is a sensible id, then the request runs under it; when it is 10,000 characters, then 400 names the header and nothing is published', async () => {
+    const headers = await bearer(backbone);
+    const kept = await post({ payload: { subject: 42 } }, { ...headers, 'x-correlation-id': 'corr-abc.1' });
+    expect(kept.json()).toMatchObject({ status: 400, instance: 'corr-abc.1' });
+
+    const long = await post(threadBody(), { ...headers, 'x-correlation-id': 'x'.repeat(10_000) });
+    expect(long.statusCode).toBe(400);
+    expect(long.json()).toMatchObject({
+      code: 'validation_failed',
+      errors: [
+        { field: 'headers.x-correlation-id', problem: 'must be 1 to 200 printable ASCII characters (got 10000)' },
+      ],
+    });
+    expect(long.json().instance).toMatch(/^[0-9a-f-]{36}$/);
+    expect(long.body).not.toContain('x'.repeat(201));
+  });
+});
+
 describe('POST /v1/events/{type}', () => {
   it('when one event is posted, then it is published stamped with the caller organization and subject, and answered 202 with its position', async () => {
     const response = await post(

@@ -13,6 +13,7 @@ import { realtimeTopicsOf, scopesOf } from '../slices/index.ts';
 import type { Slice } from '../slices/slice.ts';
 import { authentication } from './auth/plugin.ts';
 import type { TokenVerifier } from './auth/tokens.ts';
+import { correlationIdOf, registerCorrelationCheck } from './correlation.ts';
 import { problem, registerProblemHandling } from './errors.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
 import { eventRoutes } from './events/routes.ts';
@@ -46,12 +47,14 @@ export async function buildApp(deps: AppDependencies) {
     loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger,
     logController: new LogController({ requestIdLogLabel: 'correlationId' }),
     bodyLimit: deps.api.bodyLimitBytes,
-    // A caller's correlation id is kept (and logged on every line of the request); otherwise one is made.
-    requestIdHeader: 'x-correlation-id',
-    genReqId: () => crypto.randomUUID(),
+    // A caller's valid correlation id is kept (and logged on every line of the request); otherwise
+    // one is made. An invalid one is refused by registerCorrelationCheck, under a fresh id.
+    requestIdHeader: false,
+    genReqId: correlationIdOf,
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array' } },
   });
   registerProblemHandling(app);
+  registerCorrelationCheck(app);
   const scopes = scopesOf(deps.slices);
   const topics = realtimeTopicsOf(deps.slices);
 

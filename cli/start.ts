@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { buildApp } from '../api/app.ts';
 import { createTokenVerifier } from '../api/auth/tokens.ts';
+import { devTokensServed } from '../api/dashboard/dev-tokens.ts';
 import { NotificationFeed } from '../api/realtime/feed.ts';
 import { ensureBucket } from '../infra/aws/buckets.ts';
 import { loadConfig, type Config } from '../infra/config/index.ts';
@@ -135,7 +136,7 @@ async function start(config: Config, options: StartOptions, logger: Logger, star
   });
   const address = await startup.part({
     name: `API on ${config.api.host}:${config.api.port}`,
-    start: () => listen(config, platform, publisher, codec, feed, logger, local),
+    start: () => listen(config, platform, publisher, codec, feed, logger),
     stop: ({ app }) => app.close(),
   });
   const demo = options.demo && config.environment === 'local';
@@ -189,8 +190,8 @@ async function listen(
   codec: EventCodec,
   feed: NotificationFeed,
   logger: Logger,
-  local: boolean,
 ) {
+  const devTokens = devTokensServed(config.environment, config.api.host);
   const app = await buildApp({
     logger,
     api: config.api,
@@ -204,9 +205,14 @@ async function listen(
     auth: config.auth,
     realtime: config.realtime,
     feed,
-    devTokens: local,
+    devTokens,
     slices: SLICES,
   });
+  if (devTokens)
+    logger.warn(
+      { route: 'POST /v1/dev/tokens', host: config.api.host, environment: config.environment },
+      'DEVELOPMENT TOKENS ARE ON: anyone who can reach this API can mint a token for any organization (served only in the local and test environments on a loopback address)',
+    );
   try {
     return { app, url: await app.listen({ host: config.api.host, port: config.api.port }) };
   } catch (error) {
