@@ -76,7 +76,12 @@ export class RealtimeConnection {
           : (error as { issues?: { path: unknown[]; message: string }[] }).issues
               ?.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`)
               .join('; ');
-      this.send({ type: 'error', code: 'bad_message', detail: detail ?? 'the message is invalid' });
+      // The error frame says what was wrong; the close code says the connection ends because of it.
+      const reason = detail ?? 'the message is invalid';
+      this.send({ type: 'error', code: 'bad_message', detail: reason });
+      this.feed.unsubscribe(this.listener);
+      // A close reason is at most 123 bytes; the frame before it carries the whole detail.
+      this.socket.close(CLOSE.badMessage, Buffer.from(reason).subarray(0, 123).toString());
       return;
     }
     if (message.type === 'unsubscribe') {

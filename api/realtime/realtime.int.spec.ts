@@ -165,18 +165,29 @@ describe('the realtime websocket', () => {
     client.socket.close();
   });
 
-  it('when a subscription names an unknown topic or a filter key its topic lacks, then the error says which', async () => {
+  it('when a message is not JSON, names an unknown topic or a filter key its topic lacks, then an error frame says which and the socket closes with 4400', async () => {
     const { url } = await instance();
-    const client = await connect(url, ['tributary.v1', `bearer.${await token()}`]);
-    client.send({ type: 'subscribe', topics: ['account_balance'] });
-    client.send({ type: 'subscribe', topics: ['message_sent'], filters: { accountId: ['acc-1'] } });
-    await client.waitFor((m) => m.filter((x) => x.type === 'error').length === 2);
-    const [unknown, wrongKey] = client.received.filter((m) => m.type === 'error');
-    expect(unknown!.detail).toMatch(/unknown topic "account_balance"; the topics are: .*account_balanceupdated/);
-    expect(wrongKey!.detail).toContain(
-      'topic "message_sent" cannot be filtered by "accountId"; its filter keys are: threadId',
-    );
-    client.socket.close();
+    const cases: [unknown, RegExp][] = [
+      ['{"type": "subscribe"', /the message is not JSON/],
+      [
+        { type: 'subscribe', topics: ['account_balance'] },
+        /unknown topic "account_balance"; the topics are: .*account_balanceupdated/,
+      ],
+      [
+        { type: 'subscribe', topics: ['message_sent'], filters: { accountId: ['acc-1'] } },
+        /topic "message_sent" cannot be filtered by "accountId"; its filter keys are: threadId/,
+      ],
+    ];
+    for (const [message, expected] of cases) {
+      const client = await connect(url, ['tributary.v1', `bearer.${await token()}`]);
+      client.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+      const closed = await client.closed;
+      expect(closed.code).toBe(4400);
+      expect(client.received.find((m) => m.type === 'error')).toMatchObject({
+        code: 'bad_message',
+        detail: expect.stringMatching(expected),
+      });
+    }
   });
 
   it('when a client reconnects with its last position, then it gets everything it missed in order, without duplicates, then live ones, even on another instance', async () => {
