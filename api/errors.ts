@@ -1,40 +1,39 @@
+import { Type, type Static } from '@fastify/type-provider-typebox';
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { EventValidationError, type FieldProblem } from '../schemas/codec.ts';
+import { TributaryError, type FieldProblem } from '../infra/errors.ts';
+import { InvalidTokenError } from './auth/tokens.ts';
 
 /**
- * An error the API answers with: a status, a stable machine-readable code, a title, and
- * optionally what exactly was wrong. Sent as application/problem+json (RFC 9457).
+ * An error only the API raises (a missing scope, an unknown resource, a rate limit): a
+ * TributaryError built from its parts. Errors of the domain have classes of their own.
  */
-export class ApiError extends Error {
+export class ApiError extends TributaryError {
+  override readonly name = 'ApiError';
   constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    readonly title: string,
-    readonly detail?: string,
-    readonly errors?: readonly FieldProblem[],
-    readonly headers: Readonly<Record<string, string>> = {},
+    status: number,
+    code: string,
+    title: string,
+    detail?: string,
+    errors?: readonly FieldProblem[],
+    headers: Readonly<Record<string, string>> = {},
   ) {
-    super(detail ?? title);
-    this.name = 'ApiError';
+    super({
+      status,
+      code,
+      title,
+      headers,
+      ...(detail !== undefined ? { detail } : {}),
+      ...(errors !== undefined ? { errors } : {}),
+    });
   }
 }
 
 export const problem = {
-  unauthorized: (detail: string) =>
-    new ApiError(401, 'unauthorized', 'Authentication required', detail, undefined, {
-      'www-authenticate': 'Bearer realm="tributary"',
-    }),
+  /** No token, or not a valid one: the same 401 as a token that fails verification. */
+  unauthorized: (detail: string) => new InvalidTokenError(detail),
   missingScope: (scope: string) =>
     new ApiError(403, 'missing_scope', 'Not allowed', `the token lacks the scope ${scope}`),
   notFound: (detail = 'no such resource') => new ApiError(404, 'not_found', 'Not found', detail),
-  invalidEvent: (errors: readonly FieldProblem[]) =>
-    new ApiError(
-      400,
-      'invalid_event',
-      'The event does not match its schema',
-      `${errors.length} field(s) are invalid`,
-      errors,
-    ),
   rateLimited: (retryAfterSeconds: number) =>
     new ApiError(429, 'rate_limited', 'Too many requests', `retry after ${retryAfterSeconds} s`, undefined, {
       'retry-after': String(retryAfterSeconds),
@@ -52,37 +51,33 @@ export const problem = {
     ),
 } as const;
 
-/** The JSON Schema of every error body; routes reference it for their 4xx and 5xx responses. */
-export const PROBLEM_SCHEMA = {
-  $id: 'Problem',
-  type: 'object',
-  required: ['type', 'title', 'status', 'code'],
-  properties: {
-    type: { type: 'string' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    code: { type: 'string' },
-    detail: { type: 'string' },
-    instance: { type: 'string' },
-    errors: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['field', 'problem'],
-        properties: { field: { type: 'string' }, problem: { type: 'string' } },
-      },
-    },
+/** Every error body (RFC 9457 problem+json); routes reference it for their 4xx and 5xx responses. */
+export const PROBLEM_SCHEMA = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    code: Type.String(),
+    detail: Type.Optional(Type.String()),
+    instance: Type.Optional(Type.String()),
+    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), problem: Type.String() }))),
   },
-} as const;
+  { $id: 'Problem' },
+);
+
+export type Problem = Static<typeof PROBLEM_SCHEMA>;
+
+/** A reference to the shared schema (added once by registerProblemHandling), typed as the body it describes. */
+const problemRef = Type.Unsafe<Problem>(Type.Ref('Problem#'));
 
 export const problemResponses = {
-  400: { $ref: 'Problem#' },
-  401: { $ref: 'Problem#' },
-  403: { $ref: 'Problem#' },
-  404: { $ref: 'Problem#' },
-  413: { $ref: 'Problem#' },
-  429: { $ref: 'Problem#' },
-  503: { $ref: 'Problem#' },
+  400: problemRef,
+  401: problemRef,
+  403: problemRef,
+  404: problemRef,
+  413: problemRef,
+  429: problemRef,
+  503: problemRef,
 } as const;
 
 /** One error handler for the whole API: every failure becomes problem+json with a stable code. */
@@ -93,35 +88,34 @@ export function registerProblemHandling(app: FastifyInstance): void {
     throw problem.notFound(`no route ${request.method} ${request.url.split('?')[0]}`);
   });
 
-  app.setErrorHandler((error: FastifyError | ApiError | EventValidationError, request, reply) => {
-    const api = toApiError(error);
-    if (api.statusCode >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: api.code, status: api.statusCode }, api.detail ?? api.title);
+  app.setErrorHandler((error: FastifyError | TributaryError, request, reply) => {
+    const known = toTributaryError(error);
+    if (known.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: known.code, status: known.status }, known.detail ?? known.title);
     void reply
-      .code(api.statusCode)
-      .headers(api.headers)
+      .code(known.status)
+      .headers(known.headers)
       .type('application/problem+json')
       .send({
-        type: `https://tributary.dev/problems/${api.code}`,
-        title: api.title,
-        status: api.statusCode,
-        code: api.code,
-        ...(api.detail ? { detail: api.detail } : {}),
+        type: `https://tributary.dev/problems/${known.code}`,
+        title: known.title,
+        status: known.status,
+        code: known.code,
+        ...(known.detail ? { detail: known.detail } : {}),
         instance: request.id,
-        ...(api.errors ? { errors: api.errors } : {}),
+        ...(known.errors ? { errors: known.errors } : {}),
       });
   });
 }
 
-function toApiError(error: FastifyError | ApiError | EventValidationError): ApiError {
-  if (error instanceof ApiError) return error;
-  if (error instanceof EventValidationError) return problem.invalidEvent(error.issues);
-  const fastifyError = error as FastifyError;
-  if (fastifyError.validation) {
-    const errors = fastifyError.validation.map((v) => {
+/** Ours say what they are; Fastify's own (validation, body parsing) are translated; anything else is our fault. */
+function toTributaryError(error: FastifyError | TributaryError): TributaryError {
+  if (error instanceof TributaryError) return error;
+  if (error.validation) {
+    const errors = error.validation.map((v) => {
       const missing = (v.params as { missingProperty?: string }).missingProperty;
       const extra = (v.params as { additionalProperty?: string }).additionalProperty;
-      const base = `${fastifyError.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`;
+      const base = `${error.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`;
       if (missing) return { field: `${base}.${missing}`, problem: 'is required' };
       if (extra) return { field: `${base}.${extra}`, problem: 'is not allowed here' };
       const allowed = (v.params as { allowedValues?: unknown[] }).allowedValues;
@@ -130,17 +124,17 @@ function toApiError(error: FastifyError | ApiError | EventValidationError): ApiE
     });
     return new ApiError(400, 'validation_failed', 'The request is invalid', `${errors.length} problem(s)`, errors);
   }
-  switch (fastifyError.code) {
+  switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError(413, 'body_too_large', 'The request body is too large', fastifyError.message);
+      return new ApiError(413, 'body_too_large', 'The request body is too large', error.message);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError(415, 'unsupported_media_type', 'Unsupported media type', fastifyError.message);
+      return new ApiError(415, 'unsupported_media_type', 'Unsupported media type', error.message);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new ApiError(400, 'malformed_json', 'The body is not valid JSON', fastifyError.message);
+      return new ApiError(400, 'malformed_json', 'The body is not valid JSON', error.message);
   }
-  if (fastifyError.statusCode && fastifyError.statusCode < 500) {
-    return new ApiError(fastifyError.statusCode, 'bad_request', 'The request cannot be served', fastifyError.message);
+  if (error.statusCode && error.statusCode < 500) {
+    return new ApiError(error.statusCode, 'bad_request', 'The request cannot be served', error.message);
   }
   return new ApiError(
     500,

@@ -1,4 +1,5 @@
 import avro from 'avsc';
+import { TributaryError } from '../infra/errors.ts';
 import { LOGICAL_TYPES } from './avro.ts';
 import type { EventDefinition } from './definitions.ts';
 import type { RegistryClient } from './registry-client.ts';
@@ -14,21 +15,40 @@ export interface FieldProblem {
 }
 
 /** An event that does not match its schema; names every offending field. Never worth retrying. */
-export class EventValidationError extends Error {
+export class EventValidationError extends TributaryError {
   override readonly name = 'EventValidationError';
-  readonly retriable = false;
   constructor(
     readonly eventType: string,
     readonly issues: readonly FieldProblem[],
   ) {
-    super(`${eventType} is invalid: ${issues.map((i) => `${i.field} ${i.problem}`).join('; ')}`);
+    super({
+      status: 400,
+      code: 'invalid_event',
+      title: 'The event does not match its schema',
+      detail: `${issues.length} field(s) are invalid`,
+      errors: issues,
+      retriable: false,
+      message: `${eventType} is invalid: ${issues.map((i) => `${i.field} ${i.problem}`).join('; ')}`,
+    });
   }
 }
 
-/** A record that cannot be turned into an event (not the wire format, unknown schema or type). */
-export class DecodeError extends Error {
+/**
+ * A record that cannot be turned into an event (not the wire format, unknown schema or type).
+ * Bad data, so never worth retrying; it is dead-lettered and never reaches HTTP today.
+ */
+export class DecodeError extends TributaryError {
   override readonly name = 'DecodeError';
-  readonly retriable = false;
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super({
+      status: 422,
+      code: 'undecodable_record',
+      title: 'The record cannot be decoded as a Tributary event',
+      detail: message,
+      retriable: false,
+      cause: options.cause,
+    });
+  }
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -11,11 +11,21 @@ import {
   type KeyObject,
 } from 'jose';
 import type { AuthSettings } from '../../infra/config/index.ts';
+import { TributaryError } from '../../infra/errors.ts';
 import { ORGANIZATION_CLAIM, type Principal } from './principal.ts';
 
-/** A token that does not prove who the caller is: 401, with a reason safe to show. */
-export class InvalidTokenError extends Error {
+/** No token, or one that does not prove who the caller is: 401, with a reason safe to show. */
+export class InvalidTokenError extends TributaryError {
   override readonly name = 'InvalidTokenError';
+  constructor(reason: string) {
+    super({
+      status: 401,
+      code: 'unauthorized',
+      title: 'Authentication required',
+      detail: reason,
+      headers: { 'www-authenticate': 'Bearer realm="tributary"' },
+    });
+  }
 }
 
 export type TokenVerifier = (token: string) => Promise<Principal>;

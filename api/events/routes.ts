@@ -8,7 +8,7 @@ import type { EventType, TributaryEvent } from '../../schemas/generated/events.t
 import { fromJson } from '../../schemas/json.ts';
 import { principalOf } from '../auth/plugin.ts';
 import { SCOPES } from '../auth/principal.ts';
-import { problem, problemResponses } from '../errors.ts';
+import { problemResponses } from '../errors.ts';
 import { encodePosition } from '../positions.ts';
 
 interface EventRoutesOptions {
@@ -146,7 +146,7 @@ export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (app, o
             });
         }
       });
-      if (issues.length > 0) throw problem.invalidEvent(issues);
+      if (issues.length > 0) throw new EventValidationError(type, issues);
 
       const positions = await publisher.publishBatch(events);
       return reply.code(202).send({

@@ -5,7 +5,7 @@ import type { RealtimeSettings } from '../../infra/config/index.ts';
 import type { AuthSettings } from '../../infra/config/index.ts';
 import { principalOf } from '../auth/plugin.ts';
 import { SCOPES, type Principal } from '../auth/principal.ts';
-import { InvalidTokenError, mintTicket, type TokenVerifier } from '../auth/tokens.ts';
+import { mintTicket, type TokenVerifier } from '../auth/tokens.ts';
 import { ApiError, problem, problemResponses } from '../errors.ts';
 import { RealtimeConnection } from './connection.ts';
 import type { NotificationFeed } from './feed.ts';
@@ -230,13 +230,7 @@ const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (app, options)
         const token = credential(request);
         if (!token)
           throw problem.unauthorized('send the token as the subprotocol bearer.<token>, or a ticket as ?ticket=');
-        let principal: Principal;
-        try {
-          principal = await verify(token);
-        } catch (error) {
-          if (error instanceof InvalidTokenError) throw problem.unauthorized(error.message);
-          throw error;
-        }
+        const principal = await verify(token);
         if (!principal.scopes.has(SCOPES.subscribeRealtime)) throw problem.missingScope(SCOPES.subscribeRealtime);
         const key = `${principal.organizationId}/${principal.subject}`;
         if ((open.get(key) ?? 0) >= settings.maxConnectionsPerToken) {
