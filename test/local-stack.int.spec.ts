@@ -2,13 +2,12 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DeleteParametersCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBucket } from '../infra/aws/buckets.ts';
 import { createS3Client, createSqsClient, createSsmClient } from '../infra/aws/clients.ts';
 import { loadConfig, type Config } from '../infra/config/index.ts';
-import { createKafka } from '../infra/kafka/client.ts';
+import { createKafka, type KafkaConnection } from '../infra/kafka/client.ts';
 import { quietLogger, testConfig, uniqueName } from './support/platform.ts';
 
 // Proves the local stack is real: each service is used through its real protocol, with the
@@ -20,7 +19,7 @@ beforeAll(async () => {
 });
 
 describe('Kafka and the schema registry', () => {
-  let kafka: Kafka;
+  let kafka: KafkaConnection;
   let registry: SchemaRegistry;
 
   beforeAll(() => {

@@ -10,7 +10,7 @@ import { Stack } from '../../infra/stack/supervisor.ts';
 import { startProcessor } from '../../processors/runtime/runner.ts';
 import { isolatedBackbone } from '../support/backbone.ts';
 import { threadCreated } from '../support/events.ts';
-import { quietLogger, uniqueName } from '../support/platform.ts';
+import { uniqueName } from '../support/platform.ts';
 import { createRecordingTable, recorded, recordingProjection } from '../support/recording-projection.ts';
 
 const EVENTS = 20_000;
@@ -87,13 +87,7 @@ await rawConsumer.disconnect();
 const table = uniqueName('bench').replaceAll('-', '_');
 await createRecordingTable(backbone.pool, table);
 const consumeStarted = performance.now();
-const runner = await startProcessor(recordingProjection(uniqueName('bench'), [topic], table), {
-  kafka: backbone.kafka,
-  codec: backbone.codec,
-  pool: backbone.pool,
-  logger: quietLogger(),
-  metrics: backbone.metrics,
-});
+const runner = await startProcessor(recordingProjection(uniqueName('bench'), [topic], table), backbone.runtime());
 while ((await recorded(backbone.pool, table)).total < total) await sleep(200);
 const consumeMs = performance.now() - consumeStarted;
 await runner.stop();

@@ -1,7 +1,6 @@
 import pg from 'pg';
-import type { Kafka } from 'kafkajs';
-import { applyTopics } from '../../infra/kafka/apply-topics.ts';
-import { createKafka } from '../../infra/kafka/client.ts';
+import { withKafkaAdmin } from '../../infra/kafka/admin.ts';
+import { createKafka, type KafkaConnection } from '../../infra/kafka/client.ts';
 import { allTopicDeclarations, type TopicName } from '../../infra/kafka/topics.ts';
 import type { Config } from '../../infra/config/index.ts';
 import { createPublisher, type Publisher } from '../../producers/publisher.ts';
@@ -16,7 +15,7 @@ import { quietLogger, testConfig, uniqueName } from './platform.ts';
 
 export interface Backbone {
   readonly config: Config;
-  readonly kafka: Kafka;
+  readonly kafka: KafkaConnection;
   readonly registry: RegistryClient;
   readonly codec: EventCodec;
   readonly publisher: Publisher;
@@ -48,21 +47,19 @@ export async function isolatedBackbone({ partitions = 3, suffix = uniqueName('t'
     return { ...d, route: { ...d.route, topic: topic as TopicName }, subject: subjectOf(topic, d.schema.fullName) };
   });
 
-  const admin = kafka.admin();
-  await admin.connect();
-  await applyTopics(
-    admin,
-    allTopicDeclarations(
-      topicNames.map((t) => ({
-        name: topics[t],
-        partitions,
-        retentionMs: -1,
-        cleanupPolicy: 'delete' as const,
-        doc: 'test',
-      })),
+  await withKafkaAdmin(kafka, (admin) =>
+    admin.applyTopics(
+      allTopicDeclarations(
+        topicNames.map((t) => ({
+          name: topics[t],
+          partitions,
+          retentionMs: -1,
+          cleanupPolicy: 'delete' as const,
+          doc: 'test',
+        })),
+      ),
     ),
   );
-  await admin.disconnect();
 
   const registry = new RegistryClient(config.registry);
   await registerSchemas(registry, definitions);

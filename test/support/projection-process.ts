@@ -17,7 +17,7 @@ if (!suffix || !name || !table || !mode)
 const backbone = await isolatedBackbone({ suffix });
 const logger = quietLogger();
 const projection = recordingProjection(name, [backbone.topics['messages.events']], table);
-const deps = { kafka: backbone.kafka, codec: backbone.codec, pool: backbone.pool, logger, metrics: backbone.metrics };
+const deps = backbone.runtime(logger);
 
 if (mode === 'crash-after-postgres-commit') {
   await startProcessor(projection, deps, {
