@@ -1,12 +1,14 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withKafkaAdmin } from '../../infra/kafka/admin.ts';
 import type { ThreadArchived } from '../../schemas/generated/events.ts';
 import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
 import { threadCreated } from '../../test/support/events.ts';
-import { quietLogger, uniqueName } from '../../test/support/platform.ts';
+import { eventually } from '../../test/support/eventually.ts';
+import { untilCaughtUp } from '../../test/support/kafka-caught-up.ts';
+import { uniqueName } from '../../test/support/platform.ts';
 import { createRecordingTable, recorded, recordingProjection } from '../../test/support/recording-projection.ts';
 import { derivedEventId } from './derived-id.ts';
-import type { AtLeastOnceProcessor } from './processor.ts';
+import { groupIdOf, type AtLeastOnceProcessor } from './processor.ts';
 import { startProcessor, type RunningProcessor } from './runner.ts';
 
 let backbone: Backbone;
@@ -18,13 +20,7 @@ afterAll(() => backbone.close());
 describe('a publishing processor redelivered, and a deduplicating sink', () => {
   it('when a processor handles the same input twice, then it republishes the same event ids and the sink applies each once', async () => {
     const topic = backbone.topics['messages.events'];
-    const deps = {
-      kafka: backbone.kafka,
-      codec: backbone.codec,
-      pool: backbone.pool,
-      logger: quietLogger(),
-      metrics: backbone.metrics,
-    };
+    const deps = backbone.runtime();
     const inputs = Array.from({ length: 5 }, () => threadCreated());
     await backbone.publisher.publishBatch(inputs);
 
@@ -50,22 +46,16 @@ describe('a publishing processor redelivered, and a deduplicating sink', () => {
       },
     };
     const archivedCount = async () => {
-      const admin = backbone.kafka.admin();
-      await admin.connect();
-      const offsets = await admin.fetchTopicOffsets(topic);
-      await admin.disconnect();
+      const offsets = await withKafkaAdmin(backbone.kafka, (admin) => admin.topicOffsets(topic));
       return offsets.reduce((sum, p) => sum + Number(p.high), 0) - inputs.length;
     };
     const runTwice = async () => {
       for (let round = 1; round <= 2; round += 1) {
         const runner: RunningProcessor = await startProcessor(archiver, deps, { sessionTimeoutMs: 6000 });
         await runner.joined;
-        while ((await archivedCount()) < inputs.length * round) await sleep(100);
+        await eventually(async () => expect(await archivedCount()).toBeGreaterThanOrEqual(inputs.length * round));
         await runner.stop();
-        const admin = backbone.kafka.admin();
-        await admin.connect();
-        await admin.resetOffsets({ groupId: `tributary.${archiver.name}`, topic, earliest: true });
-        await admin.disconnect();
+        await withKafkaAdmin(backbone.kafka, (admin) => admin.rewindGroup(groupIdOf(archiver), topic));
       }
     };
     await runTwice();
@@ -75,9 +65,8 @@ describe('a publishing processor redelivered, and a deduplicating sink', () => {
     await createRecordingTable(backbone.pool, table);
     const sink = { ...recordingProjection(uniqueName('sink'), [topic], table), dedupeByEventId: true };
     const running = await startProcessor(sink, deps, { sessionTimeoutMs: 6000 });
-    const deadline = Date.now() + 30_000;
-    while ((await recorded(backbone.pool, table)).total < inputs.length * 2 && Date.now() < deadline) await sleep(100);
-    await sleep(500);
+    // Every record handled, the republished copies included: only then is "each once" proven.
+    await untilCaughtUp(backbone, sink.name, topic);
     await running.stop();
 
     const applied = await recorded(backbone.pool, table);

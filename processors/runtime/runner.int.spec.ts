@@ -1,58 +1,47 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { withKafkaAdmin } from '../../infra/kafka/admin.ts';
 import { frame } from '../../schemas/wire.ts';
 import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
 import { messageSent, threadCreated } from '../../test/support/events.ts';
-import { quietLogger, uniqueName } from '../../test/support/platform.ts';
+import { eventually } from '../../test/support/eventually.ts';
+import { untilCaughtUp } from '../../test/support/kafka-caught-up.ts';
+import { uniqueName } from '../../test/support/platform.ts';
 import { createRecordingTable, recorded, recordingProjection } from '../../test/support/recording-projection.ts';
 import { listDeadLetters, redriveDeadLetters } from '../dead-letter-tools.ts';
+import { groupIdOf } from './processor.ts';
 import { startProcessor, type RunningProcessor } from './runner.ts';
 import { checkpoints, parkedKeys } from './store.ts';
 
+// Every test has topics of its own: it sees only its own events and dead letters.
 let backbone: Backbone;
 let running: RunningProcessor[] = [];
 let topic: string;
 
-beforeAll(async () => {
+beforeEach(async () => {
   backbone = await isolatedBackbone({ partitions: 3 });
   topic = backbone.topics['messages.events'];
 });
 afterEach(async () => {
   await Promise.all(running.map((r) => r.stop()));
   running = [];
+  await backbone.close();
 });
-afterAll(() => backbone.close());
 
 async function start(
   processor: Parameters<typeof startProcessor>[0],
   options: Parameters<typeof startProcessor>[2] = {},
 ) {
-  const runner = await startProcessor(
-    processor,
-    {
-      kafka: backbone.kafka,
-      codec: backbone.codec,
-      pool: backbone.pool,
-      logger: quietLogger(),
-      metrics: backbone.metrics,
-    },
-    { sessionTimeoutMs: 6000, ...options },
-  );
+  const runner = await startProcessor(processor, backbone.runtime(), { sessionTimeoutMs: 6000, ...options });
   running.push(runner);
   await runner.joined;
   return runner;
 }
 
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await sleep(100);
-    value = await read();
-  }
-  return value;
+async function stop(runner: RunningProcessor) {
+  await runner.stop();
+  running = running.filter((r) => r !== runner);
 }
 
 async function freshTable() {
@@ -60,6 +49,21 @@ async function freshTable() {
   await createRecordingTable(backbone.pool, table);
   return table;
 }
+
+/** What the table holds once `done` passes (it uses expect). */
+function recordedOnce(table: string, done: (r: Awaited<ReturnType<typeof recorded>>) => void, timeoutMs?: number) {
+  return eventually(
+    async () => {
+      const r = await recorded(backbone.pool, table);
+      done(r);
+      return r;
+    },
+    { timeoutMs },
+  );
+}
+
+const committedOffsets = (name: string) =>
+  withKafkaAdmin(backbone.kafka, (admin) => admin.committedOffsets(groupIdOf({ name }), topic));
 
 async function sendRaw(value: Buffer, key: string) {
   const producer = backbone.kafka.producer();
@@ -81,17 +85,13 @@ describe('the consumer runtime', () => {
 
     await start(recordingProjection(name, [topic], table));
 
-    const applied = await eventually(
-      () => recorded(backbone.pool, table),
-      (r) => r.total >= 2,
-    );
+    const applied = await recordedOnce(table, (r) => expect(r.total).toBeGreaterThanOrEqual(2));
     expect(applied.ids.sort()).toEqual([before.metadata.eventId, after.metadata.eventId].sort());
-    const letters = (
-      await eventually(
-        () => listDeadLetters(backbone.kafka, topic),
-        (l) => l.filter((e) => e.processor === name).length >= 2,
-      )
-    ).filter((e) => e.processor === name);
+    const letters = await eventually(async () => {
+      const ours = (await listDeadLetters(backbone.kafka, topic)).filter((e) => e.processor === name);
+      expect(ours.length).toBeGreaterThanOrEqual(2);
+      return ours;
+    });
     expect(letters.map((l) => [l.reason, l.error])).toEqual(
       expect.arrayContaining([
         ['undecodable', "the value starts with byte 99, not the wire format's magic byte 0"],
@@ -120,10 +120,7 @@ describe('the consumer runtime', () => {
           : undefined,
       ),
     );
-    const applied = await eventually(
-      () => recorded(backbone.pool, table),
-      (r) => r.ids.includes(event.metadata.eventId),
-    );
+    const applied = await recordedOnce(table, (r) => expect(r.ids).toContain(event.metadata.eventId));
     expect(failures).toBe(2);
     expect(applied.ids.filter((id) => id === event.metadata.eventId)).toHaveLength(1);
   });
@@ -134,28 +131,20 @@ describe('the consumer runtime', () => {
     const events = Array.from({ length: 12 }, () => threadCreated());
     await backbone.publisher.publishBatch(events);
     const first = await start(recordingProjection(name, [topic], table));
-    const total = (
-      await eventually(
-        () => recorded(backbone.pool, table),
-        (r) => events.every((e) => r.ids.includes(e.metadata.eventId)),
-      )
-    ).total;
-    await first.stop();
-    running = running.filter((r) => r !== first);
+    const { total } = await recordedOnce(table, (r) =>
+      expect(r.ids).toEqual(expect.arrayContaining(events.map((e) => e.metadata.eventId))),
+    );
+    await stop(first);
 
     // Kafka forgets how far the group got: every record is delivered again.
-    const admin = backbone.kafka.admin();
-    await admin.connect();
-    await admin.resetOffsets({ groupId: `tributary.${name}`, topic, earliest: true });
-    await admin.disconnect();
+    await withKafkaAdmin(backbone.kafka, (admin) => admin.rewindGroup(groupIdOf({ name }), topic));
 
     const marker = threadCreated();
     await backbone.publisher.publish(marker);
     await start(recordingProjection(name, [topic], table));
-    const after = await eventually(
-      () => recorded(backbone.pool, table),
-      (r) => r.ids.includes(marker.metadata.eventId),
-    );
+    await untilCaughtUp(backbone, name, topic);
+    const after = await recorded(backbone.pool, table);
+    expect(after.ids).toContain(marker.metadata.eventId);
     expect(after.total).toBe(total + 1);
     expect(after.distinct).toBe(after.total);
   });
@@ -192,25 +181,21 @@ describe('the consumer runtime', () => {
     // The first batch is in Postgres, but Kafka never heard that it was consumed.
     const committedBeforeRestart = (await recorded(backbone.pool, table)).total;
     expect(committedBeforeRestart).toBeGreaterThan(0);
-    const admin = backbone.kafka.admin();
-    await admin.connect();
-    const [offsets] = await admin.fetchOffsets({ groupId: `tributary.${name}`, topics: [topic] });
-    await admin.disconnect();
+    const offsets = await committedOffsets(name);
     // For the partition it died on, Kafka's committed offset is behind the checkpoint.
     const stored = await checkpoints(backbone.pool, name);
     const behind = stored.filter((c) => {
-      const committed = offsets?.partitions.find((p) => p.partition === c.partition)?.offset ?? '-1';
-      return committed === '-1' || BigInt(committed) < c.nextOffset;
+      const committed = offsets.find((p) => p.partition === c.partition)?.offset ?? null;
+      return committed === null || committed < c.nextOffset;
     });
     expect(behind.length).toBeGreaterThan(0);
 
     await start(recordingProjection(name, [topic], table));
-    const applied = await eventually(
-      () => recorded(backbone.pool, table),
-      (r) => events.every((e) => r.ids.includes(e.metadata.eventId)),
-    );
+    await untilCaughtUp(backbone, name, topic);
+    const applied = await recorded(backbone.pool, table);
     const ours = applied.ids.filter((id) => events.some((e) => e.metadata.eventId === id));
     expect(ours).toHaveLength(events.length);
+    expect(new Set(ours).size).toBe(events.length);
     expect(applied.distinct).toBe(applied.total);
   });
 
@@ -228,22 +213,16 @@ describe('the consumer runtime', () => {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    await eventually(
-      () => recorded(backbone.pool, table),
-      (r) => r.total > 0,
-    );
+    await recordedOnce(table, (r) => expect(r.total).toBeGreaterThan(0));
     child.kill('SIGTERM');
     expect(await exited, stderr).toBe(0);
 
-    const admin = backbone.kafka.admin();
-    await admin.connect();
-    const [offsets] = await admin.fetchOffsets({ groupId: `tributary.${name}`, topics: [topic] });
-    await admin.disconnect();
+    const offsets = await committedOffsets(name);
     const stored = await checkpoints(backbone.pool, name);
     expect(stored.length).toBeGreaterThan(0);
     for (const checkpoint of stored) {
-      const committed = offsets?.partitions.find((p) => p.partition === checkpoint.partition)?.offset;
-      expect(committed).toBe(checkpoint.nextOffset.toString());
+      const committed = offsets.find((p) => p.partition === checkpoint.partition)?.offset;
+      expect(committed).toBe(checkpoint.nextOffset);
     }
   });
 
@@ -265,38 +244,27 @@ describe('the consumer runtime', () => {
     await backbone.publisher.publish(bystander);
     await start(projection);
 
-    await eventually(
-      () => recorded(backbone.pool, table),
-      (r) => r.ids.includes(bystander.metadata.eventId),
-    );
-    // Earlier tests' poison records are in this topic too: keep to this test's events.
-    const ours = (l: { processor: string; eventId?: string }) =>
-      l.processor === name && [broken, follower].some((e) => e.metadata.eventId === l.eventId);
-    const letters = (
-      await eventually(
-        () => listDeadLetters(backbone.kafka, topic),
-        (l) => l.filter(ours).length >= 2,
-      )
-    ).filter(ours);
-    expect(letters.map((l) => [l.eventId, l.reason, l.attempts])).toEqual([
-      [broken.metadata.eventId, 'failed', 3],
-      [follower.metadata.eventId, 'parked', 0],
+    await recordedOnce(table, (r) => expect(r.ids).toContain(bystander.metadata.eventId));
+    const letters = await eventually(async () => {
+      const all = await listDeadLetters(backbone.kafka, topic);
+      expect(all.length).toBeGreaterThanOrEqual(2);
+      return all;
+    });
+    expect(letters.map((l) => [l.processor, l.eventId, l.reason, l.attempts])).toEqual([
+      [name, broken.metadata.eventId, 'failed', 3],
+      [name, follower.metadata.eventId, 'parked', 0],
     ]);
     expect((await recorded(backbone.pool, table)).ids).not.toContain(follower.metadata.eventId);
 
     fixed = true;
     const result = await redriveDeadLetters(backbone.kafka, backbone.pool, topic);
-    expect(result.sent).toBeGreaterThanOrEqual(2);
-    // (The poison records of the first test are redriven too, fail again and park their own keys again.)
+    expect(result).toEqual({ sent: 2, unparked: 1 });
     expect((await parkedKeys(backbone.pool, name, topic)).has(threadId)).toBe(false);
-    const applied = await eventually(
-      () => recorded(backbone.pool, table),
-      (r) => r.ids.includes(follower.metadata.eventId),
-    );
+    const applied = await recordedOnce(table, (r) => expect(r.ids).toContain(follower.metadata.eventId));
     const order = applied.ids.filter((id) => id === broken.metadata.eventId || id === follower.metadata.eventId);
     expect(order).toEqual([broken.metadata.eventId, follower.metadata.eventId]);
-    // Nothing of this test is left waiting for a redrive.
-    const waiting = (await listDeadLetters(backbone.kafka, topic)).filter((l) => !l.redriven && ours(l));
+    // Nothing is left waiting for a redrive.
+    const waiting = (await listDeadLetters(backbone.kafka, topic)).filter((l) => !l.redriven);
     expect(waiting).toEqual([]);
   });
 
@@ -306,24 +274,18 @@ describe('the consumer runtime', () => {
     const events = Array.from({ length: 150 }, () => threadCreated());
     const first = await start(recordingProjection(name, [topic], table));
     await backbone.publisher.publishBatch(events.slice(0, 50));
-    await eventually(
-      () => recorded(backbone.pool, table),
-      (r) => r.total >= 20,
-    );
+    await recordedOnce(table, (r) => expect(r.total).toBeGreaterThanOrEqual(20));
 
     await start(recordingProjection(name, [topic], table));
     await backbone.publisher.publishBatch(events.slice(50, 100));
-    await first.stop();
-    running = running.filter((r) => r !== first);
+    await stop(first);
     await backbone.publisher.publishBatch(events.slice(100));
 
-    const applied = await eventually(
-      () => recorded(backbone.pool, table),
-      (r) => events.every((e) => r.ids.includes(e.metadata.eventId)),
-      60_000,
-    );
+    await untilCaughtUp(backbone, name, topic, { timeoutMs: 60_000 });
+    const applied = await recorded(backbone.pool, table);
     const ours = applied.ids.filter((id) => events.some((e) => e.metadata.eventId === id));
     expect(ours).toHaveLength(events.length);
     expect(new Set(ours).size).toBe(events.length);
+    expect(applied.distinct).toBe(applied.total);
   });
 });
