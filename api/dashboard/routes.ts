@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AuthSettings } from '../../infra/config/index.ts';
 import type { RealtimeTopics } from '../../processors/realtime-relay/topics.ts';
@@ -19,7 +20,8 @@ const template = readFileSync(new URL('./dashboard.js', import.meta.url), 'utf8'
 if (!template.includes(PLACEHOLDER)) throw new Error('dashboard.js lost its DASHBOARD_SETTINGS placeholder');
 
 /** The live dashboard at `/`: its two files are public; everything it shows needs a token. */
-export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app, options) => {
+export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (instance, options) => {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const settings = {
     topics: options.topics.all.map((topic) => ({ name: topic.name, filterKeys: topic.filterKeys })),
     devTokens: options.devTokens !== undefined,
@@ -35,23 +37,21 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
 
   const devTokens = options.devTokens;
   if (!devTokens) return;
-  app.post<{ Body: { organizationId: string; subject: string } }>(
+  app.post(
     '/v1/dev/tokens',
     {
       config: { public: true },
       schema: {
         summary: 'Mint a development token (local and test environments only)',
         tags: ['development'],
-        body: {
-          type: 'object',
-          required: ['organizationId', 'subject'],
-          additionalProperties: false,
-          properties: {
-            organizationId: { type: 'string', minLength: 1, maxLength: 100 },
-            subject: { type: 'string', minLength: 1, maxLength: 100 },
+        body: Type.Object(
+          {
+            organizationId: Type.String({ minLength: 1, maxLength: 100 }),
+            subject: Type.String({ minLength: 1, maxLength: 100 }),
           },
-        },
-        response: { 201: { type: 'object', required: ['token'], properties: { token: { type: 'string' } } } },
+          { additionalProperties: false },
+        ),
+        response: { 201: Type.Object({ token: Type.String() }) },
       },
     },
     async (request, reply) =>

@@ -1,3 +1,4 @@
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { eventCountsOf } from '../../projections/event-counts/queries.ts';
 import { liveProcessorName } from '../../projections/projection.ts';
@@ -8,60 +9,46 @@ import { decodePosition, waitForPosition } from '../positions.ts';
 
 export const READ_EVENTS_SCOPE = 'events:read';
 
+const EventCounts = Type.Object({
+  organizationId: Type.String(),
+  counts: Type.Array(
+    Type.Object({
+      eventType: Type.String(),
+      events: Type.Integer(),
+      lastOccurredAt: Type.String({ format: 'date-time' }),
+    }),
+  ),
+});
+
 /** How many events of each type an organization has published: the event_counts read model. */
-export const eventCountRoutes: FastifyPluginAsync<SliceRouteOptions> = async (app, options) => {
+export const eventCountRoutes: FastifyPluginAsync<SliceRouteOptions> = async (instance, options) => {
   const projection = options.projections.counts;
   if (!projection) throw new Error('eventCountRoutes needs the counts projection');
   const { pool, api } = options;
-  app.get<{ Params: { organizationId: string }; Querystring: { after?: string; wait?: number } }>(
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  app.get(
     '/v1/organizations/:organizationId/event-counts',
     {
       config: { scope: READ_EVENTS_SCOPE, rateLimit: { max: api.rateLimitPerMinute, timeWindow: 60_000 } },
       schema: {
         summary: "An organization's event counts by type",
         tags: ['reads'],
-        params: {
-          type: 'object',
-          required: ['organizationId'],
-          properties: { organizationId: { type: 'string', minLength: 1 } },
-        },
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            after: {
-              type: 'string',
-              description: 'A position a command returned: wait until the read model has applied it.',
-            },
-            wait: {
-              type: 'integer',
-              minimum: 0,
-              description: 'Longest wait for `after`, in ms (capped by API_READ_WAIT_MS).',
-            },
+        params: Type.Object({ organizationId: Type.String({ minLength: 1 }) }),
+        querystring: Type.Object(
+          {
+            after: Type.Optional(
+              Type.String({ description: 'A position a command returned: wait until the read model has applied it.' }),
+            ),
+            wait: Type.Optional(
+              Type.Integer({
+                minimum: 0,
+                description: 'Longest wait for `after`, in ms (capped by API_READ_WAIT_MS).',
+              }),
+            ),
           },
-        },
-        response: {
-          200: {
-            type: 'object',
-            required: ['organizationId', 'counts'],
-            properties: {
-              organizationId: { type: 'string' },
-              counts: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  required: ['eventType', 'events', 'lastOccurredAt'],
-                  properties: {
-                    eventType: { type: 'string' },
-                    events: { type: 'integer' },
-                    lastOccurredAt: { type: 'string', format: 'date-time' },
-                  },
-                },
-              },
-            },
-          },
-          ...problemResponses,
-        },
+          { additionalProperties: false },
+        ),
+        response: { 200: EventCounts, ...problemResponses },
       },
     },
     async (request) => {

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { Type, type Static, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Publisher } from '../../producers/publisher.ts';
 import { PUBLIC_EVENT_TYPES } from '../../schemas/catalog.ts';
 import type { EventCodec, FieldProblem } from '../../schemas/codec.ts';
 import { EventValidationError } from '../../schemas/codec.ts';
-import type { EventType, TributaryEvent } from '../../schemas/generated/events.ts';
+import type { TributaryEvent } from '../../schemas/generated/events.ts';
 import { fromJson } from '../../schemas/json.ts';
 import { principalOf } from '../auth/plugin.ts';
 import { SCOPES } from '../auth/principal.ts';
@@ -21,35 +22,52 @@ interface EventRoutesOptions {
 
 const MAX_BATCH = 500;
 
-const eventInput = {
-  type: 'object',
-  required: ['payload'],
-  additionalProperties: false,
-  properties: {
-    eventId: {
-      type: 'string',
-      format: 'uuid',
-      description: 'Your id for the event (makes retries safe to deduplicate); one is made when absent.',
-    },
-    occurredAt: { type: 'string', format: 'date-time', description: 'When it happened; now when absent.' },
-    correlationId: {
-      type: 'string',
-      minLength: 1,
-      maxLength: 200,
-      description: "Ties together what one request caused; the request's x-correlation-id when absent.",
-    },
-    causationId: {
-      type: 'string',
-      minLength: 1,
-      maxLength: 200,
-      description: 'The eventId of the event that caused this one.',
-    },
-    payload: {
-      type: 'object',
-      description: "The event's payload, as its Avro schema describes it; instants as ISO-8601 strings.",
-    },
+const EventInput = Type.Object(
+  {
+    eventId: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description: 'Your id for the event (makes retries safe to deduplicate); one is made when absent.',
+      }),
+    ),
+    occurredAt: Type.Optional(Type.String({ format: 'date-time', description: 'When it happened; now when absent.' })),
+    correlationId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: "Ties together what one request caused; the request's x-correlation-id when absent.",
+      }),
+    ),
+    causationId: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'The eventId of the event that caused this one.' }),
+    ),
+    // Any object here: the event's Avro schema checks it, after the instants are read from their strings.
+    payload: Type.Object(
+      {},
+      { description: "The event's payload, as its Avro schema describes it; instants as ISO-8601 strings." },
+    ),
   },
-} as const;
+  { additionalProperties: false },
+);
+type EventInput = Static<typeof EventInput>;
+
+/** One event or a batch. TypeBox builds `anyOf`; this stays `oneOf`, which it always was (the two cannot both match). */
+const EventsBody = Type.Unsafe<EventInput | EventInput[]>({
+  oneOf: [EventInput, Type.Array(EventInput, { minItems: 1, maxItems: MAX_BATCH })],
+});
+
+const Published = Type.Object({
+  events: Type.Array(
+    Type.Object({
+      eventId: Type.String(),
+      type: Type.String(),
+      topic: Type.String(),
+      partition: Type.Integer(),
+      offset: Type.String(),
+    }),
+  ),
+  position: Type.String({ description: 'Pass as ?after= to a read to see these events applied.' }),
+});
 
 /**
  * HTTP ingest for services that cannot speak Kafka: one event or a batch as JSON, validated
@@ -57,63 +75,31 @@ const eventInput = {
  * (never taken from the body), published, answered 202 with the event ids and a position
  * token for read-your-writes.
  */
-export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (app, options) => {
+export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (instance, options) => {
   const { publisher, codec, environment } = options;
   if (!publisher || !codec) throw new Error('eventRoutes needs a publisher and a codec');
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post<{ Params: { type: string }; Body: unknown }>(
+  app.post(
     '/v1/events/:type',
     {
       config: { scope: SCOPES.publishEvents, rateLimit: { max: options.rateLimitPerMinute, timeWindow: 60_000 } },
       schema: {
         summary: 'Publish one event or a batch',
         tags: ['events'],
-        params: {
-          type: 'object',
-          required: ['type'],
-          properties: { type: { type: 'string', enum: PUBLIC_EVENT_TYPES } },
-        },
-        body: { oneOf: [eventInput, { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: eventInput }] },
-        response: {
-          202: {
-            type: 'object',
-            required: ['events', 'position'],
-            properties: {
-              events: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  required: ['eventId', 'type', 'topic', 'partition', 'offset'],
-                  properties: {
-                    eventId: { type: 'string' },
-                    type: { type: 'string' },
-                    topic: { type: 'string' },
-                    partition: { type: 'integer' },
-                    offset: { type: 'string' },
-                  },
-                },
-              },
-              position: { type: 'string', description: 'Pass as ?after= to a read to see these events applied.' },
-            },
-          },
-          ...problemResponses,
-        },
+        params: Type.Object({ type: Type.Enum(PUBLIC_EVENT_TYPES, { type: 'string' }) }),
+        body: EventsBody,
+        response: { 202: Published, ...problemResponses },
       },
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const type = request.params.type as EventType;
+      const type = request.params.type;
       const definition = codec.definition(type);
       const payloadType = (
         definition.schema.type as unknown as { fields: { name: string; type: Parameters<typeof fromJson>[0] }[] }
       ).fields.find((f) => f.name === 'payload')!.type;
-      const inputs = (Array.isArray(request.body) ? request.body : [request.body]) as {
-        eventId?: string;
-        occurredAt?: string;
-        correlationId?: string;
-        causationId?: string;
-        payload: unknown;
-      }[];
+      const inputs = Array.isArray(request.body) ? request.body : [request.body];
       const batch = Array.isArray(request.body);
 
       const events = inputs.map(

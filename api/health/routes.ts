@@ -1,3 +1,4 @@
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { CheckResult } from '../../infra/health/checks.ts';
 
@@ -5,50 +6,39 @@ interface HealthOptions {
   readonly readiness: () => Promise<CheckResult[]>;
 }
 
-const checkSchema = {
-  type: 'object',
-  required: ['name', 'ok', 'latencyMs'],
-  properties: {
-    name: { type: 'string' },
-    ok: { type: 'boolean' },
-    latencyMs: { type: 'integer' },
-    error: { type: 'string' },
-  },
-} as const;
+const Check = Type.Object({
+  name: Type.String(),
+  ok: Type.Boolean(),
+  latencyMs: Type.Integer(),
+  error: Type.Optional(Type.String()),
+});
 
-const readySchema = {
-  type: 'object',
-  required: ['status', 'checks'],
-  properties: {
-    status: { type: 'string', enum: ['ready', 'unready'] },
-    checks: { type: 'array', items: checkSchema },
-  },
-} as const;
+const Readiness = Type.Object({
+  status: Type.Enum(['ready', 'unready'], { type: 'string' }),
+  checks: Type.Array(Check),
+});
 
 /**
  * Liveness says the process answers; readiness says every dependency answers, each one by
  * name, and is 503 until they all do, so a load balancer keeps traffic away meanwhile.
  */
-export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, options) => {
+export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (instance, options) => {
   if (typeof options.readiness !== 'function') throw new Error('healthRoutes needs a readiness function');
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get(
     '/health/live',
     {
       logLevel: 'warn',
       config: { public: true },
-      schema: {
-        response: {
-          200: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['live'] } } },
-        },
-      },
+      schema: { response: { 200: Type.Object({ status: Type.Enum(['live'], { type: 'string' }) }) } },
     },
     async () => ({ status: 'live' as const }),
   );
 
   app.get(
     '/health/ready',
-    { logLevel: 'warn', config: { public: true }, schema: { response: { 200: readySchema, 503: readySchema } } },
+    { logLevel: 'warn', config: { public: true }, schema: { response: { 200: Readiness, 503: Readiness } } },
     async (_request, reply) => {
       const checks = await options.readiness();
       const ready = checks.every((check) => check.ok);

@@ -1,3 +1,4 @@
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import fp from 'fastify-plugin';
@@ -32,6 +33,15 @@ interface RealtimeOptions {
   readonly topics: RealtimeTopics;
 }
 
+const SubscriptionList = Type.Object({
+  subscriptions: Type.Array(
+    Type.Object({
+      topic: Type.String(),
+      filters: Type.Record(Type.String(), Type.Immutable(Type.Array(Type.String()))),
+    }),
+  ),
+});
+
 const TICKET_PREFIX = 'ticket.';
 const BEARER_PREFIX = 'bearer.';
 
@@ -47,7 +57,8 @@ declare module 'fastify' {
  * short-lived ticket from POST /v1/realtime/tickets (`?ticket=` or `ticket.<jwt>`). The Origin
  * must be allowed; connections per token are capped; everything is checked before the upgrade.
  */
-const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (app, options) => {
+const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (instance, options) => {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const { feed, verify, settings, pool, topics } = options;
   const protocol = clientMessageSchema(topics);
   const open = new Map<string, number>();
@@ -77,38 +88,22 @@ const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (app, options)
     await listener.end().catch(() => undefined);
   });
 
-  const subscriptionBody = {
-    type: 'object',
-    required: ['topics'],
-    additionalProperties: false,
-    properties: {
-      topics: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', enum: topics.names } },
-      filters: {
-        type: 'object',
-        description:
-          'Filter key to the values that pass, e.g. { "accountId": ["acc-1"] }; each key must be one of every listed topic\'s filter keys.',
-        maxProperties: 20,
-        additionalProperties: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string', minLength: 1 } },
-      },
+  // Built here, not at module level: the topics a client may name are the slices' of this app.
+  const Topics = Type.Array(Type.Enum(topics.names, { type: 'string' }), { minItems: 1, maxItems: 100 });
+  const SubscribeBody = Type.Object(
+    {
+      topics: Topics,
+      filters: Type.Optional(
+        Type.Record(Type.String(), Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 1000 }), {
+          description:
+            'Filter key to the values that pass, e.g. { "accountId": ["acc-1"] }; each key must be one of every listed topic\'s filter keys.',
+          maxProperties: 20,
+        }),
+      ),
     },
-  } as const;
-  const subscriptionList = {
-    type: 'object',
-    required: ['subscriptions'],
-    properties: {
-      subscriptions: {
-        type: 'array',
-        items: {
-          type: 'object',
-          required: ['topic', 'filters'],
-          properties: {
-            topic: { type: 'string' },
-            filters: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
-          },
-        },
-      },
-    },
-  } as const;
+    { additionalProperties: false },
+  );
+  const UnsubscribeBody = Type.Object({ topics: Topics }, { additionalProperties: false });
 
   app.get(
     '/v1/realtime/subscriptions',
@@ -117,21 +112,21 @@ const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (app, options)
       schema: {
         summary: "The caller's subscriptions for all their sessions",
         tags: ['realtime'],
-        response: { 200: subscriptionList, ...problemResponses },
+        response: { 200: SubscriptionList, ...problemResponses },
       },
     },
     async (request) => ({ subscriptions: await storedSubscriptions(pool, principalOf(request)) }),
   );
 
-  app.post<{ Body: { topics: string[]; filters?: Record<string, string[]> } }>(
+  app.post(
     '/v1/realtime/subscriptions',
     {
       config: { scope: SCOPES.subscribeRealtime },
       schema: {
         summary: "Subscribe all of the caller's sessions to topics (seed 004's REST subscribe)",
         tags: ['realtime'],
-        body: subscriptionBody,
-        response: { 200: subscriptionList, ...problemResponses },
+        body: SubscribeBody,
+        response: { 200: SubscriptionList, ...problemResponses },
       },
     },
     async (request) => {
@@ -151,20 +146,15 @@ const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (app, options)
     },
   );
 
-  app.delete<{ Body: { topics: string[] } }>(
+  app.delete(
     '/v1/realtime/subscriptions',
     {
       config: { scope: SCOPES.subscribeRealtime },
       schema: {
         summary: "Unsubscribe all of the caller's sessions from topics",
         tags: ['realtime'],
-        body: {
-          type: 'object',
-          required: ['topics'],
-          additionalProperties: false,
-          properties: { topics: subscriptionBody.properties.topics },
-        },
-        response: { 200: subscriptionList, ...problemResponses },
+        body: UnsubscribeBody,
+        response: { 200: SubscriptionList, ...problemResponses },
       },
     },
     async (request) => {
@@ -189,11 +179,7 @@ const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (app, options)
         summary: 'A ticket to open the realtime websocket from a browser (valid 60 s)',
         tags: ['realtime'],
         response: {
-          201: {
-            type: 'object',
-            required: ['ticket', 'expiresInSeconds'],
-            properties: { ticket: { type: 'string' }, expiresInSeconds: { type: 'integer' } },
-          },
+          201: Type.Object({ ticket: Type.String(), expiresInSeconds: Type.Integer() }),
           ...problemResponses,
         },
       },
