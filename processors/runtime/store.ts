@@ -54,9 +54,17 @@ export const RUNTIME_MIGRATIONS: readonly Migration[] = [
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
+/** The advisory lock a processor's units take shared and a hand-over takes exclusive. */
+const checkpointLock = (processor: string) => `tributary_checkpoints:${processor}`;
+
 /**
  * The next offset to apply for a partition, locking the row until the transaction ends.
  * `stored` is false when the processor has never checkpointed this partition.
+ *
+ * First it takes the processor's checkpoint lock, shared: a hand-over of checkpoints (a replay's
+ * swap) holds it exclusive, so a unit waits for the swap to commit and then reads the checkpoints
+ * handed over. Row locks alone do not do it: a `select ... for update` that waited on a row the
+ * swap deleted finds nothing and would start the partition from offset zero.
  */
 export async function lockCheckpoint(
   tx: Queryable,
@@ -64,6 +72,7 @@ export async function lockCheckpoint(
   topic: string,
   partition: number,
 ): Promise<{ next: bigint; stored: boolean }> {
+  await tx.query('select pg_advisory_xact_lock_shared(hashtext($1))', [checkpointLock(processor)]);
   const { rows } = await tx.query<{ next_offset: string }>(
     'select next_offset from public.tributary_checkpoints where processor = $1 and topic = $2 and partition = $3 for update',
     [processor, topic, partition],
@@ -112,6 +121,7 @@ export async function checkpointsReached(db: Queryable, processor: string, offse
 
 /** Locks every checkpoint of the processor until the transaction ends: its runner waits at its next unit. */
 export async function lockCheckpoints(tx: Queryable, processor: string): Promise<void> {
+  await tx.query('select pg_advisory_xact_lock(hashtext($1))', [checkpointLock(processor)]);
   await tx.query('select 1 from public.tributary_checkpoints where processor = $1 for update', [processor]);
 }
 
