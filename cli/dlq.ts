@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { pino } from 'pino';
+import { commandLogger } from './logger.ts';
 import { loadConfig } from '../infra/config/index.ts';
 import { openPlatform } from '../infra/platform.ts';
 import { listDeadLetters, redriveDeadLetters } from '../processors/dead-letter-tools.ts';
@@ -15,7 +15,7 @@ export function registerDeadLetterCommands(program: Command): void {
     .option('--json', 'one JSON object per line instead of a table')
     .action(async (topic: string, options: { json?: boolean }) => {
       const { config } = await loadConfig();
-      const platform = openPlatform(config, pino({ level: 'warn' }));
+      const platform = openPlatform(config, commandLogger(config));
       try {
         const letters = await listDeadLetters(platform.kafka, topic);
         if (options.json) {
@@ -64,7 +64,7 @@ export function registerDeadLetterCommands(program: Command): void {
     .argument('<topic>', 'the source topic, e.g. messages.events')
     .action(async (topic: string) => {
       const { config } = await loadConfig();
-      const platform = openPlatform(config, pino({ level: 'warn' }));
+      const platform = openPlatform(config, commandLogger(config));
       try {
         const { sent, unparked } = await redriveDeadLetters(platform.kafka, platform.pool, topic);
         print(`redrove ${sent} dead letter(s) to ${topic}; unparked ${unparked} key(s)`);

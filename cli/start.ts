@@ -6,7 +6,7 @@ import { NotificationFeed } from '../api/realtime/feed.ts';
 import { ensureBucket } from '../infra/aws/buckets.ts';
 import { loadConfig, type Config } from '../infra/config/index.ts';
 import { isLocalEnvironment } from '../infra/config/variables.ts';
-import { applyTopics } from '../infra/kafka/apply-topics.ts';
+import { withKafkaAdmin } from '../infra/kafka/admin.ts';
 import { allTopicDeclarations } from '../infra/kafka/topics.ts';
 import { shutdownOnSignals } from '../infra/lifecycle.ts';
 import { createRootLogger, type Logger } from '../infra/logging/logger.ts';
@@ -163,24 +163,18 @@ async function start(config: Config, options: StartOptions, logger: Logger, star
 }
 
 async function provision(config: Config, platform: Platform, logger: Logger): Promise<void> {
-  const admin = platform.kafka.admin();
-  await admin.connect();
-  try {
-    const topics = await applyTopics(admin, allTopicDeclarations());
-    const schemas = await registerSchemas(new RegistryClient(config.registry), eventDefinitions());
-    const bucketCreated = await ensureBucket(platform.s3, config.lake.bucket, config.aws.region);
-    logger.info(
-      {
-        topicsCreated: topics.filter((t) => t.change === 'created').length,
-        topicsChanged: topics.filter((t) => t.change === 'partitions' || t.change === 'config').length,
-        schemasRegistered: schemas.filter((s) => s.change === 'registered').length,
-        bucketCreated,
-      },
-      'provisioned',
-    );
-  } finally {
-    await admin.disconnect();
-  }
+  const topics = await withKafkaAdmin(platform.kafka, (admin) => admin.applyTopics(allTopicDeclarations()));
+  const schemas = await registerSchemas(new RegistryClient(config.registry), eventDefinitions());
+  const bucketCreated = await ensureBucket(platform.s3, config.lake.bucket, config.aws.region);
+  logger.info(
+    {
+      topicsCreated: topics.filter((t) => t.change === 'created').length,
+      topicsChanged: topics.filter((t) => t.change === 'partitions' || t.change === 'config').length,
+      schemasRegistered: schemas.filter((s) => s.change === 'registered').length,
+      bucketCreated,
+    },
+    'provisioned',
+  );
 }
 
 async function listen(

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { pino } from 'pino';
 import { loadConfig } from '../infra/config/index.ts';
 import { withKafkaAdmin } from '../infra/kafka/admin.ts';
+import { commandLogger } from './logger.ts';
 import { createKafka } from '../infra/kafka/client.ts';
 import { allTopicDeclarations } from '../infra/kafka/topics.ts';
-import { createRootLogger } from '../infra/logging/logger.ts';
 import { print, table } from './output.ts';
 
 export function registerTopicCommands(program: Command): void {
@@ -15,7 +14,7 @@ export function registerTopicCommands(program: Command): void {
     .description('create or update every topic and its <topic>.dlq (partitions, retention, cleanup policy); idempotent')
     .action(async () => {
       const { config } = await loadConfig();
-      const logger = config.log.level === 'silent' ? pino({ level: 'silent' }) : createRootLogger(config.log);
+      const logger = commandLogger(config);
       const changes = await withKafkaAdmin(createKafka(config.kafka, logger), (admin) =>
         admin.applyTopics(allTopicDeclarations()),
       );
