@@ -55,10 +55,18 @@ def consume(bootstrap, registry_url, topic, count):
     # Tributary's records with Confluent's deserializer, and librdkafka's first join on this
     # single-node broker now and then stalls for most of a minute.
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"interop-{uuid.uuid4()}", "enable.auto.commit": False})
-    partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-    consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
-    seen = 0
     deadline = time.monotonic() + 45
+    # A topic created a moment ago may not be in the metadata librdkafka gets first (an error, or
+    # no partitions): assigning nothing would then wait out the deadline. Ask until it is there.
+    while True:
+        metadata = consumer.list_topics(topic, timeout=10).topics[topic]
+        if metadata.error is None and metadata.partitions:
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"topic {topic} has no partitions in the metadata within 45 s: {metadata.error}")
+        time.sleep(0.2)
+    consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in metadata.partitions])
+    seen = 0
     while seen < count:
         if time.monotonic() > deadline:
             raise RuntimeError(f"only {seen} of {count} records within 45 s")
