@@ -258,7 +258,7 @@ describe('the consumer runtime', () => {
 
     fixed = true;
     const result = await redriveDeadLetters(backbone.kafka, backbone.pool, topic);
-    expect(result).toEqual({ sent: 2, unparked: 1 });
+    expect(result).toEqual({ sent: 2, unparked: 1, skipped: 0 });
     expect((await parkedKeys(backbone.pool, name, topic)).has(threadId)).toBe(false);
     const applied = await recordedOnce(table, (r) => expect(r.ids).toContain(follower.metadata.eventId));
     const order = applied.ids.filter((id) => id === broken.metadata.eventId || id === follower.metadata.eventId);

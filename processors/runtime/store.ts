@@ -50,6 +50,23 @@ export const RUNTIME_MIGRATIONS: readonly Migration[] = [
         seen_at timestamptz not null default now(),
         primary key (processor, event_id));`,
   },
+  {
+    version: 4,
+    name: 'dead letters discarded, with why and by whom',
+    sql: `
+      create table public.tributary_dead_letter_discards (
+        topic text not null,
+        dlq_partition integer not null,
+        dlq_offset bigint not null,
+        processor text not null,
+        key text,
+        source_partition integer not null,
+        source_offset bigint not null,
+        reason text not null,
+        discarded_by text not null,
+        discarded_at timestamptz not null default now(),
+        primary key (topic, dlq_partition, dlq_offset));`,
+  },
 ];
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -181,6 +198,75 @@ export async function unparkKeys(
     [processor, topic, keys],
   );
   return result.rowCount ?? 0;
+}
+
+/** A dead letter set aside for good: never redriven, kept in the audit table with why and by whom. */
+export interface Discard {
+  readonly topic: string;
+  readonly dlqPartition: number;
+  readonly dlqOffset: string;
+  readonly processor: string;
+  readonly key: string | null;
+  readonly sourcePartition: number;
+  readonly sourceOffset: string;
+  readonly reason: string;
+  readonly discardedBy: string;
+}
+
+/**
+ * Records the discards and releases each key that its discarded dead letter was blocking (the
+ * parked row names that dead letter's offset), in one transaction. Returns the keys released.
+ */
+export async function recordDiscards(tx: Queryable, discards: readonly Discard[]): Promise<number> {
+  let released = 0;
+  for (const d of discards) {
+    await tx.query(
+      `insert into public.tributary_dead_letter_discards
+         (topic, dlq_partition, dlq_offset, processor, key, source_partition, source_offset, reason, discarded_by)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict do nothing`,
+      [
+        d.topic,
+        d.dlqPartition,
+        d.dlqOffset,
+        d.processor,
+        d.key,
+        d.sourcePartition,
+        d.sourceOffset,
+        d.reason,
+        d.discardedBy,
+      ],
+    );
+    if (d.key === null) continue;
+    const unparked = await tx.query(
+      'delete from public.tributary_parked_keys where processor = $1 and topic = $2 and key = $3 and dead_letter_offset = $4',
+      [d.processor, d.topic, d.key, d.dlqOffset],
+    );
+    released += unparked.rowCount ?? 0;
+  }
+  return released;
+}
+
+/** The dead letters of a topic that were discarded: `<dlq partition>/<dlq offset>` to why, by whom, when. */
+export async function discardsOf(
+  db: Queryable,
+  topic: string,
+): Promise<Map<string, { reason: string; discardedBy: string; discardedAt: Date }>> {
+  const { rows } = await db.query<{
+    dlq_partition: number;
+    dlq_offset: string;
+    reason: string;
+    discarded_by: string;
+    discarded_at: Date;
+  }>(
+    'select dlq_partition, dlq_offset, reason, discarded_by, discarded_at from public.tributary_dead_letter_discards where topic = $1',
+    [topic],
+  );
+  return new Map(
+    rows.map((r) => [
+      `${r.dlq_partition}/${r.dlq_offset}`,
+      { reason: r.reason, discardedBy: r.discarded_by, discardedAt: r.discarded_at },
+    ]),
+  );
 }
 
 /** Remembers the last failure of a processor, for `tributary projections status`. */
