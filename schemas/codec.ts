@@ -4,6 +4,7 @@ import { LOGICAL_TYPES } from './avro.ts';
 import type { EventDefinition } from './definitions.ts';
 import type { RegistryClient } from './registry-client.ts';
 import { UPCASTERS, type Upcaster } from './upcasters.ts';
+import { visitRecords } from './json.ts';
 import { frame, unframe, WireFormatError } from './wire.ts';
 import type { EventType, TributaryEvent } from './generated/events.ts';
 
@@ -87,11 +88,22 @@ export class EventCodec {
     return found;
   }
 
-  /** Throws an EventValidationError naming each field that does not match the schema. */
+  /**
+   * Throws an EventValidationError naming each field that does not match the schema, and each key
+   * of a record (at any depth) that its record type does not have: Avro would drop it silently.
+   */
   validate(event: TributaryEvent): EventDefinition {
     const definition = this.definition((event as { type?: string }).type ?? '(missing)');
+    const type = definition.schema.type;
+    const metadata = (event as { metadata?: { eventId?: unknown } }).metadata;
+    const wellFormed =
+      type.isValid(event, { noUndeclaredFields: true }) &&
+      event.type === definition.schema.name &&
+      UUID.test(String(metadata?.eventId));
+    if (wellFormed) return definition;
+
     const problems: FieldProblem[] = [];
-    definition.schema.type.isValid(event, {
+    type.isValid(event, {
       errorHook: (path, value, type) => {
         const expected = type.typeName.replace(/^logical:/, '');
         problems.push({
@@ -102,9 +114,15 @@ export class EventCodec {
     });
     if (event.type !== definition.schema.name)
       problems.push({ field: 'type', problem: `must be "${definition.schema.name}"` });
-    if (typeof event.metadata?.eventId === 'string' && !UUID.test(event.metadata.eventId)) {
-      problems.push({ field: 'metadata.eventId', problem: `must be a UUID (got ${describe(event.metadata.eventId)})` });
+    if (typeof metadata?.eventId === 'string' && !UUID.test(metadata.eventId)) {
+      problems.push({ field: 'metadata.eventId', problem: `must be a UUID (got ${describe(metadata.eventId)})` });
     }
+    visitRecords(type, event, (record, value, path) => {
+      for (const key of Object.keys(value)) {
+        if (!record.fields.some((field) => field.name === key))
+          problems.push({ field: [...path, key].join('.'), problem: `is not a field of ${shortName(record.name)}` });
+      }
+    });
     if (problems.length > 0) throw new EventValidationError(definition.schema.name, problems);
     return definition;
   }
@@ -133,6 +151,7 @@ export class EventCodec {
     try {
       return read(body);
     } catch (error) {
+      if (error instanceof DecodeError) throw error;
       throw new DecodeError(
         `the body does not decode with schema id ${schemaId} (${definition.schema.name}): ${(error as Error).message}`,
         {
@@ -172,11 +191,21 @@ export class EventCodec {
           throw error; // the registry being unreachable is transient: retry, do not dead-letter
         }
         const writer = avro.Type.forSchema(JSON.parse(text), { logicalTypes: LOGICAL_TYPES });
+        // The writer's schema says what a record is; its free-text type field must agree, or a
+        // consumer would count and route it as something it is not.
+        const writtenAs = <T>(record: T): T => {
+          const type = (record as { type?: unknown }).type;
+          if (type !== shortName(writer.name))
+            throw new DecodeError(
+              `schema id ${schemaId} writes ${shortName(writer.name)}, but the record's type says ${describe(type)}`,
+            );
+          return record;
+        };
         const upcaster = writer.name ? this.upcasters.get(writer.name) : undefined;
         if (upcaster) {
           // A retired schema: read with the writer's own schema, then convert to the current event.
           const definition = this.definition(upcaster.to);
-          return { definition, read: (body: Buffer) => upcaster.upcast(writer.fromBuffer(body)) };
+          return { definition, read: (body: Buffer) => upcaster.upcast(writtenAs(writer.fromBuffer(body))) };
         }
         const definition = writer.name ? this.byFullName.get(writer.name) : undefined;
         if (!definition)
@@ -192,7 +221,7 @@ export class EventCodec {
         }
         return {
           definition,
-          read: (body: Buffer) => definition.schema.type.fromBuffer(body, resolver) as TributaryEvent,
+          read: (body: Buffer) => writtenAs(definition.schema.type.fromBuffer(body, resolver) as TributaryEvent),
         };
       })();
       reader.catch(() => this.readers.delete(schemaId));
@@ -200,6 +229,10 @@ export class EventCodec {
     }
     return reader;
   }
+}
+
+function shortName(fullName: string | undefined): string {
+  return fullName?.split('.').pop() ?? '(anonymous record)';
 }
 
 function describe(value: unknown): string {

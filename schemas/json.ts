@@ -32,3 +32,54 @@ export function fromJson(type: avro.Type, value: unknown): unknown {
   }
   return value;
 }
+
+/** Where a record sits in a value: field names, array indices and map keys from the root. */
+export type ValuePath = readonly string[];
+
+/**
+ * Calls `visit` for every record in `value` at any depth, following its Avro type through
+ * records, arrays, maps and unions, with the record's type and its path. Keys a record type does
+ * not have are not followed (the record's own visit sees them). For an unwrapped union it takes
+ * the branch the value is valid for, else the first branch of the value's kind, so an invalid
+ * value is still walked.
+ */
+export function visitRecords(
+  type: avro.Type,
+  value: unknown,
+  visit: (type: avro.types.RecordType, record: Record<string, unknown>, path: ValuePath) => void,
+  path: ValuePath = [],
+): void {
+  if (type instanceof avro.types.RecordType) {
+    if (!isObject(value)) return;
+    visit(type, value, path);
+    for (const field of type.fields)
+      if (value[field.name] !== undefined) visitRecords(field.type, value[field.name], visit, [...path, field.name]);
+  } else if (type instanceof avro.types.ArrayType) {
+    if (Array.isArray(value))
+      value.forEach((item, index) => visitRecords(type.itemsType, item, visit, [...path, String(index)]));
+  } else if (type instanceof avro.types.MapType) {
+    if (isObject(value))
+      for (const [key, item] of Object.entries(value)) visitRecords(type.valuesType, item, visit, [...path, key]);
+  } else if (type instanceof avro.types.UnwrappedUnionType) {
+    if (value === null || value === undefined) return;
+    const branch = type.types.find((t) => t.isValid(value)) ?? type.types.find((t) => sameKind(t, value));
+    if (branch) visitRecords(branch, value, visit, path);
+  } else if (type instanceof avro.types.WrappedUnionType) {
+    if (!isObject(value)) return;
+    const [name, ...more] = Object.keys(value);
+    const branch = more.length === 0 ? type.types.find((t) => t.branchName === name) : undefined;
+    if (branch && name !== undefined) visitRecords(branch, value[name], visit, [...path, name]);
+  } else if (type instanceof avro.types.LogicalType) {
+    visitRecords(type.underlyingType, value, visit, path);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+function sameKind(type: avro.Type, value: unknown): boolean {
+  if (Array.isArray(value)) return type instanceof avro.types.ArrayType;
+  if (isObject(value)) return type instanceof avro.types.RecordType || type instanceof avro.types.MapType;
+  return false;
+}
