@@ -23,6 +23,7 @@ also run the peer with the wrong setting and show what goes wrong.
       {"key", "partition"} as the delivery report gives it, in the order given
 """
 import argparse
+import faulthandler
 import json
 import os
 import sys
@@ -199,4 +200,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # Should a librdkafka call hang, the test's failure then shows where (on stderr) before its timeout.
+    faulthandler.dump_traceback_later(40, exit=False)
     main()
