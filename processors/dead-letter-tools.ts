@@ -66,7 +66,8 @@ export async function listDeadLetters(
       error: headerText(h, DLQ_HEADERS.error) ?? '',
       attempts: Number(headerText(h, DLQ_HEADERS.attempts) ?? 0),
       failedAt: headerText(h, DLQ_HEADERS.failedAt) ?? '',
-      redriven: BigInt(offset) < (redrivenUpTo.get(partition) ?? 0n),
+      // Discarded ones were never sent back, though a later redrive's progress passed them.
+      redriven: !discards.has(`${partition}/${offset}`) && BigInt(offset) < (redrivenUpTo.get(partition) ?? 0n),
       ...(discards.has(`${partition}/${offset}`) ? { discarded: discards.get(`${partition}/${offset}`)! } : {}),
       value,
       headers: h,
@@ -142,8 +143,9 @@ export async function redriveDeadLetters(
   options: RedriveOptions = {},
 ): Promise<RedriveResult> {
   let skipped = 0;
+  let released = 0;
   if (options.skipUndecodable) {
-    ({ discarded: skipped } = await discardDeadLetters(
+    ({ discarded: skipped, unparked: released } = await discardDeadLetters(
       kafka,
       pool,
       topic,
@@ -153,7 +155,7 @@ export async function redriveDeadLetters(
     ));
   }
   const pending = (await listDeadLetters(kafka, topic, pool)).filter(isPending);
-  if (pending.length === 0) return { sent: 0, unparked: 0, skipped };
+  if (pending.length === 0) return { sent: 0, unparked: released, skipped };
   // The same failure can be dead-lettered twice when a processor crashed right after sending it.
   const seen = new Set<string>();
   const unique = pending.filter((entry) => {
@@ -169,7 +171,7 @@ export async function redriveDeadLetters(
     unique.map((entry) => ({ ...entry, deadLetterOffset: entry.offset })),
   );
 
-  let unparked = 0;
+  let unparked = released;
   await migrate(pool, 'runtime', RUNTIME_MIGRATIONS);
   const byProcessor = new Map<string, string[]>();
   for (const entry of unique)
