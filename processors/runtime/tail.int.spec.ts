@@ -1,9 +1,11 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
-import { threadCreated } from '../../test/support/events.ts';
+import { metadata, threadCreated } from '../../test/support/events.ts';
 import { eventually } from '../../test/support/eventually.ts';
-import { tailEvents, type TailedEvent } from './tail.ts';
+import { DLQ_HEADERS, headerText } from './dead-letters.ts';
+import { readToEnd } from './read-to-end.ts';
+import { keyPartition, tailEvents, type TailedEvent } from './tail.ts';
 
 let backbone: Backbone;
 beforeAll(async () => {
@@ -52,6 +54,80 @@ describe('tailing a topic', () => {
       expect(warnings).toEqual(['skipping an undecodable record', 'skipping an undecodable record']);
     } finally {
       await Promise.all(tails.map((tail) => tail.stop()));
+    }
+  });
+
+  it('when a tail dead-letters, then an undecodable record and an event its reader refuses go to <topic>.dlq with their reasons, and the tail goes on to the next', async () => {
+    const own = await isolatedBackbone({ partitions: 1 });
+    const topic = own.topics['messages.events'];
+    const [first, refused, last] = [threadCreated(), threadCreated(), threadCreated()];
+    const producer = own.kafka.producer();
+    await producer.connect();
+    await own.publisher.publish(first);
+    const [poison] = await producer.send({ topic, messages: [{ key: 'poison', value: Buffer.from('not an event') }] });
+    await producer.disconnect();
+    const [refusedAt] = await own.publisher.publishBatch([refused, last]);
+
+    const warnings: { msg: string; reason?: string }[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(JSON.parse(line)) });
+    const delivered: string[] = [];
+    const tail = await tailEvents(own.kafka, {
+      topic,
+      group: 'tributary.tail-test',
+      codec: own.codec,
+      logger,
+      deadLetters: { processor: 'tail-test' },
+      onEvent: ({ event }) => {
+        if (event.metadata.eventId === refused.metadata.eventId) throw new Error('this reader cannot use it');
+        delivered.push(event.metadata.eventId);
+      },
+    });
+    try {
+      await eventually(() => expect(delivered).toEqual([first.metadata.eventId, last.metadata.eventId]));
+      const letters = await eventually(async () => {
+        const read = await readToEnd(own.kafka, `${topic}.dlq`, 'tributary.tail-test-dlq');
+        expect(read).toHaveLength(2);
+        return read;
+      });
+      expect(
+        letters.map((letter) => ({
+          offset: headerText(letter.headers, DLQ_HEADERS.sourceOffset),
+          reason: headerText(letter.headers, DLQ_HEADERS.reason),
+          processor: headerText(letter.headers, DLQ_HEADERS.processor),
+          error: headerText(letter.headers, DLQ_HEADERS.error),
+        })),
+      ).toEqual([
+        { offset: poison!.baseOffset, reason: 'undecodable', processor: 'tail-test', error: expect.any(String) },
+        { offset: refusedAt!.offset, reason: 'failed', processor: 'tail-test', error: 'this reader cannot use it' },
+      ]);
+      expect(warnings.map((w) => [w.msg, w.reason])).toEqual([
+        ['dead-lettered a record and went on', 'undecodable'],
+        ['dead-lettered a record and went on', 'failed'],
+      ]);
+    } finally {
+      await tail.stop();
+      await own.close();
+    }
+  });
+});
+
+describe('where a key is', () => {
+  it("when an organization's notifications are published, then keyPartition names the partition they landed on", async () => {
+    const own = await isolatedBackbone({ partitions: 6 });
+    try {
+      const organizations = Array.from({ length: 12 }, (_, n) => `org-${n}`);
+      const positions = await own.publisher.publishBatch(
+        organizations.map((organizationId) => ({
+          type: 'NotificationIssued' as const,
+          metadata: metadata(new Date(), { organizationId }),
+          payload: { topic: 'log_error', sourceEventId: 'e', sourceType: 'Test', filters: {}, data: '{}' },
+        })),
+      );
+      expect(organizations.map((organizationId) => keyPartition(organizationId, 6))).toEqual(
+        positions.map((p) => p.partition),
+      );
+    } finally {
+      await own.close();
     }
   });
 });

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { KafkaConnection } from '../../infra/kafka/client.ts';
+import kafkajs from 'kafkajs';
+import { createIdempotentProducer, type KafkaConnection } from '../../infra/kafka/client.ts';
 import type { Logger } from '../../infra/logging/logger.ts';
 import type { EventCodec } from '../../schemas/codec.ts';
 import type { TributaryEvent } from '../../schemas/generated/events.ts';
-import type { RecordHeaders } from './dead-letters.ts';
+import { sendDeadLetter, type DeadLetterReason, type RecordHeaders } from './dead-letters.ts';
 
 /** A record as a tail reads it: raw, with where it sits. */
 export interface TailedRecord {
@@ -74,24 +75,92 @@ export interface EventTailOptions {
   readonly codec: EventCodec;
   /** Where an undecodable record is reported before it is skipped. */
   readonly logger: Logger;
+  /**
+   * Throwing refuses the event: with `deadLetters` it is dead-lettered (reason `failed`) and the
+   * tail goes on; without, the error stops the tail's consumer, as any consumer error does.
+   */
   readonly onEvent: (tailed: TailedEvent) => Promise<void> | void;
+  /**
+   * Send the records this reader cannot use to `<topic>.dlq` (reason `undecodable`, or `failed`
+   * when `onEvent` throws), under this processor name, and go on with the next one.
+   */
+  readonly deadLetters?: { readonly processor: string };
 }
 
-/** `tailTopic`, decoding each record into a typed event; a record that cannot be decoded is skipped with a warning. */
-export function tailEvents(kafka: KafkaConnection, options: EventTailOptions): Promise<Tail> {
-  const { topic, group, codec, logger, onEvent } = options;
-  return tailTopic(kafka, {
-    topic,
-    group,
-    async onRecord({ partition, offset, value }) {
-      let event: TributaryEvent;
-      try {
-        event = await codec.decode(value);
-      } catch (error) {
-        logger.warn({ err: error, topic, partition, offset }, 'skipping an undecodable record');
-        return;
-      }
-      await onEvent({ partition, offset, event });
-    },
-  });
+/**
+ * `tailTopic`, decoding each record into a typed event. A record that cannot be decoded is
+ * skipped with a warning, and dead-lettered first when `deadLetters` is given.
+ */
+export async function tailEvents(kafka: KafkaConnection, options: EventTailOptions): Promise<Tail> {
+  const { topic, group, codec, logger, onEvent, deadLetters } = options;
+  const producer = deadLetters ? createIdempotentProducer(kafka) : undefined;
+  await producer?.connect();
+  const refuse = async (record: TailedRecord, reason: DeadLetterReason, error: unknown) => {
+    const where = { err: error, topic, partition: record.partition, offset: record.offset };
+    if (!producer || !deadLetters) {
+      logger.warn(where, 'skipping an undecodable record');
+      return;
+    }
+    const { key, value, headers, offset } = record;
+    await sendDeadLetter(producer, {
+      processor: deadLetters.processor,
+      topic,
+      partition: record.partition,
+      message: { key, value, headers, offset, timestamp: String(Date.now()), attributes: 0 },
+      reason,
+      error: error instanceof Error ? error.message : String(error),
+      errorClass: error instanceof Error ? error.name : typeof error,
+      attempts: 1,
+    });
+    logger.warn({ ...where, reason }, 'dead-lettered a record and went on');
+  };
+  try {
+    const tail = await tailTopic(kafka, {
+      topic,
+      group,
+      async onRecord(record) {
+        let event: TributaryEvent;
+        try {
+          event = await codec.decode(record.value);
+        } catch (error) {
+          await refuse(record, 'undecodable', error);
+          return;
+        }
+        if (!producer) return onEvent({ partition: record.partition, offset: record.offset, event });
+        try {
+          await onEvent({ partition: record.partition, offset: record.offset, event });
+        } catch (error) {
+          await refuse(record, 'failed', error);
+        }
+      },
+    });
+    return {
+      ready: tail.ready,
+      stop: async () => {
+        await tail.stop();
+        await producer?.disconnect();
+      },
+    };
+  } catch (error) {
+    await producer?.disconnect().catch(() => undefined);
+    throw error;
+  }
 }
+
+/**
+ * The partition the publisher puts a key's records on, among `partitions` (the Java client's
+ * murmur2, as every Tributary producer uses): what a reader of a keyed topic needs to know where
+ * one key's records are, e.g. the realtime feed asked to resume an organization's notifications.
+ */
+export function keyPartition(key: string, partitions: number): number {
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+    partitionId,
+    leader: 0,
+    replicas: [0],
+    isr: [0],
+    partitionErrorCode: 0,
+  }));
+  return partitioner({ topic: '', partitionMetadata, message: { key, value: null } });
+}
+
+const partitioner = kafkajs.Partitioners.DefaultPartitioner();
