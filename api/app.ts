@@ -6,6 +6,8 @@ import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import type { Config } from '../infra/config/index.ts';
 import type { CheckResult } from '../infra/health/checks.ts';
+import { KafkaAdmin } from '../infra/kafka/admin.ts';
+import type { KafkaConnection } from '../infra/kafka/client.ts';
 import type { Logger } from '../infra/logging/logger.ts';
 import type { Publisher } from '../producers/publisher.ts';
 import type { EventCodec } from '../schemas/codec.ts';
@@ -19,6 +21,7 @@ import { dashboardRoutes } from './dashboard/routes.ts';
 import { eventRoutes } from './events/routes.ts';
 import { healthRoutes } from './health/routes.ts';
 import { metricsRoutes } from './metrics/routes.ts';
+import { PartitionCounts, ReadPositions } from './positions.ts';
 import type { NotificationFeed } from './realtime/feed.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
 
@@ -32,6 +35,8 @@ export interface AppDependencies {
   readonly publisher: Publisher;
   readonly codec: EventCodec;
   readonly pool: pg.Pool;
+  /** The cluster, asked how many partitions a topic has (a `?after=` naming one that does not exist is 400). */
+  readonly kafka: KafkaConnection;
   readonly auth: Config['auth'];
   readonly realtime: Config['realtime'];
   readonly feed: NotificationFeed;
@@ -57,6 +62,17 @@ export async function buildApp(deps: AppDependencies) {
   registerCorrelationCheck(app);
   const scopes = scopesOf(deps.slices);
   const topics = realtimeTopicsOf(deps.slices);
+
+  const admin = new KafkaAdmin(deps.kafka);
+  app.addHook('onClose', () => admin.close());
+  app.decorate(
+    'readPositions',
+    new ReadPositions(
+      deps.pool,
+      new PartitionCounts((topic) => admin.partitionCount(topic)),
+      deps.logger.child({ component: 'api' }),
+    ),
+  );
 
   await app.register(swagger, {
     openapi: {

@@ -34,6 +34,15 @@ export const problem = {
   missingScope: (scope: string) =>
     new ApiError(403, 'missing_scope', 'Not allowed', `the token lacks the scope ${scope}`),
   notFound: (detail = 'no such resource') => new ApiError(404, 'not_found', 'Not found', detail),
+  /** A `?after=` that is not a position token, or one this read model can never reach. */
+  invalidPosition: (reason: string) =>
+    new ApiError(
+      400,
+      'invalid_position',
+      'The position cannot be waited for here',
+      'pass the position a command returned, to a read of a model that reads its topics',
+      [{ field: 'querystring.after', problem: reason }],
+    ),
   rateLimited: (retryAfterSeconds: number) =>
     new ApiError(429, 'rate_limited', 'Too many requests', `retry after ${retryAfterSeconds} s`, undefined, {
       'retry-after': String(retryAfterSeconds),

@@ -196,6 +196,7 @@ async function listen(
     publisher,
     codec,
     pool: platform.pool,
+    kafka: platform.kafka,
     auth: config.auth,
     realtime: config.realtime,
     feed,

@@ -1,11 +1,9 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { eventCountsOf } from '../../projections/event-counts/queries.ts';
-import { liveProcessorName } from '../../projections/projection.ts';
 import type { SliceRouteOptions } from '../../slices/slice.ts';
 import { principalOf } from '../auth/plugin.ts';
 import { problem, problemResponses } from '../errors.ts';
-import { decodePosition, waitForPosition } from '../positions.ts';
 
 export const READ_EVENTS_SCOPE = 'events:read';
 
@@ -56,10 +54,8 @@ export const eventCountRoutes: FastifyPluginAsync<SliceRouteOptions> = async (in
       // Another organization's data does not exist for this caller: 404, never 403.
       if (request.params.organizationId !== principal.organizationId) throw problem.notFound();
       if (request.query.after !== undefined) {
-        const position = decodePosition(request.query.after);
         const wait = Math.min(request.query.wait ?? api.readWaitMs, api.readWaitMs);
-        if (!(await waitForPosition(pool, liveProcessorName(projection), position, wait)))
-          throw problem.positionNotReached(wait);
+        await app.readPositions.waitFor(projection, request.query.after, wait);
       }
       const counts = await eventCountsOf(pool, principal.organizationId, projection);
       return {

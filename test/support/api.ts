@@ -31,6 +31,7 @@ export async function testApp(backbone: Backbone, options: TestAppOptions = {}) 
     publisher: backbone.publisher,
     codec: backbone.codec,
     pool: backbone.pool,
+    kafka: backbone.kafka,
     auth: backbone.config.auth,
     devTokens: true,
     realtime: { ...backbone.config.realtime, ...options.realtime },
