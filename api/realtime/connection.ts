@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { Logger } from '../../infra/logging/logger.ts';
 import type { Principal } from '../auth/principal.ts';
-import type { NotificationFeed, PositionedNotification } from './feed.ts';
+import { parsePosition, type NotificationFeed, type PositionedNotification } from './feed.ts';
 import {
   CLOSE,
   matches,
@@ -25,20 +25,31 @@ export class RealtimeConnection {
   private readonly listener = (item: PositionedNotification) => this.deliver(item);
   private listening = false;
   private alive = true;
+  private closed = false;
+  /** The position the client resumed from: the feed may still hand over what is at or below it. */
+  private resumedAfter?: { partition: number; offset: bigint };
+  /** Messages are answered one at a time, in order, though a resume may wait on Kafka. */
+  private received: Promise<void> = Promise.resolve();
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(
     private readonly socket: WebSocket,
     private readonly principal: Principal,
-    private readonly feed: NotificationFeed,
+    private readonly feed: Pick<NotificationFeed, 'subscribe' | 'unsubscribe' | 'resume'>,
     private readonly protocol: ReturnType<typeof clientMessageSchema>,
     private readonly limits: { maxBufferedBytes: number; heartbeatMs: number },
-    private readonly logger: Pick<Logger, 'info' | 'warn'>,
+    private readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>,
     onClose: () => void,
   ) {
-    socket.on('message', (data) => this.receive(data.toString()));
+    socket.on('message', (data) => {
+      const text = data.toString();
+      this.received = this.received
+        .then(() => this.receive(text))
+        .catch((error: unknown) => this.logger.error({ err: error }, 'a realtime message failed'));
+    });
     socket.on('pong', () => (this.alive = true));
     socket.on('close', () => {
+      this.closed = true;
       clearInterval(this.heartbeat);
       this.feed.unsubscribe(this.listener);
       onClose();
@@ -65,7 +76,8 @@ export class RealtimeConnection {
     }
   }
 
-  private receive(text: string): void {
+  private async receive(text: string): Promise<void> {
+    if (this.closed) return;
     let message: ClientMessage;
     try {
       message = this.protocol.parse(JSON.parse(text));
@@ -93,24 +105,31 @@ export class RealtimeConnection {
     for (const topic of message.topics) this.subscriptions.set(topic, filters);
     this.send({ type: 'subscribed', topics: message.topics });
     if (this.listening && !message.resumeFrom) return;
-    // Resuming re-registers the listener in the same synchronous step as reading what was missed.
+    // Resuming re-registers the listener in the same synchronous step as handing over what was missed.
     this.feed.unsubscribe(this.listener);
     this.listening = true;
-    if (message.resumeFrom) {
-      const resumed = this.feed.resume(message.resumeFrom, this.listener);
-      if (resumed.kind === 'refetch') {
-        this.feed.subscribe(this.listener);
-        this.send({ type: 'refetch', reason: resumed.reason });
-        return;
-      }
-      for (const item of resumed.missed) this.deliver(item);
-    } else {
+    if (!message.resumeFrom) {
       this.feed.subscribe(this.listener);
+      return;
+    }
+    const previous = this.resumedAfter;
+    this.resumedAfter = parsePosition(message.resumeFrom);
+    const resumed = await this.feed.resume(message.resumeFrom, this.principal.organizationId, this.listener);
+    if (this.closed) {
+      this.feed.unsubscribe(this.listener);
+      return;
+    }
+    if (resumed.kind === 'refetch') {
+      this.resumedAfter = previous;
+      this.feed.subscribe(this.listener);
+      this.send({ type: 'refetch', reason: resumed.reason });
     }
   }
 
-  private deliver({ notification, position }: PositionedNotification): void {
+  private deliver({ notification, position, partition, offset, data }: PositionedNotification): void {
     if (notification.metadata.organizationId !== this.principal.organizationId) return;
+    const after = this.resumedAfter;
+    if (after && partition === after.partition && offset <= after.offset) return;
     const { payload } = notification;
     const passes = (subscription: SubscriptionFilters | undefined) =>
       subscription !== undefined && matches(subscription, payload.filters);
@@ -122,7 +141,7 @@ export class RealtimeConnection {
       topic: payload.topic,
       occurredAt: notification.metadata.occurredAt.toISOString(),
       filters: payload.filters,
-      data: JSON.parse(payload.data),
+      data,
     });
   }
 

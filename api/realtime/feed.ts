@@ -1,7 +1,7 @@
 import { withKafkaAdmin } from '../../infra/kafka/admin.ts';
 import type { KafkaConnection } from '../../infra/kafka/client.ts';
 import type { Logger } from '../../infra/logging/logger.ts';
-import { tailEvents, type Tail } from '../../processors/runtime/tail.ts';
+import { keyPartition, tailEvents, type Tail } from '../../processors/runtime/tail.ts';
 import type { EventCodec } from '../../schemas/codec.ts';
 import type { NotificationIssued } from '../../schemas/generated/events.ts';
 
@@ -11,6 +11,8 @@ export interface PositionedNotification {
   readonly offset: bigint;
   readonly position: string;
   readonly notification: NotificationIssued;
+  /** The notification's `data`, parsed once here for every connection. */
+  readonly data: unknown;
 }
 
 export type NotificationListener = (item: PositionedNotification) => void;
@@ -24,20 +26,29 @@ export function parsePosition(position: string): { partition: number; offset: bi
   return match ? { partition: Number(match[1]), offset: BigInt(match[2]!) } : undefined;
 }
 
-export type ResumeResult = { kind: 'resumed'; missed: PositionedNotification[] } | { kind: 'refetch'; reason: string };
+export type ResumeResult = { kind: 'resumed' } | { kind: 'refetch'; reason: string };
+
+/** The processor name on the feed's dead letters. */
+export const FEED_PROCESSOR = 'realtime-feed';
 
 /**
  * Every notification, for this API instance: its own consumer group (so every instance sees all
  * of them), read from the start of the topic's retention, with the most recent ones of each
  * partition kept in memory so a reconnecting client, on any instance, gets what it missed.
- * Listeners are called synchronously in offset order.
+ * Listeners are called synchronously in offset order. A record that is not a notification the
+ * feed can deliver (undecodable, or data that is not JSON) is dead-lettered and the feed goes on.
  */
 export class NotificationFeed {
   private readonly buffers = new Map<number, PositionedNotification[]>();
   /** Offset before which a partition's notifications may no longer be in the buffer. */
   private readonly bufferStart = new Map<number, bigint>();
+  /** The next offset of each partition as far as this feed knows: Kafka's end at start, then what it read. */
+  private readonly ends = new Map<number, bigint>();
   private readonly listeners = new Set<NotificationListener>();
+  private partitions = 0;
   private tail?: Tail;
+  /** One lookup of Kafka's end offsets at a time, shared by every resume that needs it. */
+  private kafkaEndsLookup?: Promise<Map<number, bigint>>;
 
   constructor(
     private readonly kafka: KafkaConnection,
@@ -50,12 +61,17 @@ export class NotificationFeed {
   async start(): Promise<void> {
     // The buffers start where Kafka's retention starts, so "too old" means gone from Kafka too.
     const ranges = await withKafkaAdmin(this.kafka, (admin) => admin.topicOffsets(this.topic));
-    for (const { partition, low } of ranges) this.bufferStart.set(partition, low);
+    for (const { partition, low, high } of ranges) {
+      this.bufferStart.set(partition, low);
+      this.ends.set(partition, high);
+    }
+    this.partitions = ranges.length;
     this.tail = await tailEvents(this.kafka, {
       topic: this.topic,
       group: 'tributary.realtime-feed',
       codec: this.codec,
       logger: this.logger,
+      deadLetters: { processor: FEED_PROCESSOR },
       onEvent: ({ partition, offset, event }) => {
         if (event.type !== 'NotificationIssued') return;
         this.append({
@@ -63,6 +79,8 @@ export class NotificationFeed {
           offset: BigInt(offset),
           position: formatPosition(partition, BigInt(offset)),
           notification: event,
+          // Throws on data that is not JSON: the tail dead-letters the record and goes on.
+          data: JSON.parse(event.payload.data),
         });
       },
     });
@@ -74,25 +92,41 @@ export class NotificationFeed {
     return () => this.listeners.delete(listener);
   }
 
+  /** The partition an organization's notifications are on: the publisher keys them by organization. */
+  partitionOf(organizationId: string): number {
+    return keyPartition(organizationId, this.partitions);
+  }
+
   /**
-   * What an organization's client missed after `position`, in order, and registers `listener`
-   * for what comes next, in the same synchronous step: nothing is missed or sent twice.
+   * Hands `listener` what an organization's client missed after `position`, in order, then
+   * registers it for what comes next, in one synchronous step: nothing is missed or sent twice.
+   * A position on another partition than the organization's, from before what is kept, or past
+   * the partition's end in Kafka, is answered with `refetch`. A position past what this instance
+   * has read but within Kafka's end (another instance is ahead) resumes: what follows comes live,
+   * and the listener must skip what is at or below the position.
    */
-  resume(position: string, listener: NotificationListener): ResumeResult {
+  async resume(position: string, organizationId: string, listener: NotificationListener): Promise<ResumeResult> {
     const parsed = parsePosition(position);
-    if (!parsed) return { kind: 'refetch', reason: `position ${position} is not one this service issued` };
-    const start = this.bufferStart.get(parsed.partition);
-    if (start === undefined)
-      return { kind: 'refetch', reason: `position ${position} names a partition that does not exist` };
-    if (parsed.offset + 1n < start) {
-      return {
-        kind: 'refetch',
-        reason: `notifications after ${position} are no longer kept; fetch the current state and subscribe afresh`,
-      };
+    if (!parsed) return refetch(`position ${position} is not one this service issued`);
+    const partition = this.partitionOf(organizationId);
+    if (parsed.partition !== partition)
+      return refetch(
+        `position ${position} is not on partition ${partition}, where this organization's notifications are; fetch the current state and subscribe afresh`,
+      );
+    if (parsed.offset >= (this.ends.get(partition) ?? 0n)) {
+      const end = (await this.kafkaEnds()).get(partition) ?? 0n;
+      if (parsed.offset >= end)
+        return refetch(
+          `position ${position} is past the end of partition ${partition} (next offset ${end}); fetch the current state and subscribe afresh`,
+        );
     }
-    const missed = (this.buffers.get(parsed.partition) ?? []).filter((item) => item.offset > parsed.offset);
+    if (parsed.offset + 1n < (this.bufferStart.get(partition) ?? 0n))
+      return refetch(
+        `notifications after ${position} are no longer kept; fetch the current state and subscribe afresh`,
+      );
+    for (const item of this.buffers.get(partition) ?? []) if (item.offset > parsed.offset) listener(item);
     this.listeners.add(listener);
-    return { kind: 'resumed', missed };
+    return { kind: 'resumed' };
   }
 
   unsubscribe(listener: NotificationListener): void {
@@ -103,7 +137,17 @@ export class NotificationFeed {
     await this.tail?.stop();
   }
 
+  private kafkaEnds(): Promise<Map<number, bigint>> {
+    this.kafkaEndsLookup ??= withKafkaAdmin(this.kafka, (admin) => admin.topicOffsets(this.topic))
+      .then((ranges) => new Map(ranges.map(({ partition, high }) => [partition, high])))
+      .finally(() => (this.kafkaEndsLookup = undefined));
+    return this.kafkaEndsLookup;
+  }
+
   private append(item: PositionedNotification): void {
+    if (!this.bufferStart.has(item.partition)) this.bufferStart.set(item.partition, item.offset);
+    this.partitions = Math.max(this.partitions, item.partition + 1);
+    if (item.offset >= (this.ends.get(item.partition) ?? 0n)) this.ends.set(item.partition, item.offset + 1n);
     const buffer = this.buffers.get(item.partition) ?? [];
     buffer.push(item);
     if (buffer.length > this.perPartition) {
@@ -111,6 +155,15 @@ export class NotificationFeed {
       this.bufferStart.set(item.partition, dropped.at(-1)!.offset + 1n);
     }
     this.buffers.set(item.partition, buffer);
-    for (const listener of this.listeners) listener(item);
+    for (const listener of this.listeners) {
+      // One connection's failure is its own: the others, and the feed, go on.
+      try {
+        listener(item);
+      } catch (error) {
+        this.logger.error({ err: error, position: item.position }, 'a realtime connection failed on a notification');
+      }
+    }
   }
 }
+
+const refetch = (reason: string): ResumeResult => ({ kind: 'refetch', reason });

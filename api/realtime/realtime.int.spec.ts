@@ -1,122 +1,30 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import type { NotificationIssued } from '../../schemas/generated/events.ts';
-import { bearer, testApp } from '../../test/support/api.ts';
+import { bearer } from '../../test/support/api.ts';
 import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
 import { eventually } from '../../test/support/eventually.ts';
-import { metadata } from '../../test/support/events.ts';
-import { quietLogger } from '../../test/support/platform.ts';
-import { NotificationFeed } from './feed.ts';
+import {
+  connect,
+  notification,
+  notificationsOf,
+  RealtimeInstances,
+  token as tokenOf,
+} from './realtime.spec-support.ts';
 
 let backbone: Backbone;
-const apps: Awaited<ReturnType<typeof testApp>>[] = [];
-const feeds: NotificationFeed[] = [];
+let instances: RealtimeInstances;
 
 beforeAll(async () => {
   backbone = await isolatedBackbone({ partitions: 2 });
+  instances = new RealtimeInstances(backbone);
 });
 afterAll(async () => {
-  await Promise.all(apps.map((app) => app.close()));
-  await Promise.all(feeds.map((feed) => feed.stop()));
-  await backbone.close();
+  await instances?.close();
+  await backbone?.close();
 });
 
-/** An API instance with its own feed, listening on a free port. */
-async function instance(
-  options: { buffer?: number; realtime?: NonNullable<Parameters<typeof testApp>[1]>['realtime'] } = {},
-) {
-  const feed = new NotificationFeed(
-    backbone.kafka,
-    backbone.codec,
-    backbone.topics['realtime.notifications'],
-    options.buffer ?? 1000,
-    quietLogger(),
-  );
-  await feed.start();
-  feeds.push(feed);
-  const app = await testApp(backbone, { feed, ...(options.realtime ? { realtime: options.realtime } : {}) });
-  apps.push(app);
-  const address = await app.listen({ host: '127.0.0.1', port: 0 });
-  const seen = new Set<string>();
-  feed.subscribe((item) => seen.add(item.notification.metadata.eventId));
-  return {
-    app,
-    url: `${address.replace(/^http/, 'ws')}/v1/realtime`,
-    /** Resolves once this instance's feed has handed these notifications to its connections. */
-    passed: (notifications: readonly NotificationIssued[]) =>
-      eventually(() => expect(notifications.filter((n) => !seen.has(n.metadata.eventId))).toEqual([])),
-  };
-}
-
-function notification(
-  topic: string,
-  options: { organizationId?: string; filters?: Record<string, string>; data?: object } = {},
-): NotificationIssued {
-  return {
-    type: 'NotificationIssued',
-    metadata: metadata(new Date(), { organizationId: options.organizationId ?? 'org-test' }),
-    payload: {
-      topic,
-      sourceEventId: randomUUID(),
-      sourceType: 'Test',
-      filters: options.filters ?? {},
-      data: JSON.stringify(options.data ?? { n: 1 }),
-    },
-  };
-}
-
-interface Client {
-  readonly socket: WebSocket;
-  readonly received: { type: string; [key: string]: unknown }[];
-  readonly closed: Promise<{ code: number; reason: string }>;
-  send(message: object): void;
-  waitFor(predicate: (messages: Client['received']) => boolean, timeoutMs?: number): Promise<void>;
-  /** A message and its answer: everything the server sent before answering has arrived. */
-  roundTrip(): Promise<void>;
-}
-
-async function connect(url: string, protocols: string[], headers: Record<string, string> = {}): Promise<Client> {
-  const socket = new WebSocket(url, protocols, { headers });
-  const received: Client['received'] = [];
-  socket.on('message', (data) => received.push(JSON.parse(data.toString())));
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
-  );
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('unexpected-response', (_request, response) =>
-      reject(Object.assign(new Error(`upgrade refused: ${response.statusCode}`), { status: response.statusCode })),
-    );
-    socket.once('error', reject);
-  });
-  const client: Client = {
-    socket,
-    received,
-    closed,
-    send: (message) => socket.send(JSON.stringify(message)),
-    async waitFor(predicate, timeoutMs = 15_000) {
-      await eventually(
-        () => {
-          if (!predicate(received)) throw new Error(`not yet; received ${JSON.stringify(received).slice(0, 2000)}`);
-        },
-        { timeoutMs, intervalMs: 20 },
-      );
-    },
-    async roundTrip() {
-      const answers = () => received.filter((m) => m.type === 'unsubscribed').length;
-      const before = answers();
-      socket.send(JSON.stringify({ type: 'unsubscribe', topics: ['platform_account_transactionadded'] }));
-      await client.waitFor(() => answers() > before);
-    },
-  };
-  await client.waitFor((messages) => messages.some((m) => m.type === 'ready'));
-  return client;
-}
-
-const token = async (claims: Parameters<typeof bearer>[1] = {}) =>
-  (await bearer(backbone, claims)).authorization.slice('Bearer '.length);
-const notificationsOf = (client: Client) => client.received.filter((m) => m.type === 'notification');
+const instance = (options: Parameters<RealtimeInstances['start']>[0] = {}) => instances.start(options);
+const token = (claims: Parameters<typeof bearer>[1] = {}) => tokenOf(backbone, claims);
 
 describe('the realtime websocket', () => {
   it('when the upgrade lacks a token, has a bad one, comes from another origin or lacks the scope, then it is refused before upgrading', async () => {
@@ -199,7 +107,7 @@ describe('the realtime websocket', () => {
     await before.waitFor((m) => m.some((x) => x.type === 'subscribed'));
     const n1 = notification('message_sent', { organizationId: 'org-resume', data: { n: 1 } });
     await backbone.publisher.publish(n1);
-    await before.waitFor((m) => notificationsOf({ received: m } as Client).length === 1);
+    await before.waitFor((m) => notificationsOf({ received: m }).length === 1);
     const last = notificationsOf(before)[0]!.position as string;
     before.socket.terminate(); // the connection drops
 
@@ -208,10 +116,10 @@ describe('the realtime websocket', () => {
     await second.passed(missed);
     const after = await connect(second.url, credentials);
     after.send({ type: 'subscribe', topics: ['message_sent'], resumeFrom: last });
-    await after.waitFor((m) => notificationsOf({ received: m } as Client).length === 3);
+    await after.waitFor((m) => notificationsOf({ received: m }).length === 3);
     const live = notification('message_sent', { organizationId: 'org-resume', data: { n: 5 } });
     await backbone.publisher.publish(live);
-    await after.waitFor((m) => notificationsOf({ received: m } as Client).length === 4);
+    await after.waitFor((m) => notificationsOf({ received: m }).length === 4);
     await after.roundTrip();
     expect(notificationsOf(after).map((m) => (m.data as { n: number }).n)).toEqual([2, 3, 4, 5]);
     after.socket.close();
@@ -249,6 +157,31 @@ describe('the realtime websocket', () => {
     client.socket.close();
   });
 
+  it("when a client resumes from a position on another partition than its organization's, or past the end of its partition, then it is told to refetch and live notifications still come", async () => {
+    const { url, passed } = await instance();
+    const organizationId = 'org-partition';
+    const first = notification('log_error', { organizationId, data: { n: 1 } });
+    const [written] = await backbone.publisher.publishBatch([first]);
+    await passed([first]);
+    const own = written!.partition;
+    const cases: [string, RegExp][] = [
+      [`${1 - own}-0`, new RegExp(`not on partition ${own}, where this organization's notifications are`)],
+      [`${own}-${BigInt(written!.offset) + 1000n}`, new RegExp(`past the end of partition ${own}`)],
+    ];
+    for (const [resumeFrom, reason] of cases) {
+      const client = await connect(url, ['tributary.v1', `bearer.${await token({ organizationId })}`]);
+      client.send({ type: 'subscribe', topics: ['log_error'], resumeFrom });
+      await client.waitFor((m) => m.some((x) => x.type === 'refetch'));
+      expect(client.received.find((m) => m.type === 'refetch')).toMatchObject({
+        reason: expect.stringMatching(reason),
+      });
+      const live = notification('log_error', { organizationId, data: { n: 2 } });
+      await backbone.publisher.publish(live);
+      await client.waitFor((m) => m.some((x) => x.id === live.metadata.eventId));
+      client.socket.close();
+    }
+  });
+
   it('when a client stops reading, then it is closed with 4008 rather than slowing the others', async () => {
     const { url } = await instance({ realtime: { maxBufferedBytes: 64 * 1024 } });
     const credentials = ['tributary.v1', `bearer.${await token({ organizationId: 'org-slow' })}`];
@@ -263,7 +196,7 @@ describe('the realtime websocket', () => {
     );
     // One at a time: a batch of them would exceed the broker's largest message.
     for (const item of burst) await backbone.publisher.publish(item);
-    await healthy.waitFor((m) => notificationsOf({ received: m } as Client).length === 60, 30_000);
+    await healthy.waitFor((m) => notificationsOf({ received: m }).length === 60, 30_000);
     (slow.socket as unknown as { _socket: { resume(): void } })._socket.resume();
     expect((await slow.closed).code).toBe(4008);
     healthy.socket.close();

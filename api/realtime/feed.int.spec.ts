@@ -1,0 +1,73 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DLQ_HEADERS, headerText } from '../../processors/runtime/dead-letters.ts';
+import { readToEnd } from '../../processors/runtime/read-to-end.ts';
+import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
+import { eventually } from '../../test/support/eventually.ts';
+import { connect, notification, notificationsOf, RealtimeInstances, token } from './realtime.spec-support.ts';
+
+let backbone: Backbone;
+let instances: RealtimeInstances;
+
+beforeAll(async () => {
+  backbone = await isolatedBackbone({ partitions: 1 });
+  instances = new RealtimeInstances(backbone);
+});
+afterAll(async () => {
+  await instances?.close();
+  await backbone?.close();
+});
+
+describe('the notification feed', () => {
+  it('when a record cannot be decoded, or a notification carries data that is not JSON, then each is dead-lettered and logged, and the next notification is still delivered', async () => {
+    const topic = backbone.topics['realtime.notifications'];
+    const organizationId = 'org-poison';
+    const warnings: { msg: string; reason?: string; offset?: string }[] = [];
+    const feedLogger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(JSON.parse(line)) });
+    const { url } = await instances.start({ feedLogger });
+    const client = await connect(url, ['tributary.v1', `bearer.${await token(backbone, { organizationId })}`]);
+    client.send({ type: 'subscribe', topics: ['log_error'] });
+    await client.waitFor((m) => m.some((x) => x.type === 'subscribed'));
+
+    const producer = backbone.kafka.producer();
+    await producer.connect();
+    const [garbage] = await producer.send({
+      topic,
+      messages: [{ key: organizationId, value: Buffer.from('not a notification') }],
+    });
+    await producer.disconnect();
+    const notJson = notification('log_error', { organizationId });
+    const good = notification('log_error', { organizationId, data: { n: 3 } });
+    const [badData] = await backbone.publisher.publishBatch([
+      { ...notJson, payload: { ...notJson.payload, data: '{"n": ' } },
+    ]);
+    await backbone.publisher.publish(good);
+
+    await client.waitFor((m) => m.some((x) => x.id === good.metadata.eventId));
+    await client.roundTrip();
+    expect(notificationsOf(client).map((m) => m.id)).toEqual([good.metadata.eventId]);
+
+    const expected = [
+      { offset: garbage!.baseOffset!, reason: 'undecodable' },
+      { offset: badData!.offset, reason: 'failed' },
+    ];
+    const letters = await eventually(async () => {
+      const read = await readToEnd(backbone.kafka, `${topic}.dlq`, 'tributary.feed-test');
+      expect(read).toHaveLength(2);
+      return read;
+    });
+    expect(
+      letters.map((letter) => ({
+        offset: headerText(letter.headers, DLQ_HEADERS.sourceOffset),
+        reason: headerText(letter.headers, DLQ_HEADERS.reason),
+        processor: headerText(letter.headers, DLQ_HEADERS.processor),
+      })),
+    ).toEqual(expected.map((e) => ({ ...e, processor: 'realtime-feed' })));
+    expect(letters[0]!.value?.toString()).toBe('not a notification');
+    expect(warnings.filter((w) => w.msg === 'dead-lettered a record and went on').map((w) => w.reason)).toEqual([
+      'undecodable',
+      'failed',
+    ]);
+    client.socket.close();
+  });
+});
