@@ -3,6 +3,8 @@ export interface Principal {
   readonly subject: string;
   readonly organizationId: string;
   readonly scopes: ReadonlySet<string>;
+  /** When the token stops vouching for the caller: a realtime socket opened with it closes then. */
+  readonly expiresAt: Date;
 }
 
 /** A permission a token can carry in its `scope` claim (seed 002: scopes restrict who may do what). */

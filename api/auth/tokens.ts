@@ -52,7 +52,12 @@ export async function createTokenVerifier(settings: AuthSettings): Promise<Token
       if (typeof organizationId !== 'string' || organizationId === '')
         throw new InvalidTokenError(`the token's ${ORGANIZATION_CLAIM} claim is not an organization id`);
       const scope = typeof payload.scope === 'string' ? payload.scope : '';
-      return { subject: payload.sub!, organizationId, scopes: new Set(scope.split(' ').filter(Boolean)) };
+      return {
+        subject: payload.sub!,
+        organizationId,
+        scopes: new Set(scope.split(' ').filter(Boolean)),
+        expiresAt: new Date(payload.exp! * 1000),
+      };
     } catch (error) {
       if (error instanceof InvalidTokenError) throw error;
       throw new InvalidTokenError(describe(error));

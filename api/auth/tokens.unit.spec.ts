@@ -34,6 +34,7 @@ describe('HS256 token verification', () => {
       subject: 'alice',
       organizationId: 'org-1',
       scopes: new Set(['events:read', 'events:publish']),
+      expiresAt: expect.any(Date),
     });
   });
 
@@ -98,6 +99,11 @@ describe('RS256 and ES256 token verification', () => {
       .setAudience('tributary-api')
       .setExpirationTime('5m')
       .sign(privateKey);
-    expect(await verify(token)).toEqual({ subject: 'bob', organizationId: 'org-2', scopes: new Set(['events:read']) });
+    expect(await verify(token)).toEqual({
+      subject: 'bob',
+      organizationId: 'org-2',
+      scopes: new Set(['events:read']),
+      expiresAt: expect.any(Date),
+    });
   });
 });

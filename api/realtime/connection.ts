@@ -4,6 +4,7 @@ import type { Principal } from '../auth/principal.ts';
 import { parsePosition, type NotificationFeed, type PositionedNotification } from './feed.ts';
 import {
   CLOSE,
+  expiryWarningLeadMs,
   matches,
   subscriptionFilters,
   type ClientMessage,
@@ -12,10 +13,14 @@ import {
 } from './protocol.ts';
 import type { StoredSubscription } from './subscriptions.ts';
 
+/** Node's timers hold at most this many milliseconds (about 24.8 days); a longer wait is done in steps. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * One client's websocket: its subscriptions (topic -> filters), always within its own
  * organization; notifications in order, each with its position; a bounded send buffer (a slow
- * client is closed, not waited for) and heartbeats (a dead client is closed).
+ * client is closed, not waited for), heartbeats (a dead client is closed), and the token's
+ * expiry (an `expiring` frame, then close 4401).
  */
 export class RealtimeConnection {
   /** Subscriptions this connection made itself. */
@@ -31,6 +36,7 @@ export class RealtimeConnection {
   /** Messages are answered one at a time, in order, though a resume may wait on Kafka. */
   private received: Promise<void> = Promise.resolve();
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly socket: WebSocket,
@@ -51,6 +57,7 @@ export class RealtimeConnection {
     socket.on('close', () => {
       this.closed = true;
       clearInterval(this.heartbeat);
+      for (const timer of this.timers) clearTimeout(timer);
       this.feed.unsubscribe(this.listener);
       onClose();
     });
@@ -65,6 +72,7 @@ export class RealtimeConnection {
       this.socket.ping();
     }, limits.heartbeatMs);
     this.send({ type: 'ready', organizationId: principal.organizationId });
+    this.watchExpiry(principal.expiresAt);
   }
 
   /** Replaces the REST-made subscriptions (on connect, and whenever the user changes them). */
@@ -74,6 +82,31 @@ export class RealtimeConnection {
       this.listening = true;
       this.feed.subscribe(this.listener);
     }
+  }
+
+  /** Warns the client before its token expires, so it can reconnect with a fresh one and `resumeFrom`; closes at expiry. */
+  private watchExpiry(expiresAt: Date): void {
+    const lead = expiryWarningLeadMs(expiresAt.getTime() - Date.now());
+    this.at(new Date(expiresAt.getTime() - lead), () =>
+      this.send({ type: 'expiring', inSeconds: Math.max(0, Math.ceil((expiresAt.getTime() - Date.now()) / 1000)) }),
+    );
+    this.at(expiresAt, () => {
+      this.logger.info('closing a connection whose token expired');
+      this.feed.unsubscribe(this.listener);
+      this.socket.close(CLOSE.tokenExpired, 'token expired');
+    });
+  }
+
+  private at(when: Date, run: () => void): void {
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        if (Date.now() < when.getTime()) this.at(when, run);
+        else run();
+      },
+      Math.min(LONGEST_TIMER_MS, Math.max(0, when.getTime() - Date.now())),
+    );
+    this.timers.add(timer);
   }
 
   private async receive(text: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { WebSocket } from 'ws';
 import { metadata } from '../../test/support/events.ts';
 import { realtimeTopicsOf } from '../../slices/index.ts';
@@ -50,10 +50,15 @@ class FakeFeed {
 
 const topics = realtimeTopicsOf();
 
-function open() {
+function open(expiresInMs: number) {
   const socket = new FakeSocket();
   const feed = new FakeFeed();
-  const principal = { subject: 'alice', organizationId: 'org-1', scopes: new Set(['realtime:subscribe']) };
+  const principal = {
+    subject: 'alice',
+    organizationId: 'org-1',
+    scopes: new Set(['realtime:subscribe']),
+    expiresAt: new Date(Date.now() + expiresInMs),
+  };
   const quiet = { info() {}, warn() {}, error() {} };
   new RealtimeConnection(
     socket as unknown as WebSocket,
@@ -81,9 +86,44 @@ function notification(partition: number, offset: bigint): PositionedNotification
   };
 }
 
+describe('a realtime connection and its token expiry', () => {
+  beforeEach(() => vi.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') }));
+  afterEach(() => vi.useRealTimers());
+
+  it('when the token has 90 s left, then an expiring frame says 30 s a minute in, and the socket closes with 4401 when it expires', async () => {
+    const { socket, feed } = open(90_000);
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(socket.frames.map((f) => f.type)).toEqual(['ready']);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(socket.frames.at(-1)).toEqual({ type: 'expiring', inSeconds: 30 });
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(socket.closedWith).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(socket.closedWith).toMatchObject({ code: 4401, reason: 'token expired' });
+    expect(feed.listeners.size).toBe(0);
+  });
+
+  it('when the token has 6 s left, then the warning comes a third of that before expiry, so there is still time to reconnect', async () => {
+    const { socket } = open(6_000);
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(socket.frames.at(-1)).toEqual({ type: 'expiring', inSeconds: 2 });
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(socket.closedWith?.code).toBe(4401);
+  });
+
+  it('when the token lives 40 days, then the socket is still open after 30 days and closes at its expiry', async () => {
+    const day = 86_400_000;
+    const { socket } = open(40 * day);
+    await vi.advanceTimersByTimeAsync(30 * day);
+    expect(socket.closedWith).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(10 * day);
+    expect(socket.closedWith?.code).toBe(4401);
+  });
+});
+
 describe('a realtime connection resuming', () => {
   it('when the feed hands over notifications at or below the position resumed from (it was behind another instance), then they are not sent again', async () => {
-    const { socket, feed } = open();
+    const { socket, feed } = open(3_600_000);
     socket.emit(
       'message',
       Buffer.from(JSON.stringify({ type: 'subscribe', topics: ['log_error'], resumeFrom: '1-5' })),

@@ -7,8 +7,18 @@ export const PROTOCOL = 'tributary.v1';
 export const CLOSE = {
   heartbeatMissed: 4000,
   badMessage: 4400,
+  /** The token (or the bearer token a ticket was taken with) expired: reconnect with a fresh one. */
+  tokenExpired: 4401,
   slowConsumer: 4008,
 } as const;
+
+/**
+ * How long before the token expires the `expiring` frame comes: 30 s, or a third of the life
+ * left when the socket opens if that is shorter, so a short-lived token still gets a warning.
+ */
+export function expiryWarningLeadMs(remainingMs: number): number {
+  return Math.max(0, Math.min(30_000, remainingMs / 3));
+}
 
 /** Filter key to the values a subscription accepts, e.g. `{ accountId: ['acc-1', 'acc-2'] }`. */
 const filters = z.record(z.string().min(1).max(100), z.array(z.string().min(1)).min(1).max(1000));

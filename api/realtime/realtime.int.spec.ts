@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotificationIssued } from '../../schemas/generated/events.ts';
 import { bearer } from '../../test/support/api.ts';
@@ -224,6 +225,24 @@ describe('the realtime websocket', () => {
     await eventually(() => expect(app.websocketServer.clients.size).toBe(0), { timeoutMs: 10_000 });
     raw.resume();
     expect((await client.closed).code).toBe(4000);
+  });
+
+  it('when a socket is opened with a token that expires in 3 s, then an expiring frame comes and the socket is closed with 4401 at the expiry', async () => {
+    const { url } = await instance();
+    const headers = await bearer(backbone, { organizationId: 'org-expiry', expiresIn: '3s' });
+    const shortLived = headers.authorization.slice('Bearer '.length);
+    const expiresAt = decodeJwt(shortLived).exp! * 1000;
+    const clients = [await connect(url, ['tributary.v1', `bearer.${shortLived}`])];
+    for (const client of clients) client.send({ type: 'subscribe', topics: ['log_error'] });
+    const closes = await Promise.all(clients.map((c) => c.closed.then((closed) => ({ ...closed, at: Date.now() }))));
+    for (const [n, client] of clients.entries()) {
+      expect(closes[n]).toMatchObject({ code: 4401, reason: 'token expired' });
+      expect(closes[n]!.at).toBeGreaterThanOrEqual(expiresAt - 50);
+      expect(closes[n]!.at).toBeLessThan(expiresAt + 1500);
+      const expiring = client.received.find((m) => m.type === 'expiring');
+      expect(expiring).toMatchObject({ inSeconds: expect.any(Number) });
+      expect(expiring!.inSeconds as number).toBeLessThanOrEqual(3);
+    }
   });
 });
 
