@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Type, type Static, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type avro from 'avsc';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Publisher } from '../../producers/publisher.ts';
 import { PUBLIC_EVENT_TYPES } from '../../schemas/catalog.ts';
@@ -11,6 +12,7 @@ import { principalOf } from '../auth/plugin.ts';
 import { SCOPES } from '../auth/principal.ts';
 import { problemResponses } from '../errors.ts';
 import { encodePosition } from '../positions.ts';
+import { ForeignOrganizationError, foreignOrganizationFields } from './organization.ts';
 
 interface EventRoutesOptions {
   readonly publisher: Publisher;
@@ -72,13 +74,19 @@ const Published = Type.Object({
 /**
  * HTTP ingest for services that cannot speak Kafka: one event or a batch as JSON, validated
  * against the same Avro schema the publisher uses, stamped with the caller's organization
- * (never taken from the body), published, answered 202 with the event ids and a position
- * token for read-your-writes.
+ * (never taken from the body; an organization field in the payload must repeat it), published,
+ * answered 202 with the event ids and a position token for read-your-writes.
  */
 export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (instance, options) => {
   const { publisher, codec, environment } = options;
   if (!publisher || !codec) throw new Error('eventRoutes needs a publisher and a codec');
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  const payloadTypes = new Map(
+    PUBLIC_EVENT_TYPES.map((type) => {
+      const event = codec.definition(type).schema.type as avro.types.RecordType;
+      return [type, event.fields.find((field) => field.name === 'payload')!.type] as const;
+    }),
+  );
 
   app.post(
     '/v1/events/:type',
@@ -95,10 +103,7 @@ export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (instan
     async (request, reply) => {
       const principal = principalOf(request);
       const type = request.params.type;
-      const definition = codec.definition(type);
-      const payloadType = (
-        definition.schema.type as unknown as { fields: { name: string; type: Parameters<typeof fromJson>[0] }[] }
-      ).fields.find((f) => f.name === 'payload')!.type;
+      const payloadType = payloadTypes.get(type)!;
       const inputs = Array.isArray(request.body) ? request.body : [request.body];
       const batch = Array.isArray(request.body);
 
@@ -133,6 +138,14 @@ export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (instan
         }
       });
       if (issues.length > 0) throw new EventValidationError(type, issues);
+
+      const foreign = events.flatMap((event, index) =>
+        foreignOrganizationFields(payloadType, event.payload, principal.organizationId).map((issue) => ({
+          field: batch ? `body[${index}].${issue.field}` : `body.${issue.field}`,
+          problem: issue.problem,
+        })),
+      );
+      if (foreign.length > 0) throw new ForeignOrganizationError(principal.organizationId, foreign);
 
       const positions = await publisher.publishBatch(events);
       return reply.code(202).send({
