@@ -1,12 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withKafkaAdmin } from '../infra/kafka/admin.ts';
+import type { TopicName } from '../infra/kafka/topics.ts';
 import { loadEventSchemas } from '../schemas/avro.ts';
-import { EventValidationError } from '../schemas/codec.ts';
+import { eventDefinitions, subjectOf } from '../schemas/catalog.ts';
+import { EventCodec, EventValidationError } from '../schemas/codec.ts';
 import type { TributaryEvent } from '../schemas/generated/events.ts';
+import { registerSchemas } from '../schemas/registration.ts';
 import { isolatedBackbone, type Backbone } from '../test/support/backbone.ts';
 import { threadCreated } from '../test/support/events.ts';
-import { uniqueName } from '../test/support/platform.ts';
+import { quietLogger, uniqueName } from '../test/support/platform.ts';
 import { sampleEvent } from '../test/support/sample-events.ts';
-import { HEADERS } from './publisher.ts';
+import { createPublisher, EventTooLargeError, HEADERS } from './publisher.ts';
+import { singleRecordBatchSize } from './record-batch.ts';
 
 let backbone: Backbone;
 beforeAll(async () => {
@@ -126,6 +132,104 @@ describe('the publisher', () => {
     events.forEach((event, i) => {
       const at = received.find((r) => r.partition === positions[i]!.partition && r.offset === positions[i]!.offset);
       expect(positions[i]!.topic).toBe(topic);
+      expect(at?.event.metadata.eventId).toBe(event.metadata.eventId);
+    });
+  });
+});
+
+describe('the publisher and max.message.bytes', () => {
+  it("when a topic is declared with max.message.bytes, then applying it makes that the broker's limit: a record exactly that large is written, one byte more is refused before sending with event_too_large, as the broker would", async () => {
+    const limit = 4096;
+    const declaration = {
+      name: uniqueName('limited'),
+      partitions: 1,
+      retentionMs: 3_600_000,
+      cleanupPolicy: 'delete' as const,
+      maxMessageBytes: limit,
+      doc: 'test',
+    };
+    await withKafkaAdmin(backbone.kafka, (admin) => admin.applyTopics([declaration]));
+    const base = eventDefinitions().find((d) => d.schema.name === 'ThreadCreated')!;
+    const definition = {
+      ...base,
+      route: { ...base.route, topic: declaration.name as TopicName },
+      subject: subjectOf(declaration.name, base.schema.fullName),
+    };
+    await registerSchemas(backbone.registry, [definition]);
+    const codec = new EventCodec(backbone.registry, [definition]);
+    const publisher = createPublisher(backbone.kafka, codec, quietLogger(), { topics: [declaration] });
+    const raw = backbone.kafka.producer();
+    await raw.connect();
+    try {
+      /** A ThreadCreated whose record batch is `bytes` long, and that record as the publisher sends it. */
+      const sized = async (bytes: number) => {
+        let length = 0;
+        for (let tries = 0; tries < 20; tries += 1) {
+          const subject = 'x'.repeat(length);
+          const event = threadCreated(randomUUID(), subject);
+          const { key, value } = await codec.encode(event);
+          const message = {
+            key,
+            value,
+            headers: {
+              [HEADERS.type]: event.type,
+              [HEADERS.eventId]: event.metadata.eventId,
+              [HEADERS.correlationId]: event.metadata.correlationId,
+            },
+          };
+          const size = singleRecordBatchSize(message);
+          if (size === bytes) return { event, message };
+          length += bytes - size;
+        }
+        throw new Error(`no ThreadCreated is exactly ${bytes} bytes`);
+      };
+
+      const fits = await sized(limit);
+      const [position] = await publisher.publishBatch([fits.event]);
+      expect(position).toMatchObject({ topic: declaration.name, offset: '0' });
+
+      const over = await sized(limit + 1);
+      const attempt = publisher.publish(over.event);
+      await expect(attempt).rejects.toBeInstanceOf(EventTooLargeError);
+      await expect(attempt).rejects.toMatchObject({
+        status: 413,
+        code: 'event_too_large',
+        detail: `ThreadCreated encodes to ${limit + 1} bytes (a Kafka record batch of it alone, key and headers included); ${declaration.name} takes at most ${limit} bytes (max.message.bytes)`,
+      });
+      expect(await recordCount(declaration.name)).toBe(1);
+      await expect(
+        raw.send({ topic: declaration.name, acks: -1, messages: [{ ...over.message, partition: 0 }] }),
+      ).rejects.toMatchObject({ type: 'MESSAGE_TOO_LARGE' });
+    } finally {
+      await raw.disconnect();
+      await publisher.close();
+      const admin = backbone.kafka.admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [declaration.name] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
+
+  it('when one batch holds more for one partition than max.message.bytes, then it is sent in several requests and every event is at the position returned for it', async () => {
+    const threadId = randomUUID();
+    const events = Array.from({ length: 500 }, () => threadCreated(threadId, 's'.repeat(4000)));
+    const positions = await backbone.publisher.publishBatch(events);
+    expect(new Set(positions.map((p) => p.partition)).size).toBe(1);
+    const topic = backbone.topics['messages.events'];
+    const received = await readAll(topic, await recordCount(topic));
+    events.forEach((event, i) => {
+      const at = received.find((r) => r.partition === positions[i]!.partition && r.offset === positions[i]!.offset);
+      expect(at?.event.metadata.eventId).toBe(event.metadata.eventId);
+    });
+  });
+
+  it('when many callers publish at once, then each gets the exact position of its own event', async () => {
+    const events = Array.from({ length: 200 }, () => threadCreated());
+    const positions = await Promise.all(events.map((event) => backbone.publisher.publish(event)));
+    const topic = backbone.topics['messages.events'];
+    const received = await readAll(topic, await recordCount(topic));
+    events.forEach((event, i) => {
+      const at = received.find((r) => r.partition === positions[i]!.partition && r.offset === positions[i]!.offset);
       expect(at?.event.metadata.eventId).toBe(event.metadata.eventId);
     });
   });

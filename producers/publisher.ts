@@ -1,9 +1,21 @@
-import kafkajs, { type IHeaders, type Producer } from 'kafkajs';
+import kafkajs, { type PartitionMetadata, type Producer } from 'kafkajs';
 import { KafkaAdmin } from '../infra/kafka/admin.ts';
 import { createIdempotentProducer, type KafkaConnection } from '../infra/kafka/client.ts';
+import {
+  allTopicDeclarations,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  maxMessageBytesOf,
+  type TopicDeclaration,
+} from '../infra/kafka/topics.ts';
 import type { Logger } from '../infra/logging/logger.ts';
 import type { EventCodec } from '../schemas/codec.ts';
 import type { TributaryEvent } from '../schemas/generated/events.ts';
+import { EventTooLargeError } from './event-too-large.ts';
+import type { OutgoingRecord } from './pack-requests.ts';
+import { singleRecordBatchSize } from './record-batch.ts';
+import { SendQueue } from './send-queue.ts';
+
+export { EventTooLargeError };
 
 /** Where an event landed: what a command returns so a later read can wait for it. */
 export interface Position {
@@ -23,27 +35,69 @@ export interface Publisher {
   /** Validates, encodes and sends one event; resolves once every in-sync replica has it. */
   publish(event: TributaryEvent): Promise<Position>;
   /**
-   * Sends several events in one request, each keyed by its aggregate. Nothing is sent unless
-   * every event is valid. Resolves with each event's position, in the order given.
+   * Sends several events, each keyed by its aggregate. Nothing is sent unless every event is
+   * valid and fits its topic (EventValidationError, EventTooLargeError). Resolves with each
+   * event's position, in the order given, once the broker has them all. Concurrent calls share
+   * produce requests; a batch goes in one request unless it is larger than one can carry.
    */
   publishBatch(events: readonly TributaryEvent[]): Promise<Position[]>;
+  /** Sends what is waiting, then disconnects. */
   close(): Promise<void>;
 }
+
+export interface PublisherOptions {
+  /** How long a lone batch waits for concurrent ones to share its request (Kafka's linger.ms). */
+  readonly lingerMs?: number;
+  /** Records that make a request go at once, without lingering. */
+  readonly maxBatchEvents?: number;
+  /** Topics whose declared max.message.bytes records are kept under (default: every topic Tributary owns). */
+  readonly topics?: readonly TopicDeclaration[];
+}
+
+export const PUBLISHER_DEFAULTS = { lingerMs: 2, maxBatchEvents: 500 } as const;
 
 const PARTITION_COUNT_TTL_MS = 60_000;
 
 /**
  * The typed publisher: an idempotent producer with acks=all, over the event codec. It picks each
  * record's partition itself, with the Java client's murmur2 partitioner (what Kafka would pick),
- * so it can tell every event's exact position, batches included.
+ * so it can tell every event's exact position, batches included. It is the one place that knows
+ * the topics' max.message.bytes: an event too large is refused before sending, and requests are
+ * packed so that no partition's batch in one is larger.
  */
-export function createPublisher(kafka: KafkaConnection, codec: EventCodec, logger: Logger): Publisher {
+export function createPublisher(
+  kafka: KafkaConnection,
+  codec: EventCodec,
+  logger: Logger,
+  options: PublisherOptions = {},
+): Publisher {
   const producer: Producer = createIdempotentProducer(kafka);
   const partitioner = kafkajs.Partitioners.DefaultPartitioner();
   const partitionCounts = new Map<string, { count: number; at: number }>();
-  let connected: Promise<void> | undefined;
+  const partitionMetadata = new Map<number, PartitionMetadata[]>();
+  const declared = new Map((options.topics ?? allTopicDeclarations()).map((topic) => [topic.name, topic]));
+  const maxBatchBytes = (topic: string) => {
+    const declaration = declared.get(topic);
+    return declaration ? maxMessageBytesOf(declaration) : DEFAULT_MAX_MESSAGE_BYTES;
+  };
   const admin = new KafkaAdmin(kafka);
-  const ready = () => (connected ??= producer.connect());
+  let connected: Promise<void> | undefined;
+  const ready = () => {
+    if (!connected) {
+      connected = producer.connect();
+      connected.catch(() => (connected = undefined));
+    }
+    return connected;
+  };
+  const queue = new SendQueue({
+    lingerMs: options.lingerMs ?? PUBLISHER_DEFAULTS.lingerMs,
+    maxBatchEvents: options.maxBatchEvents ?? PUBLISHER_DEFAULTS.maxBatchEvents,
+    maxBatchBytes,
+    send: async (topicMessages) => {
+      await ready();
+      return producer.sendBatch({ acks: -1, topicMessages });
+    },
+  });
 
   const partitionCount = async (topic: string): Promise<number> => {
     const cached = partitionCounts.get(topic);
@@ -54,25 +108,36 @@ export function createPublisher(kafka: KafkaConnection, codec: EventCodec, logge
     return count;
   };
 
-  const toRecord = async (event: TributaryEvent) => {
+  /** What the partitioner needs to know of a topic: how many partitions it has. */
+  const metadataOf = (count: number) => {
+    let metadata = partitionMetadata.get(count);
+    if (!metadata) {
+      metadata = Array.from({ length: count }, (_, partitionId) => ({
+        partitionId,
+        leader: 0,
+        replicas: [0],
+        isr: [0],
+        partitionErrorCode: 0,
+      }));
+      partitionMetadata.set(count, metadata);
+    }
+    return metadata;
+  };
+
+  const toRecord = async (event: TributaryEvent): Promise<OutgoingRecord> => {
     const { definition, key, value } = await codec.encode(event);
     const topic = definition.route.topic;
-    const count = await partitionCount(topic);
-    const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({
-      partitionId,
-      leader: 0,
-      replicas: [0],
-      isr: [0],
-      partitionErrorCode: 0,
-    }));
-    const message = { key, value, headers: {} as IHeaders };
-    const partition = partitioner({ topic, partitionMetadata, message });
-    message.headers = {
+    const partition = partitioner({
+      topic,
+      partitionMetadata: metadataOf(await partitionCount(topic)),
+      message: { key, value },
+    });
+    const headers = {
       [HEADERS.type]: event.type,
       [HEADERS.eventId]: event.metadata.eventId,
       [HEADERS.correlationId]: event.metadata.correlationId,
     };
-    return { topic, partition, message: { ...message, partition } };
+    return { topic, partition, message: { key, value, headers } };
   };
 
   return {
@@ -87,27 +152,19 @@ export function createPublisher(kafka: KafkaConnection, codec: EventCodec, logge
 
     async publishBatch(events) {
       if (events.length === 0) return [];
-      // Encode (and so validate) all before sending any: a batch is accepted whole or not at all.
+      // Encode (and so validate) and measure all before sending any: a batch is accepted whole or not at all.
       const records = await Promise.all(events.map(toRecord));
-      const byTopic = new Map<string, (typeof records)[number]['message'][]>();
-      for (const { topic, message } of records) byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
-      await ready();
-      const written = await producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      records.forEach(({ topic, message }, index) => {
+        const bytes = singleRecordBatchSize(message);
+        const limit = maxBatchBytes(topic);
+        if (bytes > limit)
+          throw new EventTooLargeError(events[index]!.type, bytes, limit, topic, events.length > 1 ? index : undefined);
       });
-      // Records of one partition are appended in the order sent: the n-th is at base offset + n.
-      const seen = new Map<string, number>();
-      return records.map(({ topic, partition }) => {
-        const base = written.find((w) => w.topicName === topic && w.partition === partition)?.baseOffset;
-        if (base === undefined) throw new Error(`the broker acknowledged no offset for ${topic}/${partition}`);
-        const index = seen.get(`${topic}/${partition}`) ?? 0;
-        seen.set(`${topic}/${partition}`, index + 1);
-        return { topic, partition, offset: (BigInt(base) + BigInt(index)).toString() };
-      });
+      return queue.enqueue(records);
     },
 
     async close() {
+      await queue.drain();
       if (connected) await producer.disconnect();
       await admin.close();
     },

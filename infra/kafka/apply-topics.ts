@@ -1,5 +1,5 @@
 import kafkajs, { type Admin } from 'kafkajs';
-import type { TopicDeclaration } from './topics.ts';
+import { maxMessageBytesOf, type TopicDeclaration } from './topics.ts';
 
 // kafkajs is CommonJS; Node's named-export detection misses this enum.
 const { ConfigResourceTypes } = kafkajs;
@@ -10,14 +10,19 @@ export interface TopicChange {
   readonly detail: string;
 }
 
+/** The topic configs Tributary owns; max.message.bytes is set even when not declared, so the publisher's limit is the broker's. */
 function desiredConfig(topic: TopicDeclaration): Record<string, string> {
-  return { 'retention.ms': String(topic.retentionMs), 'cleanup.policy': topic.cleanupPolicy };
+  return {
+    'retention.ms': String(topic.retentionMs),
+    'cleanup.policy': topic.cleanupPolicy,
+    'max.message.bytes': String(maxMessageBytesOf(topic)),
+  };
 }
 
 /**
  * Makes the cluster match the declarations: creates missing topics, adds partitions (Kafka
- * cannot remove them: fewer declared than existing is an error), and aligns retention and
- * cleanup policy. Idempotent; returns one line per topic saying what changed.
+ * cannot remove them: fewer declared than existing is an error), and aligns retention, cleanup
+ * policy and max.message.bytes. Idempotent; returns one line per topic saying what changed.
  */
 export async function applyTopics(admin: Admin, declarations: readonly TopicDeclaration[]): Promise<TopicChange[]> {
   const existing = new Set(await admin.listTopics());
@@ -35,7 +40,9 @@ export async function applyTopics(admin: Admin, declarations: readonly TopicDecl
   const changes: TopicChange[] = missing.map((topic) => ({
     topic: topic.name,
     change: 'created',
-    detail: `${topic.partitions} partitions, retention.ms=${topic.retentionMs}, cleanup.policy=${topic.cleanupPolicy}`,
+    detail: `${topic.partitions} partitions, ${Object.entries(desiredConfig(topic))
+      .map(([name, value]) => `${name}=${value}`)
+      .join(', ')}`,
   }));
 
   const present = declarations.filter((topic) => existing.has(topic.name));
@@ -46,7 +53,7 @@ export async function applyTopics(admin: Admin, declarations: readonly TopicDecl
     resources: present.map((topic) => ({
       type: ConfigResourceTypes.TOPIC,
       name: topic.name,
-      configNames: ['retention.ms', 'cleanup.policy'],
+      configNames: Object.keys(desiredConfig(topic)),
     })),
   });
 
