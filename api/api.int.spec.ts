@@ -302,3 +302,96 @@ describe('GET /v1/organizations/{organizationId}/event-counts', () => {
     expect(late.json()).toMatchObject({ code: 'position_not_reached' });
   });
 });
+
+describe('POST /v1/events/{type}: what is refused before anything is published', () => {
+  async function recordCount(topic: string): Promise<number> {
+    const admin = backbone.kafka.admin();
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    await admin.disconnect();
+    return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  }
+
+  const logEntry = (organizationId: string) => ({
+    payload: {
+      organizationId,
+      logType: 'agw',
+      environment: 'test',
+      server: 'agw-1',
+      level: null,
+      message: 'ok',
+      events: [],
+    },
+  });
+
+  it("when org B's token posts a LogEntry whose payload names org A, then 403 foreign_organization names the field and nothing is published; naming org B, it is accepted", async () => {
+    const orgB = await bearer(backbone, { organizationId: 'org-b' });
+    const topic = backbone.topics['logs.entries'];
+    const before = await recordCount(topic);
+
+    const foreign = await post(logEntry('org-a'), orgB, 'LogEntry');
+    expect(foreign.statusCode).toBe(403);
+    expect(foreign.headers['content-type']).toContain('application/problem+json');
+    expect(foreign.json()).toMatchObject({
+      code: 'foreign_organization',
+      errors: [
+        { field: 'body.payload.organizationId', problem: 'must be "org-b", the token\'s organization (got "org-a")' },
+      ],
+    });
+    const inBatch = await post([logEntry('org-b'), logEntry('org-a')], orgB, 'LogEntry');
+    expect(inBatch.statusCode).toBe(403);
+    expect(inBatch.json().errors.map((e: { field: string }) => e.field)).toEqual(['body[1].payload.organizationId']);
+    expect(await recordCount(topic)).toBe(before);
+
+    const own = await post(logEntry('org-b'), orgB, 'LogEntry');
+    expect(own.statusCode, own.body).toBe(202);
+  });
+
+  it('when a payload has a key its schema does not have, then 400 names it instead of dropping its value, and nothing is published', async () => {
+    const headers = await bearer(backbone);
+    const topic = backbone.topics['transactions.cleansed'];
+    const before = await recordCount(topic);
+    const response = await post(
+      {
+        payload: {
+          accountId: 'acc-1',
+          balanceMinor: 1200,
+          availableBalanceMinr: 700,
+          currency: 'EUR',
+          asOf: '2026-11-01T10:00:00Z',
+        },
+      },
+      headers,
+      'AccountBalanceUpdated',
+    );
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({
+      code: 'invalid_event',
+      errors: [
+        { field: 'body.payload.availableBalanceMinr', problem: 'is not a field of AccountBalanceUpdatedPayload' },
+      ],
+    });
+    expect(await recordCount(topic)).toBe(before);
+  });
+
+  it("when a valid event just under the body limit is larger than its topic's max.message.bytes, then 413 event_too_large names the size, the limit and the topic, and nothing is published", async () => {
+    const headers = await bearer(backbone);
+    const topic = backbone.topics['logs.entries'];
+    const before = await recordCount(topic);
+    const limit = backbone.config.api.bodyLimitBytes;
+    const skeleton = JSON.stringify(logEntry('org-test'));
+    const body = logEntry('org-test');
+    body.payload.message = 'x'.repeat(limit - Buffer.byteLength(skeleton) - 64);
+    expect(Buffer.byteLength(JSON.stringify(body))).toBeLessThan(limit);
+
+    const response = await post(body, headers, 'LogEntry');
+    expect(response.statusCode, response.body).toBe(413);
+    expect(response.json()).toMatchObject({ code: 'event_too_large', title: 'The event is too large for its topic' });
+    expect(response.json().detail).toMatch(
+      new RegExp(
+        `^LogEntry encodes to \\d+ bytes .*; ${topic.replaceAll('.', '\\.')} takes at most 1048576 bytes \\(max\\.message\\.bytes\\)$`,
+      ),
+    );
+    expect(await recordCount(topic)).toBe(before);
+  });
+});
