@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import {
   createLocalJWKSet,
+  decodeProtectedHeader,
   errors as joseErrors,
   importPKCS8,
   importSPKI,
@@ -30,16 +31,25 @@ export class InvalidTokenError extends TributaryError {
 
 export type TokenVerifier = (token: string) => Promise<Principal>;
 
-type VerificationKey = Uint8Array | CryptoKey | KeyObject | JWTVerifyGetKey;
+/**
+ * The `typ` header of a realtime ticket (RFC 8725's explicit typing): the bearer verifier refuses
+ * a token that says it, so a ticket never authenticates a REST call, nor mints another ticket.
+ */
+export const TICKET_TYPE = 'tributary-realtime-ticket+jwt';
+
+export type VerificationKey = Uint8Array | CryptoKey | KeyObject | JWTVerifyGetKey;
 
 /**
  * Verifies bearer tokens: the configured algorithm only (a token saying `alg: none` or another
  * algorithm is refused before any key is tried), signature, `iss`, `aud`, `exp` and `nbf`,
- * and the claims Tributary needs: `sub`, `org`, `scope`.
+ * and the claims Tributary needs: `sub`, `org`, `scope`. A realtime ticket is not a bearer token.
  */
 export async function createTokenVerifier(settings: AuthSettings): Promise<TokenVerifier> {
   const key = await verificationKey(settings);
   return async (token) => {
+    // Read unverified only to say why it is refused: a ticket's audience would fail below anyway.
+    if (typeOf(token) === TICKET_TYPE)
+      throw new InvalidTokenError('a realtime ticket only opens the websocket (GET /v1/realtime); send a bearer token');
     try {
       const { payload } = await jwtVerify(token, key as never, {
         algorithms: [settings.algorithm],
@@ -60,12 +70,22 @@ export async function createTokenVerifier(settings: AuthSettings): Promise<Token
       };
     } catch (error) {
       if (error instanceof InvalidTokenError) throw error;
-      throw new InvalidTokenError(describe(error));
+      throw new InvalidTokenError(describeFailure(error));
     }
   };
 }
 
-function describe(error: unknown): string {
+/** A token's `typ` header, unverified; undefined when it has none or is not a JWS. */
+export function typeOf(token: string): string | undefined {
+  try {
+    return decodeProtectedHeader(token).typ;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why jose refused a token, in words safe to show the caller. */
+export function describeFailure(error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) return 'the token has expired';
   if (error instanceof joseErrors.JWTClaimValidationFailed)
     return `the token's ${error.claim} claim is not acceptable (${error.reason})`;
@@ -77,7 +97,7 @@ function describe(error: unknown): string {
   return 'the token is not valid';
 }
 
-async function verificationKey(settings: AuthSettings): Promise<VerificationKey> {
+export async function verificationKey(settings: AuthSettings): Promise<VerificationKey> {
   if (settings.algorithm === 'HS256') {
     if (!settings.secret) throw new Error('AUTH_JWT_SECRET is required for HS256');
     return new TextEncoder().encode(settings.secret);
@@ -97,15 +117,6 @@ export interface TokenRequest {
 
 /** Mints a development token the API accepts (`tributary token`), signed with the configured key. */
 export async function mintToken(settings: AuthSettings, request: TokenRequest): Promise<string> {
-  let key: Uint8Array | CryptoKey;
-  if (settings.algorithm === 'HS256') {
-    if (!settings.secret) throw new Error('AUTH_JWT_SECRET is required to mint HS256 tokens');
-    key = new TextEncoder().encode(settings.secret);
-  } else {
-    if (!settings.privateKeyFile)
-      throw new Error(`AUTH_JWT_PRIVATE_KEY_FILE is required to mint ${settings.algorithm} tokens`);
-    key = await importPKCS8(readFileSync(settings.privateKeyFile, 'utf8'), settings.algorithm);
-  }
   return new SignJWT({ [ORGANIZATION_CLAIM]: request.organizationId, scope: request.scopes.join(' ') })
     .setProtectedHeader({ alg: settings.algorithm, typ: 'JWT' })
     .setSubject(request.subject)
@@ -114,18 +125,16 @@ export async function mintToken(settings: AuthSettings, request: TokenRequest): 
     .setIssuedAt()
     .setNotBefore('0s')
     .setExpirationTime(request.expiresIn ?? '1h')
-    .sign(key);
+    .sign(await signingKey(settings));
 }
 
-/**
- * A short-lived ticket for opening the realtime websocket from a browser: a token like any
- * other, with a lifetime of seconds, so it works on every API instance without shared state.
- */
-export async function mintTicket(settings: AuthSettings, principal: Principal, seconds: number): Promise<string> {
-  return mintToken(settings, {
-    subject: principal.subject,
-    organizationId: principal.organizationId,
-    scopes: [...principal.scopes].filter((scope) => scope === 'realtime:subscribe'),
-    expiresIn: `${seconds}s`,
-  });
+/** The key tokens and tickets are signed with: the HS256 secret, or the RS256/ES256 private key. */
+export async function signingKey(settings: AuthSettings): Promise<Uint8Array | CryptoKey> {
+  if (settings.algorithm === 'HS256') {
+    if (!settings.secret) throw new Error('AUTH_JWT_SECRET is required to mint HS256 tokens');
+    return new TextEncoder().encode(settings.secret);
+  }
+  if (!settings.privateKeyFile)
+    throw new Error(`AUTH_JWT_PRIVATE_KEY_FILE is required to mint ${settings.algorithm} tokens`);
+  return importPKCS8(readFileSync(settings.privateKeyFile, 'utf8'), settings.algorithm);
 }

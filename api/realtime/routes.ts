@@ -1,17 +1,20 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import websocket from '@fastify/websocket';
 import fp from 'fastify-plugin';
 import type { RealtimeSettings } from '../../infra/config/index.ts';
 import type { AuthSettings } from '../../infra/config/index.ts';
 import { principalOf } from '../auth/plugin.ts';
 import { SCOPES, type Principal } from '../auth/principal.ts';
-import { mintTicket, type TokenVerifier } from '../auth/tokens.ts';
-import { ApiError, problem, problemResponses } from '../errors.ts';
+import { createTicketVerifier, mintTicket, TICKET_SECONDS } from '../auth/tickets.ts';
+import type { TokenVerifier } from '../auth/tokens.ts';
+import { ApiError, problemResponses } from '../errors.ts';
 import { RealtimeConnection } from './connection.ts';
 import type { NotificationFeed } from './feed.ts';
 import { clientMessageSchema, PROTOCOL } from './protocol.ts';
 import type { RealtimeTopics } from '../../processors/realtime-relay/topics.ts';
+import { spendTicket, SPENT_TICKET_MIGRATIONS } from './spent-tickets.ts';
+import { upgradeCheck } from './upgrade.ts';
 import {
   removeSubscriptions,
   saveSubscriptions,
@@ -42,9 +45,6 @@ const SubscriptionList = Type.Object({
   ),
 });
 
-const TICKET_PREFIX = 'ticket.';
-const BEARER_PREFIX = 'bearer.';
-
 declare module 'fastify' {
   interface FastifyRequest {
     realtimePrincipal?: Principal;
@@ -54,8 +54,9 @@ declare module 'fastify' {
 /**
  * GET /v1/realtime upgrades to a websocket. Browsers cannot set Authorization on a websocket,
  * so the token travels as a subprotocol (`bearer.<jwt>` beside `tributary.v1`) or as a
- * short-lived ticket from POST /v1/realtime/tickets (`?ticket=` or `ticket.<jwt>`). The Origin
- * must be allowed; connections per token are capped; everything is checked before the upgrade.
+ * single-use ticket from POST /v1/realtime/tickets (`?ticket=` or `ticket.<ticket>`). The Origin
+ * must be allowed; connections per token are capped; everything is checked before the upgrade
+ * (upgrade.ts).
  */
 const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (instance, options) => {
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
@@ -66,6 +67,7 @@ const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (instance, opt
   const keyOf = (owner: SubscriptionOwner) => `${owner.organizationId}/${owner.subject}`;
 
   await migrate(pool, 'realtime', SUBSCRIPTION_MIGRATIONS);
+  await migrate(pool, 'realtime-tickets', SPENT_TICKET_MIGRATIONS);
   // Every instance hears when a user's REST subscriptions change, and updates that user's sessions here.
   // A connection of its own, not one of the pool's: LISTEN holds it for the life of the API.
   const listener = new pg.Client(pool.options);
@@ -176,7 +178,9 @@ const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (instance, opt
     {
       config: { scope: SCOPES.subscribeRealtime },
       schema: {
-        summary: 'A ticket to open the realtime websocket from a browser (valid 60 s)',
+        summary: `A ticket to open the realtime websocket from a browser: one upgrade, within ${TICKET_SECONDS} s`,
+        description:
+          'Taken with a bearer token (a ticket is not one, so a ticket cannot take another). The socket it opens closes when the bearer token expires.',
         tags: ['realtime'],
         response: {
           201: Type.Object({ ticket: Type.String(), expiresInSeconds: Type.Integer() }),
@@ -184,50 +188,25 @@ const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (instance, opt
         },
       },
     },
-    async (request, reply) => {
-      const principal = principalOf(request);
-      return reply.code(201).send({ ticket: await mintTicket(options.auth, principal, 60), expiresInSeconds: 60 });
-    },
+    async (request, reply) => reply.code(201).send(await mintTicket(options.auth, principalOf(request))),
   );
 
-  const credential = (request: FastifyRequest): string | undefined => {
-    const query = request.query as { ticket?: string };
-    if (query.ticket) return query.ticket;
-    const protocols = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
-    const carried = protocols.find((p) => p.startsWith(BEARER_PREFIX) || p.startsWith(TICKET_PREFIX));
-    return carried?.slice(carried.indexOf('.') + 1);
-  };
+  const checkUpgrade = upgradeCheck({
+    verify,
+    verifyTicket: await createTicketVerifier(options.auth),
+    spendTicket: (ticket) => spendTicket(pool, ticket.id, ticket.expiresAt),
+    allowedOrigins: settings.allowedOrigins,
+    maxConnectionsPerToken: settings.maxConnectionsPerToken,
+    openConnections: (principal) => open.get(keyOf(principal)) ?? 0,
+  });
 
   app.get(
     '/v1/realtime',
     {
       websocket: true,
-      config: { public: true }, // authenticated below, from the subprotocol or ticket
+      config: { public: true }, // authenticated by upgradeCheck, from the subprotocol or ticket
       preValidation: async (request) => {
-        const origin = request.headers.origin;
-        if (origin !== undefined && !settings.allowedOrigins.includes(origin)) {
-          throw new ApiError(
-            403,
-            'origin_not_allowed',
-            'Not allowed',
-            `origin ${origin} may not open the realtime socket`,
-          );
-        }
-        const token = credential(request);
-        if (!token)
-          throw problem.unauthorized('send the token as the subprotocol bearer.<token>, or a ticket as ?ticket=');
-        const principal = await verify(token);
-        if (!principal.scopes.has(SCOPES.subscribeRealtime)) throw problem.missingScope(SCOPES.subscribeRealtime);
-        const key = `${principal.organizationId}/${principal.subject}`;
-        if ((open.get(key) ?? 0) >= settings.maxConnectionsPerToken) {
-          throw new ApiError(
-            429,
-            'too_many_connections',
-            'Too many connections',
-            `at most ${settings.maxConnectionsPerToken} open connections per token`,
-          );
-        }
-        request.realtimePrincipal = principal;
+        request.realtimePrincipal = await checkUpgrade(request);
       },
     },
     async (socket, request) => {
