@@ -12,6 +12,22 @@ export const CLOSE = {
   slowConsumer: 4008,
 } as const;
 
+/** What each of our close codes means; a code added to CLOSE without its meaning does not compile. */
+const CLOSE_MEANINGS: { readonly [name in keyof typeof CLOSE]: string } = {
+  heartbeatMissed: 'heartbeat missed',
+  badMessage: 'bad message (after an `error` frame that says why)',
+  tokenExpired: 'token expired (after an `expiring` frame; reconnect with a fresh token or ticket and `resumeFrom`)',
+  slowConsumer: 'slow consumer (too many notifications waiting)',
+};
+
+/** Every close code a client can see, with what it means: the OpenAPI document lists them from here. */
+export const CLOSE_CODES: readonly { code: number; doc: string }[] = [
+  { code: 1000, doc: 'normal' },
+  { code: 1001, doc: 'server going away' },
+  { code: 1009, doc: 'message too big (a client frame over 64 KiB)' },
+  ...(Object.keys(CLOSE) as (keyof typeof CLOSE)[]).map((name) => ({ code: CLOSE[name], doc: CLOSE_MEANINGS[name] })),
+];
+
 /**
  * How long before the token expires the `expiring` frame comes: 30 s, or a third of the life
  * left when the socket opens if that is shorter, so a short-lived token still gets a warning.

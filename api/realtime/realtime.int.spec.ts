@@ -43,7 +43,7 @@ describe('the realtime websocket', () => {
     ok.socket.close();
   });
 
-  it('when the upgrade does not offer the tributary.v1 subprotocol, then it is refused with 400 naming it, whatever the credential', async () => {
+  it('when the upgrade does not offer the tributary.v1 subprotocol, then it is refused with 400 naming it, whatever the credential; a plain GET is 426', async () => {
     const { app, url } = await instance();
     const bearerOnly = connect(url, [`bearer.${await token()}`]);
     await expect(bearerOnly).rejects.toMatchObject({
@@ -60,6 +60,38 @@ describe('the realtime websocket', () => {
     const ok = await connect(`${url}?ticket=${ticket}`, ['tributary.v1']);
     expect(ok.socket.protocol).toBe('tributary.v1');
     ok.socket.close();
+    const plain = await app.inject({ method: 'GET', url: '/v1/realtime' });
+    expect(plain.statusCode).toBe(426);
+    expect(plain.json()).toMatchObject({ code: 'upgrade_required' });
+  });
+
+  it('when the OpenAPI document is read, then it describes GET /v1/realtime: the upgrade, the subprotocols, the ticket, the close codes and each response', async () => {
+    const { app } = await instance();
+    const document = (await app.inject({ url: '/docs/json' })).json() as {
+      paths: Record<
+        string,
+        { get?: { description: string; parameters: { name: string; in: string }[]; responses: object } }
+      >;
+    };
+    const socket = document.paths['/v1/realtime']?.get;
+    expect(socket).toBeDefined();
+    for (const text of [
+      'tributary.v1',
+      'bearer.<jwt>',
+      '?ticket=',
+      '4401',
+      '4400',
+      '4008',
+      '4000',
+      '1009',
+      'expiring',
+      'refetch',
+    ])
+      expect(socket!.description).toContain(text);
+    expect(socket!.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'ticket', in: 'query' })]),
+    );
+    expect(Object.keys(socket!.responses)).toEqual(expect.arrayContaining(['101', '400', '401', '403', '429']));
   });
 
   it("when notifications flow, then a client gets its own organization's, on its topics, matching its filters, each with a position", async () => {
@@ -231,7 +263,6 @@ describe('the realtime websocket', () => {
     raw.resume();
     expect((await client.closed).code).toBe(4000);
   });
-
   it('when a socket is opened with a token that expires in 3 s, directly or with a ticket taken with it, then an expiring frame comes and the socket is closed with 4401 at the expiry', async () => {
     const { app, url } = await instance();
     const headers = await bearer(backbone, { organizationId: 'org-expiry', expiresIn: '3s' });

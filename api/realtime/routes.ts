@@ -14,7 +14,7 @@ import type { NotificationFeed } from './feed.ts';
 import { clientMessageSchema, PROTOCOL } from './protocol.ts';
 import type { RealtimeTopics } from '../../processors/realtime-relay/topics.ts';
 import { spendTicket, SPENT_TICKET_MIGRATIONS } from './spent-tickets.ts';
-import { upgradeCheck } from './upgrade.ts';
+import { socketRouteSchema, upgradeCheck } from './upgrade.ts';
 import {
   removeSubscriptions,
   saveSubscriptions,
@@ -200,16 +200,17 @@ const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (instance, opt
     openConnections: (principal) => open.get(keyOf(principal)) ?? 0,
   });
 
-  app.get(
-    '/v1/realtime',
-    {
-      websocket: true,
-      config: { public: true }, // authenticated by upgradeCheck, from the subprotocol or ticket
-      preValidation: async (request) => {
-        request.realtimePrincipal = await checkUpgrade(request);
-      },
+  app.route({
+    method: 'GET',
+    url: '/v1/realtime',
+    config: { public: true }, // authenticated by upgradeCheck, from the subprotocol or ticket
+    schema: socketRouteSchema,
+    preValidation: async (request) => {
+      request.realtimePrincipal = await checkUpgrade(request);
     },
-    async (socket, request) => {
+    // Only reached by a plain GET, which upgradeCheck refuses with 426.
+    handler: async () => undefined,
+    wsHandler: async (socket, request) => {
       const principal = request.realtimePrincipal!;
       const key = keyOf(principal);
       open.set(key, (open.get(key) ?? 0) + 1);
@@ -228,7 +229,7 @@ const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (instance, opt
       sessions.set(key, (sessions.get(key) ?? new Set()).add(connection));
       connection.applyStored(await storedSubscriptions(pool, principal));
     },
-  );
+  });
 };
 
 /** Not encapsulated: the websocket server it adds (`app.websocketServer`) is the app's, for shutdown and tests. */
