@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../kafka/topics.ts';
 
 /**
  * Every configuration variable Tributary reads, with its default and meaning.
@@ -61,6 +62,10 @@ const positiveInt = z.coerce
   .number({ error: 'must be a number' })
   .int('must be a whole number')
   .positive('must be positive');
+const nonNegativeInt = z.coerce
+  .number({ error: 'must be a number' })
+  .int('must be a whole number')
+  .min(0, 'must be 0 or more');
 const url = z.url({ error: 'must be a URL such as http://host:port/path' });
 const optionalText = z.string().min(1).optional();
 
@@ -96,9 +101,14 @@ export const variables = {
     default: '18080',
   },
   API_BODY_LIMIT_BYTES: {
-    doc: 'Largest request body the API accepts; bigger gets 413.',
+    doc: "Largest request body the API accepts; bigger gets 413 body_too_large. Defaults to the topics' max.message.bytes; an event under it whose record is still too large for its topic gets 413 event_too_large.",
     schema: positiveInt,
-    default: '1048576',
+    // The topics' max.message.bytes, so one figure bounds what ingest takes. A large event is large
+    // for its strings and arrays, which Avro keeps about as large as JSON does, so a body over it
+    // could rarely be written anyway and is refused before it is parsed. A body under it whose
+    // record is still too large for its topic (the metadata, key and headers added) is refused by
+    // the publisher's own check before anything is sent: 413 event_too_large, never a 500.
+    default: String(DEFAULT_MAX_MESSAGE_BYTES),
   },
   API_RATE_LIMIT_PER_MINUTE: {
     doc: 'Requests per minute one token (subject and organization) may make to the ingest and query routes; more get 429.',
@@ -208,6 +218,16 @@ export const variables = {
     doc: 'SASL password (required when KAFKA_SASL_MECHANISM is not none).',
     schema: optionalText,
     secret: true,
+  },
+  PUBLISH_LINGER_MS: {
+    doc: "How long the publisher holds a lone batch so that concurrent ones share its produce request (Kafka's linger.ms); 0 sends at once.",
+    schema: nonNegativeInt,
+    default: '2',
+  },
+  PUBLISH_MAX_BATCH_EVENTS: {
+    doc: 'Events waiting that make the publisher send a produce request at once, without lingering.',
+    schema: positiveInt,
+    default: '500',
   },
   SCHEMA_REGISTRY_URL: {
     doc: 'Base URL of the Confluent-compatible schema registry API (Apicurio: .../apis/ccompat/v7).',
