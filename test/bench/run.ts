@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: Tributary's publishing and consuming throughput, each as a ratio against a
- * ceiling measured in the same run on the same stack (raw kafkajs with pre-encoded records).
- * Absolute numbers vary with the machine; the ratios say what Tributary's layers cost.
+ * ceiling measured in the same run on the same stack (raw kafkajs with pre-encoded records), and
+ * HTTP ingest against the same server's /health/live. Absolute numbers vary with the machine;
+ * the ratios say what Tributary's layers cost. `npm run bench -- ingest` runs only the last.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../infra/config/index.ts';
@@ -12,6 +13,8 @@ import { isolatedBackbone } from '../support/backbone.ts';
 import { threadCreated } from '../support/events.ts';
 import { uniqueName } from '../support/platform.ts';
 import { createRecordingTable, recorded, recordingProjection } from '../support/recording-projection.ts';
+import { INGEST_LOAD, measureIngest } from './ingest.ts';
+import type { LoadResult } from './load.ts';
 
 const EVENTS = 20_000;
 const BATCH = 500;
@@ -38,67 +41,91 @@ async function timed(label: string, work: (progress: (done: number) => void) => 
 const { config } = await loadConfig();
 await new Stack(config.stack).up((line) => process.stderr.write(`[stack] ${line}\n`));
 const backbone = await isolatedBackbone({ partitions: 3 });
-const topic = backbone.topics['messages.events'];
-const events = Array.from({ length: EVENTS }, () => threadCreated());
+const only = process.argv[2];
+const throughput = only === undefined || only === 'throughput';
+const ingest = only === undefined || only === 'ingest';
+if (!throughput && !ingest) throw new Error(`unknown measure ${only}: throughput or ingest, or none for both`);
 
-// Ceiling: the same records, encoded beforehand, sent by a bare idempotent producer.
-const encoded = await Promise.all(events.map((event) => backbone.codec.encode(event)));
-const raw = createIdempotentProducer(backbone.kafka);
-await raw.connect();
-const rawPublishMs = await timed('raw kafkajs sendBatch', async (progress) => {
-  for (let i = 0; i < encoded.length; i += BATCH) {
-    await raw.sendBatch({
-      acks: -1,
-      topicMessages: [{ topic, messages: encoded.slice(i, i + BATCH).map(({ key, value }) => ({ key, value })) }],
-    });
-    progress(i + BATCH);
-  }
-});
-await raw.disconnect();
-
-const publishMs = await timed('publisher.publishBatch (validate, encode, partition)', async (progress) => {
-  for (let i = 0; i < events.length; i += BATCH) {
-    await backbone.publisher.publishBatch(events.slice(i, i + BATCH));
-    progress(i + BATCH);
-  }
-});
-
-// Ceiling: a bare consumer reading every record of the topic (2 * EVENTS now) without decoding.
-const total = EVENTS * 2;
-const rawConsumer = backbone.kafka.consumer({ groupId: uniqueName('bench-raw') });
-await rawConsumer.connect();
-await rawConsumer.subscribe({ topic, fromBeginning: true });
-let seen = 0;
-const rawConsumeStarted = performance.now();
-await new Promise<void>((resolve, reject) => {
-  rawConsumer
-    .run({
-      eachBatch: async ({ batch }) => {
-        seen += batch.messages.length;
-        if (seen >= total) resolve();
-      },
-    })
-    .catch(reject);
-});
-const rawConsumeMs = performance.now() - rawConsumeStarted;
-await rawConsumer.disconnect();
-
-// Tributary: decode, apply in Postgres with the checkpoint in the same transaction, commit.
-const table = uniqueName('bench').replaceAll('-', '_');
-await createRecordingTable(backbone.pool, table);
-const consumeStarted = performance.now();
-const runner = await startProcessor(recordingProjection(uniqueName('bench'), [topic], table), backbone.runtime());
-while ((await recorded(backbone.pool, table)).total < total) await sleep(200);
-const consumeMs = performance.now() - consumeStarted;
-await runner.stop();
+if (throughput) await measureThroughput();
+const ingestFigures = ingest
+  ? await measureIngest(backbone, (line) => process.stderr.write(`  ingest: ${line}\n`))
+  : undefined;
 await backbone.close();
 
-out('');
-out(`| measure | ceiling (raw kafkajs) | Tributary | ratio |`);
-out(`| --- | --- | --- | --- |`);
-out(
-  `| publish ${EVENTS} events, batches of ${BATCH}, acks=all | ${rate(EVENTS, rawPublishMs)} events/s | ${rate(EVENTS, publishMs)} events/s | ${(rawPublishMs / publishMs).toFixed(2)} |`,
-);
-out(
-  `| consume ${total} events (checkpointed, one Postgres row each) | ${rate(total, rawConsumeMs)} events/s | ${rate(total, consumeMs)} events/s | ${(rawConsumeMs / consumeMs).toFixed(2)} |`,
-);
+if (ingestFigures) {
+  const { live, ingest: posted } = ingestFigures;
+  const figure = (r: LoadResult) =>
+    `${r.requestsPerSecond} requests/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms${Object.keys(r.statuses).length > 1 || r.errors > 0 ? ` (${JSON.stringify(r.statuses)}, ${r.errors} errors)` : ''}`;
+  out('');
+  out(`| measure | ceiling (GET /health/live, same server) | Tributary | ratio |`);
+  out(`| --- | --- | --- | --- |`);
+  out(
+    `| HTTP ingest, one event per POST, ${INGEST_LOAD.connections} connections, ${INGEST_LOAD.tokens} tokens, median of ${INGEST_LOAD.rounds} rounds of ${INGEST_LOAD.seconds} s | ${figure(live)} | ${figure(posted)} | ${(posted.requestsPerSecond / live.requestsPerSecond).toFixed(3)} |`,
+  );
+}
+
+async function measureThroughput() {
+  const topic = backbone.topics['messages.events'];
+  const events = Array.from({ length: EVENTS }, () => threadCreated());
+
+  // Ceiling: the same records, encoded beforehand, sent by a bare idempotent producer.
+  const encoded = await Promise.all(events.map((event) => backbone.codec.encode(event)));
+  const raw = createIdempotentProducer(backbone.kafka);
+  await raw.connect();
+  const rawPublishMs = await timed('raw kafkajs sendBatch', async (progress) => {
+    for (let i = 0; i < encoded.length; i += BATCH) {
+      await raw.sendBatch({
+        acks: -1,
+        topicMessages: [{ topic, messages: encoded.slice(i, i + BATCH).map(({ key, value }) => ({ key, value })) }],
+      });
+      progress(i + BATCH);
+    }
+  });
+  await raw.disconnect();
+
+  const publishMs = await timed('publisher.publishBatch (validate, encode, partition)', async (progress) => {
+    for (let i = 0; i < events.length; i += BATCH) {
+      await backbone.publisher.publishBatch(events.slice(i, i + BATCH));
+      progress(i + BATCH);
+    }
+  });
+
+  // Ceiling: a bare consumer reading every record of the topic (2 * EVENTS now) without decoding.
+  const total = EVENTS * 2;
+  const rawConsumer = backbone.kafka.consumer({ groupId: uniqueName('bench-raw') });
+  await rawConsumer.connect();
+  await rawConsumer.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  const rawConsumeStarted = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    rawConsumer
+      .run({
+        eachBatch: async ({ batch }) => {
+          seen += batch.messages.length;
+          if (seen >= total) resolve();
+        },
+      })
+      .catch(reject);
+  });
+  const rawConsumeMs = performance.now() - rawConsumeStarted;
+  await rawConsumer.disconnect();
+
+  // Tributary: decode, apply in Postgres with the checkpoint in the same transaction, commit.
+  const table = uniqueName('bench').replaceAll('-', '_');
+  await createRecordingTable(backbone.pool, table);
+  const consumeStarted = performance.now();
+  const runner = await startProcessor(recordingProjection(uniqueName('bench'), [topic], table), backbone.runtime());
+  while ((await recorded(backbone.pool, table)).total < total) await sleep(200);
+  const consumeMs = performance.now() - consumeStarted;
+  await runner.stop();
+
+  out('');
+  out(`| measure | ceiling (raw kafkajs) | Tributary | ratio |`);
+  out(`| --- | --- | --- | --- |`);
+  out(
+    `| publish ${EVENTS} events, batches of ${BATCH}, acks=all | ${rate(EVENTS, rawPublishMs)} events/s | ${rate(EVENTS, publishMs)} events/s | ${(rawPublishMs / publishMs).toFixed(2)} |`,
+  );
+  out(
+    `| consume ${total} events (checkpointed, one Postgres row each) | ${rate(total, rawConsumeMs)} events/s | ${rate(total, consumeMs)} events/s | ${(rawConsumeMs / consumeMs).toFixed(2)} |`,
+  );
+}
