@@ -121,6 +121,12 @@ function receive(message) {
     state.position = null;
   }
   if (message.type === 'error') say(`error: ${message.detail}`);
+  // The token runs out soon and the server will close with 4401: locally, mint a fresh one now, so
+  // the reconnect that follows takes its ticket with it; elsewhere, ask for a new token.
+  if (message.type === 'expiring') {
+    if (SETTINGS.devTokens) mint();
+    else say(`the token expires in ${message.inSeconds} s: paste a fresh one to stay connected`);
+  }
   if (message.type !== 'notification' || state.seen.has(message.id)) return;
   state.seen.add(message.id);
   state.position = message.position;
