@@ -1,3 +1,4 @@
+import AjvCompiler from '@fastify/ajv-compiler';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -16,11 +17,12 @@ import type { Slice } from '../slices/slice.ts';
 import { authentication } from './auth/plugin.ts';
 import type { TokenVerifier } from './auth/tokens.ts';
 import { correlationIdOf, registerCorrelationCheck } from './correlation.ts';
-import { problem, registerProblemHandling } from './errors.ts';
+import { clientErrorHandler, frameworkErrors, problem, registerProblemHandling } from './errors.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
 import { eventRoutes } from './events/routes.ts';
 import { healthRoutes } from './health/routes.ts';
 import { metricsRoutes } from './metrics/routes.ts';
+import { openapiOptions } from './openapi/document.ts';
 import { PartitionCounts, ReadPositions } from './positions.ts';
 import type { NotificationFeed } from './realtime/feed.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
@@ -46,6 +48,27 @@ export interface AppDependencies {
   readonly slices: readonly Slice[];
 }
 
+const MAX_PARAM_LENGTH = 1000;
+
+/**
+ * Query strings, path parameters and headers arrive as text, so they are coerced to their
+ * schemas' types (`?wait=200` is an integer); a JSON body has types of its own and is not
+ * (`"subject": false` is not the string "false").
+ */
+function coercingAllButBodies(): AjvCompiler.BuildCompilerFromPool {
+  const fromPool = AjvCompiler() as unknown as (external: unknown, options: object) => Validate;
+  const build = (external: unknown, options: { customOptions?: object }) => {
+    const withCoercion = (coerceTypes: 'array' | false) =>
+      fromPool(external, { ...options, customOptions: { ...options.customOptions, coerceTypes } });
+    const coercing = withCoercion('array');
+    const exact = withCoercion(false);
+    return (route: AjvCompiler.RouteDefinition) => (route.httpPart === 'body' ? exact : coercing)(route);
+  };
+  return build as unknown as AjvCompiler.BuildCompilerFromPool;
+}
+
+type Validate = (route: AjvCompiler.RouteDefinition) => unknown;
+
 /** Builds the API without listening, so tests drive it with `inject()`. */
 export async function buildApp(deps: AppDependencies) {
   const app = Fastify({
@@ -56,10 +79,19 @@ export async function buildApp(deps: AppDependencies) {
     // one is made. An invalid one is refused by registerCorrelationCheck, under a fresh id.
     requestIdHeader: false,
     genReqId: correlationIdOf,
-    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array' } },
+    ajv: { customOptions: { allErrors: true, removeAdditional: false } },
+    schemaController: { compilersFactory: { buildValidator: coercingAllButBodies() } },
+    // Errors Fastify's router and Node's HTTP parser answer themselves are problem+json too.
+    frameworkErrors,
+    clientErrorHandler,
+    // Path parameters are bounded by their schemas (e.g. 200 characters); this only has to be
+    // above that, counted after decoding in UTF-16 units, so a valid value is never 414.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   });
   registerProblemHandling(app);
   registerCorrelationCheck(app);
+  // Bodies are JSON: anything else (text/plain included, which Fastify parses by default) is 415.
+  app.removeContentTypeParser('text/plain');
   const scopes = scopesOf(deps.slices);
   const topics = realtimeTopicsOf(deps.slices);
 
@@ -74,27 +106,13 @@ export async function buildApp(deps: AppDependencies) {
     ),
   );
 
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'Tributary API',
-        version: '1',
-        description: 'Commands, queries and ingest over the Tributary event backbone.',
-      },
-      components: {
-        securitySchemes: {
-          bearer: {
-            type: 'http',
-            scheme: 'bearer',
-            bearerFormat: 'JWT',
-            description: `Scopes: ${scopes.map((scope) => `${scope.name} (${scope.doc})`).join('; ')}`,
-          },
-        },
-      },
-      tags: deps.slices.map((slice) => ({ name: slice.name, description: slice.doc })),
-      security: [{ bearer: [] }],
-    },
-  });
+  await app.register(
+    swagger,
+    openapiOptions(
+      scopes,
+      deps.slices.map((slice) => ({ name: slice.name, description: slice.doc })),
+    ),
+  );
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(authentication, { verify: deps.verify, scopes: scopes.map((scope) => scope.name) });
   await app.register(rateLimit, {

@@ -1,9 +1,10 @@
+import { connect } from 'node:net';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OperatorError, TributaryError } from '../infra/errors.ts';
 import { DecodeError, EventValidationError } from '../schemas/codec.ts';
 import { InvalidTokenError } from './auth/tokens.ts';
-import { problem, registerProblemHandling } from './errors.ts';
+import { clientErrorHandler, frameworkErrors, problem, registerProblemHandling } from './errors.ts';
 
 const apps: ReturnType<typeof Fastify>[] = [];
 afterEach(async () => {
@@ -167,5 +168,60 @@ describe("Fastify's errors and everything else", () => {
       });
       expect(response.body).not.toContain(error.message);
     }
+  });
+});
+
+describe('what Fastify and Node answer before a route runs', () => {
+  it('when a path exists but not with this method, then it is 405 method_not_allowed with Allow, even without a content type', async () => {
+    const app = appThrowing(undefined);
+
+    for (const method of ['DELETE', 'PUT'] as const) {
+      const response = await app.inject({ method, url: '/validated?x=1' });
+
+      expect(response.statusCode).toBe(405);
+      expect(response.headers['allow']).toBe('POST');
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(response.json()).toMatchObject({
+        code: 'method_not_allowed',
+        detail: '/validated answers POST, not ' + method,
+      });
+    }
+  });
+
+  it('when a path parameter is longer than the router allows, then it is 414 uri_too_long problem+json', async () => {
+    const app = Fastify({ frameworkErrors, routerOptions: { maxParamLength: 10 } });
+    apps.push(app);
+    registerProblemHandling(app);
+    app.get('/things/:id', async () => ({ ok: true }));
+
+    const response = await app.inject({ url: `/things/${'x'.repeat(11)}` });
+
+    expect(response.statusCode).toBe(414);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    expect(response.json()).toMatchObject({ status: 414, code: 'uri_too_long' });
+  });
+
+  it("when the headers are larger than the server accepts, then Node's refusal is 431 headers_too_large problem+json", async () => {
+    const app = Fastify({ clientErrorHandler });
+    apps.push(app);
+    registerProblemHandling(app);
+    app.get('/', async () => ({ ok: true }));
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as { port: number };
+
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () =>
+        socket.write(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`),
+      );
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString()));
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+    });
+
+    const [head = '', body = ''] = raw.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1.1 431 /);
+    expect(head).toContain('Content-Type: application/problem+json');
+    expect(JSON.parse(body)).toMatchObject({ status: 431, code: 'headers_too_large' });
   });
 });

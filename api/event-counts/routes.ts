@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { eventCountsOf } from '../../projections/event-counts/queries.ts';
 import type { SliceRouteOptions } from '../../slices/slice.ts';
 import { principalOf } from '../auth/plugin.ts';
-import { problem, problemResponses } from '../errors.ts';
+import { problem, problemRef } from '../errors.ts';
 
 export const READ_EVENTS_SCOPE = 'events:read';
 
@@ -31,7 +31,7 @@ export const eventCountRoutes: FastifyPluginAsync<SliceRouteOptions> = async (in
       schema: {
         summary: "An organization's event counts by type",
         tags: ['reads'],
-        params: Type.Object({ organizationId: Type.String({ minLength: 1 }) }),
+        params: Type.Object({ organizationId: Type.String({ minLength: 1, maxLength: 200 }) }),
         querystring: Type.Object(
           {
             after: Type.Optional(
@@ -46,7 +46,8 @@ export const eventCountRoutes: FastifyPluginAsync<SliceRouteOptions> = async (in
           },
           { additionalProperties: false },
         ),
-        response: { 200: EventCounts, ...problemResponses },
+        // 401, 403, 414, 429 and 500 are documented for every route like this one (api/openapi).
+        response: { 200: EventCounts, 400: problemRef, 404: problemRef, 503: problemRef },
       },
     },
     async (request) => {
