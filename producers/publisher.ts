@@ -1,4 +1,4 @@
-import kafkajs, { type PartitionMetadata, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { KafkaAdmin } from '../infra/kafka/admin.ts';
 import { createIdempotentProducer, type KafkaConnection } from '../infra/kafka/client.ts';
 import {
@@ -12,6 +12,7 @@ import type { EventCodec } from '../schemas/codec.ts';
 import type { TributaryEvent } from '../schemas/generated/events.ts';
 import { EventTooLargeError } from './event-too-large.ts';
 import type { OutgoingRecord } from './pack-requests.ts';
+import { partitionOf } from './partition.ts';
 import { singleRecordBatchSize } from './record-batch.ts';
 import { SendQueue } from './send-queue.ts';
 
@@ -72,9 +73,7 @@ export function createPublisher(
   options: PublisherOptions = {},
 ): Publisher {
   const producer: Producer = createIdempotentProducer(kafka);
-  const partitioner = kafkajs.Partitioners.DefaultPartitioner();
   const partitionCounts = new Map<string, { count: number; at: number }>();
-  const partitionMetadata = new Map<number, PartitionMetadata[]>();
   const declared = new Map((options.topics ?? allTopicDeclarations()).map((topic) => [topic.name, topic]));
   const maxBatchBytes = (topic: string) => {
     const declaration = declared.get(topic);
@@ -108,30 +107,10 @@ export function createPublisher(
     return count;
   };
 
-  /** What the partitioner needs to know of a topic: how many partitions it has. */
-  const metadataOf = (count: number) => {
-    let metadata = partitionMetadata.get(count);
-    if (!metadata) {
-      metadata = Array.from({ length: count }, (_, partitionId) => ({
-        partitionId,
-        leader: 0,
-        replicas: [0],
-        isr: [0],
-        partitionErrorCode: 0,
-      }));
-      partitionMetadata.set(count, metadata);
-    }
-    return metadata;
-  };
-
   const toRecord = async (event: TributaryEvent): Promise<OutgoingRecord> => {
     const { definition, key, value } = await codec.encode(event);
     const topic = definition.route.topic;
-    const partition = partitioner({
-      topic,
-      partitionMetadata: metadataOf(await partitionCount(topic)),
-      message: { key, value },
-    });
+    const partition = partitionOf(key, await partitionCount(topic));
     const headers = {
       [HEADERS.type]: event.type,
       [HEADERS.eventId]: event.metadata.eventId,
