@@ -39,12 +39,6 @@ const KNOWN_FAILURES_OF_OTHER_OWNERS: readonly {
     why: 'the payload is documented as any object, so an empty one is 400 invalid_event (api/events: per-event-type payload schemas)',
   },
   {
-    method: 'POST',
-    path: '/v1/realtime/subscriptions',
-    check: 'positive_data_acceptance',
-    why: "filters are documented as any key, so a key the topic does not filter by is 400 (api/realtime: each topic's filter keys)",
-  },
-  {
     method: 'GET',
     path: '/v1/realtime',
     check: 'positive_data_acceptance',
