@@ -4,17 +4,28 @@ import { metadata } from './events.ts';
 
 /**
  * A valid event of any type, its payload drawn at random from its schema by avsc, with real
- * metadata and real instants (random longs make dates outside JavaScript's range).
+ * metadata, real instants (random longs make dates outside JavaScript's range), and every
+ * organization the payload names being the event's own (as ingest requires).
  */
 export function sampleEvent(schema: EventSchema): TributaryEvent {
   const random = schema.type.random() as unknown as { payload: unknown };
-  return { type: schema.name, metadata: metadata(new Date()), payload: realDates(random.payload) } as TributaryEvent;
+  const meta = metadata(new Date());
+  return {
+    type: schema.name,
+    metadata: meta,
+    payload: realistic(random.payload, meta.organizationId),
+  } as TributaryEvent;
 }
 
-function realDates(value: unknown): unknown {
+function realistic(value: unknown, organizationId: string): unknown {
   if (value instanceof Date) return new Date(Date.UTC(2026, 0, 1) + Math.floor(Math.random() * 1e10));
-  if (Array.isArray(value)) return value.map(realDates);
+  if (Array.isArray(value)) return value.map((item) => realistic(item, organizationId));
   if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, realDates(v)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [
+        k,
+        k === 'organizationId' ? organizationId : realistic(v, organizationId),
+      ]),
+    );
   return value;
 }
