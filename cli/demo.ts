@@ -34,7 +34,7 @@ export function registerDemoCommand(program: Command): void {
       const { config } = await loadConfig();
       const logger = commandLogger(config);
       const platform = openPlatform(config, logger);
-      const publisher = createPublisher(platform.kafka, createCodec(config.registry), logger);
+      const publisher = createPublisher(platform.kafka, createCodec(config.registry), logger, config.publisher);
       let total = 0;
       try {
         const demo = runDemo(

@@ -91,7 +91,7 @@ async function start(config: Config, options: StartOptions, logger: Logger, star
   const codec = createCodec(config.registry);
   const publisher = await startup.part<Publisher>({
     name: 'publisher',
-    start: async () => createPublisher(platform.kafka, codec, logger),
+    start: async () => createPublisher(platform.kafka, codec, logger, config.publisher),
     stop: (opened) => opened.close(),
   });
   const runtime = { kafka: platform.kafka, codec, pool: platform.pool, logger, metrics: platform.metrics };

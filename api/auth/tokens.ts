@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   createLocalJWKSet,
@@ -14,6 +15,10 @@ import {
 import type { AuthSettings } from '../../infra/config/index.ts';
 import { TributaryError } from '../../infra/errors.ts';
 import { ORGANIZATION_CLAIM, type Principal } from './principal.ts';
+import { cachedVerifier } from './verified-cache.ts';
+
+/** Bearer tokens remembered once verified (until each expires): one API instance's callers at a time. */
+const VERIFIED_TOKENS_CACHED = { max: 10_000 };
 
 /** No token, or one that does not prove who the caller is: 401, with a reason safe to show. */
 export class InvalidTokenError extends TributaryError {
@@ -46,7 +51,7 @@ export type VerificationKey = Uint8Array | CryptoKey | KeyObject | JWTVerifyGetK
  */
 export async function createTokenVerifier(settings: AuthSettings): Promise<TokenVerifier> {
   const key = await verificationKey(settings);
-  return async (token) => {
+  return cachedVerifier(async (token) => {
     // Read unverified only to say why it is refused: a ticket's audience would fail below anyway.
     if (typeOf(token) === TICKET_TYPE)
       throw new InvalidTokenError('a realtime ticket only opens the websocket (GET /v1/realtime); send a bearer token');
@@ -72,7 +77,7 @@ export async function createTokenVerifier(settings: AuthSettings): Promise<Token
       if (error instanceof InvalidTokenError) throw error;
       throw new InvalidTokenError(describeFailure(error));
     }
-  };
+  }, VERIFIED_TOKENS_CACHED);
 }
 
 /** A token's `typ` header, unverified; undefined when it has none or is not a JWS. */
@@ -100,7 +105,8 @@ export function describeFailure(error: unknown): string {
 export async function verificationKey(settings: AuthSettings): Promise<VerificationKey> {
   if (settings.algorithm === 'HS256') {
     if (!settings.secret) throw new Error('AUTH_JWT_SECRET is required for HS256');
-    return new TextEncoder().encode(settings.secret);
+    // A KeyObject, made once: given bytes, jose imports the key again on every verification.
+    return createSecretKey(Buffer.from(settings.secret, 'utf8'));
   }
   if (settings.jwksFile) return createLocalJWKSet(JSON.parse(readFileSync(settings.jwksFile, 'utf8')));
   if (settings.publicKeyFile) return importSPKI(readFileSync(settings.publicKeyFile, 'utf8'), settings.algorithm);
