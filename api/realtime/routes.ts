@@ -108,8 +108,8 @@ const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (instance, opt
       // Each listed topic narrows the filter keys to its own: said in the schema, so clients and
       // fuzzers generated from the document build valid subscriptions (the handler names the problem too).
       allOf: topics.all.map((topic) => ({
-        if: { required: ['topics'], properties: { topics: { contains: { const: topic.name } } } },
-        then: { properties: { filters: { propertyNames: { enum: [...topic.filterKeys] } } } },
+        if: { required: ['topics'], properties: { topics: { type: 'array', contains: { const: topic.name } } } },
+        then: { properties: { filters: { type: 'object', propertyNames: { enum: [...topic.filterKeys] } } } },
       })),
     },
   );
