@@ -96,7 +96,7 @@ describe('authentication and scopes', () => {
     const docs = await app.inject({ url: '/docs/json' });
     expect(docs.statusCode).toBe(200);
     expect(Object.keys(docs.json().paths)).toEqual(
-      expect.arrayContaining(['/v1/events/{type}', '/v1/organizations/{organizationId}/event-counts']),
+      expect.arrayContaining(['/v1/events/ThreadCreated', '/v1/organizations/{organizationId}/event-counts']),
     );
   });
 

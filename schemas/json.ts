@@ -11,7 +11,7 @@ export function fromJson(type: avro.Type, value: unknown): unknown {
       const date = new Date(value);
       return Number.isNaN(date.getTime()) ? value : date;
     }
-    if (typeof value === 'number' && Number.isFinite(value)) return new Date(value);
+    if (typeof value === 'number' && Number.isSafeInteger(value)) return new Date(value); // whole epoch milliseconds only
     return value;
   }
   if (type instanceof avro.types.RecordType && value && typeof value === 'object' && !Array.isArray(value)) {

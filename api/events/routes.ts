@@ -6,13 +6,14 @@ import type { Publisher } from '../../producers/publisher.ts';
 import { PUBLIC_EVENT_TYPES } from '../../schemas/catalog.ts';
 import type { EventCodec, FieldProblem } from '../../schemas/codec.ts';
 import { EventValidationError } from '../../schemas/codec.ts';
-import type { TributaryEvent } from '../../schemas/generated/events.ts';
+import type { EventType, TributaryEvent } from '../../schemas/generated/events.ts';
 import { fromJson } from '../../schemas/json.ts';
 import { principalOf } from '../auth/plugin.ts';
 import { SCOPES } from '../auth/principal.ts';
 import { problemResponses } from '../errors.ts';
 import { encodePosition } from '../positions.ts';
 import { ForeignOrganizationError, foreignOrganizationFields } from './organization.ts';
+import { payloadSchema } from './payload-schema.ts';
 
 interface EventRoutesOptions {
   readonly publisher: Publisher;
@@ -88,70 +89,94 @@ export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (instan
     }),
   );
 
-  app.post(
-    '/v1/events/:type',
-    {
-      config: { scope: SCOPES.publishEvents, rateLimit: { max: options.rateLimitPerMinute, timeWindow: 60_000 } },
-      schema: {
-        summary: 'Publish one event or a batch',
-        tags: ['events'],
-        params: Type.Object({ type: Type.Enum(PUBLIC_EVENT_TYPES, { type: 'string' }) }),
-        body: EventsBody,
-        response: { 202: Published, ...problemResponses },
+  const routeOptions = (documented?: { type: EventType; payload: Record<string, unknown> }) => ({
+    config: {
+      scope: SCOPES.publishEvents,
+      rateLimit: { max: options.rateLimitPerMinute, timeWindow: 60_000 },
+      // The document shows this type's payload; validation stays the Avro schema's, with its messages.
+      ...(documented ? { documentedPayload: documented.payload } : {}),
+    },
+    schema: {
+      summary: documented ? `Publish ${documented.type} events (one or a batch)` : 'Publish one event or a batch',
+      tags: ['events'],
+      ...(documented ? {} : { hide: true }),
+      ...(documented ? {} : { params: Type.Object({ type: Type.Enum(PUBLIC_EVENT_TYPES, { type: 'string' }) }) }),
+      body: EventsBody,
+      response: { 202: Published, ...problemResponses },
+    },
+  });
+
+  /** Validates the events of one request whole, then publishes them together; 202 with their positions. */
+  async function publishEvents(
+    type: EventType,
+    request: { body: EventInput | EventInput[]; id: string } & Parameters<typeof principalOf>[0],
+  ): Promise<Static<typeof Published>> {
+    const principal = principalOf(request);
+    const payloadType = payloadTypes.get(type)!;
+    const inputs = Array.isArray(request.body) ? request.body : [request.body];
+    const batch = Array.isArray(request.body);
+
+    const events = inputs.map(
+      (input) =>
+        ({
+          type,
+          metadata: {
+            eventId: input.eventId ?? randomUUID(),
+            occurredAt: input.occurredAt ? new Date(input.occurredAt) : new Date(),
+            organizationId: principal.organizationId,
+            environment,
+            correlationId: input.correlationId ?? request.id,
+            causationId: input.causationId ?? null,
+            actor: principal.subject,
+          },
+          payload: fromJson(payloadType, input.payload),
+        }) as TributaryEvent,
+    );
+
+    const issues: FieldProblem[] = [];
+    events.forEach((event, index) => {
+      try {
+        codec.validate(event);
+      } catch (error) {
+        if (!(error instanceof EventValidationError)) throw error;
+        for (const issue of error.issues)
+          issues.push({
+            field: batch ? `body[${index}].${issue.field}` : `body.${issue.field}`,
+            problem: issue.problem,
+          });
+      }
+    });
+    if (issues.length > 0) throw new EventValidationError(type, issues);
+
+    const foreign = events.flatMap((event, index) =>
+      foreignOrganizationFields(payloadType, event.payload, principal.organizationId).map((issue) => ({
+        field: batch ? `body[${index}].${issue.field}` : `body.${issue.field}`,
+        problem: issue.problem,
+      })),
+    );
+    if (foreign.length > 0) throw new ForeignOrganizationError(principal.organizationId, foreign);
+
+    const positions = await publisher.publishBatch(events);
+    return {
+      events: events.map((event, i) => ({ eventId: event.metadata.eventId, type: event.type, ...positions[i]! })),
+      position: encodePosition(positions),
+    };
+  }
+
+  // One route per event type, so the OpenAPI document can give each its payload's schema and a
+  // client generated from it can build valid events; the parametric route answers unknown types.
+  for (const type of PUBLIC_EVENT_TYPES) {
+    app.post(
+      `/v1/events/${type}`,
+      routeOptions({ type, payload: payloadSchema(payloadTypes.get(type)!) }),
+      async (request, reply) => {
+        reply.code(202);
+        return publishEvents(type, request);
       },
-    },
-    async (request, reply) => {
-      const principal = principalOf(request);
-      const type = request.params.type;
-      const payloadType = payloadTypes.get(type)!;
-      const inputs = Array.isArray(request.body) ? request.body : [request.body];
-      const batch = Array.isArray(request.body);
-
-      const events = inputs.map(
-        (input) =>
-          ({
-            type,
-            metadata: {
-              eventId: input.eventId ?? randomUUID(),
-              occurredAt: input.occurredAt ? new Date(input.occurredAt) : new Date(),
-              organizationId: principal.organizationId,
-              environment,
-              correlationId: input.correlationId ?? request.id,
-              causationId: input.causationId ?? null,
-              actor: principal.subject,
-            },
-            payload: fromJson(payloadType, input.payload),
-          }) as TributaryEvent,
-      );
-
-      const issues: FieldProblem[] = [];
-      events.forEach((event, index) => {
-        try {
-          codec.validate(event);
-        } catch (error) {
-          if (!(error instanceof EventValidationError)) throw error;
-          for (const issue of error.issues)
-            issues.push({
-              field: batch ? `body[${index}].${issue.field}` : `body.${issue.field}`,
-              problem: issue.problem,
-            });
-        }
-      });
-      if (issues.length > 0) throw new EventValidationError(type, issues);
-
-      const foreign = events.flatMap((event, index) =>
-        foreignOrganizationFields(payloadType, event.payload, principal.organizationId).map((issue) => ({
-          field: batch ? `body[${index}].${issue.field}` : `body.${issue.field}`,
-          problem: issue.problem,
-        })),
-      );
-      if (foreign.length > 0) throw new ForeignOrganizationError(principal.organizationId, foreign);
-
-      const positions = await publisher.publishBatch(events);
-      return reply.code(202).send({
-        events: events.map((event, i) => ({ eventId: event.metadata.eventId, type: event.type, ...positions[i]! })),
-        position: encodePosition(positions),
-      });
-    },
-  );
+    );
+  }
+  app.post('/v1/events/:type', routeOptions(), async (request, reply) => {
+    reply.code(202);
+    return publishEvents((request.params as { type: EventType }).type, request);
+  });
 };

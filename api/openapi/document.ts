@@ -24,6 +24,8 @@ interface RouteConfig {
   readonly public?: boolean;
   readonly scope?: string;
   readonly rateLimit?: unknown;
+  /** An event route's payload schema, shown in place of the loose one its body is validated with. */
+  readonly documentedPayload?: Record<string, unknown>;
 }
 
 type Responses = Record<string, unknown>;
@@ -99,6 +101,7 @@ function documented(schema: FastifySchema, route: Pick<RouteOptions, 'config' | 
       : {}),
     security: config.public ? [] : [{ bearer: [] }],
     headers: withCorrelationHeader(schema.headers),
+    ...(config.documentedPayload && schema.body ? { body: withPayload(schema.body, config.documentedPayload) } : {}),
     response,
   } as FastifySchema;
 }
@@ -130,4 +133,17 @@ function withCorrelationHeader(headers: unknown) {
       },
     },
   };
+}
+
+/** The body schema with every `payload` property replaced by the event type's own payload schema. */
+function withPayload(body: unknown, payload: Record<string, unknown>): unknown {
+  if (Array.isArray(body)) return body.map((item) => withPayload(item, payload));
+  if (!body || typeof body !== 'object') return body;
+  return Object.fromEntries(
+    Object.entries(body).map(([key, value]) => {
+      if (key === 'properties' && value && typeof value === 'object' && 'payload' in value)
+        return [key, { ...(value as object), payload }];
+      return [key, withPayload(value, payload)];
+    }),
+  );
 }
