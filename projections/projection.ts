@@ -15,32 +15,50 @@ import type { Statement } from './statement.ts';
  * live one serves, and swap by name: statements and migrations name tables without a schema;
  * queries use `qualified()`.
  */
-export interface Projection<T extends EventType = EventType> {
+export interface Projection {
   /** Lower-case letters, digits and underscores: it names the schema, the checkpoints and the group. */
   readonly name: string;
-  /** The event types it applies; others on its topics are skipped before `project` sees them. */
-  readonly handles: readonly T[];
+  /** The event types it applies; others on its topics are skipped. */
+  readonly handles: readonly EventType[];
   /** The Kafka topics holding those types (from the catalog; tests point them at their own copies). */
   readonly topics: readonly string[];
   readonly migrations: readonly Migration[];
   /** The tables the projection owns, compared by `replay --dry-run`. */
   readonly tables: readonly string[];
-  /**
-   * Turns a batch (one partition's events, in offset order) into statements. Set-based: one
-   * statement per table per batch (multi-row, UNNEST, jsonb_populate_recordset), never one per
-   * event. Must be pure: the same events give the same statements.
-   */
+  /** A batch of one partition's events, in offset order, to statements; events it does not handle are left out. */
+  project(events: readonly ConsumedEvent[]): readonly Statement[];
+}
+
+/**
+ * What a projection's author writes: `project` sees only the event types it handles, typed as
+ * such. Set-based: one statement per table per batch (multi-row, UNNEST, jsonb_populate_recordset),
+ * never one per event. Pure: the same events give the same statements.
+ */
+export interface ProjectionSpec<T extends EventType> {
+  readonly name: string;
+  readonly handles: readonly T[];
+  readonly migrations: readonly Migration[];
+  readonly tables: readonly string[];
   project(events: readonly ConsumedEvent<EventOf<T>>[]): readonly Statement[];
 }
 
-/** What a projection's author writes; its topics follow from the event types through the catalog. */
-export type ProjectionSpec<T extends EventType> = Omit<Projection<T>, 'topics'>;
-
-export function defineProjection<T extends EventType>(spec: ProjectionSpec<T>): Projection<T> {
+/**
+ * A projection from its spec: the topics follow from the event types through the catalog, and the
+ * events it does not handle are dropped before the spec's `project` sees them. The result is the
+ * one `Projection` type the platform lists and runs, whatever event types each handles.
+ */
+export function defineProjection<T extends EventType>(spec: ProjectionSpec<T>): Projection {
   if (!/^[a-z][a-z0-9_]*$/.test(spec.name))
     throw new Error(`projection name ${spec.name} must be lower-case letters, digits and underscores`);
   if (spec.handles.length === 0) throw new Error(`projection ${spec.name} handles no event type`);
-  return { ...spec, topics: topicsOf(spec.handles) };
+  return {
+    name: spec.name,
+    handles: spec.handles,
+    migrations: spec.migrations,
+    tables: spec.tables,
+    topics: topicsOf(spec.handles),
+    project: (events) => spec.project(handledBy(spec, events)),
+  };
 }
 
 /** The topics that hold these event types, each once, in catalog order. */
@@ -75,7 +93,7 @@ export function migrationOwner(projection: Pick<Projection, 'name'>, target: 'li
 
 /** The events of a batch the projection handles, in the order given. */
 export function handledBy<T extends EventType>(
-  projection: Pick<Projection<T>, 'handles'>,
+  projection: { readonly handles: readonly T[] },
   events: readonly ConsumedEvent[],
 ): ConsumedEvent<EventOf<T>>[] {
   const handled = new Set<string>(projection.handles);
@@ -93,9 +111,7 @@ export function projectionProcessor(projection: Projection, target: 'live' | 'sh
     schema: target === 'live' ? liveSchema(projection) : shadowSchema(projection),
     concurrency: target === 'live' ? 3 : 6,
     async handle(events, { tx }) {
-      const handled = handledBy(projection, events);
-      if (handled.length === 0) return;
-      for (const statement of projection.project(handled)) await tx.query(statement.sql, [...statement.params]);
+      for (const statement of projection.project(events)) await tx.query(statement.sql, [...statement.params]);
     },
   };
 }
