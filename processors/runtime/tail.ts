@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import kafkajs from 'kafkajs';
+import { partitionOf } from '../../producers/partition.ts';
 import { createIdempotentProducer, type KafkaConnection } from '../../infra/kafka/client.ts';
 import type { Logger } from '../../infra/logging/logger.ts';
 import type { EventCodec } from '../../schemas/codec.ts';
@@ -153,14 +153,5 @@ export async function tailEvents(kafka: KafkaConnection, options: EventTailOptio
  * one key's records are, e.g. the realtime feed asked to resume an organization's notifications.
  */
 export function keyPartition(key: string, partitions: number): number {
-  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
-    partitionId,
-    leader: 0,
-    replicas: [0],
-    isr: [0],
-    partitionErrorCode: 0,
-  }));
-  return partitioner({ topic: '', partitionMetadata, message: { key, value: null } });
+  return partitionOf(key, partitions);
 }
-
-const partitioner = kafkajs.Partitioners.DefaultPartitioner();
