@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { ConsumedEvent } from '../../processors/runtime/processor.ts';
-import { handledBy, type Projection } from '../../projections/projection.ts';
+import type { Projection } from '../../projections/projection.ts';
 import type { Statement } from '../../projections/statement.ts';
 import { EVENT_ROUTES } from '../../schemas/catalog.ts';
 import type { TributaryEvent } from '../../schemas/generated/events.ts';
@@ -26,7 +26,7 @@ export function delivered(events: readonly TributaryEvent[], firstOffset = 0): C
 export function projectionSpec(projection: Projection) {
   return {
     when(events: readonly TributaryEvent[]) {
-      const statements = projection.project(handledBy(projection, delivered(events)));
+      const statements = projection.project(delivered(events));
       return {
         then(assert: (statements: readonly Statement[]) => void): void {
           assert(statements);
