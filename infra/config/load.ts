@@ -109,6 +109,12 @@ function crossChecks(values: ParsedValues, failed: ReadonlySet<VariableName>): s
   if (Boolean(values.AWS_ACCESS_KEY_ID) !== Boolean(values.AWS_SECRET_ACCESS_KEY)) {
     errors.push('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together');
   }
+  if (Boolean(values.UPLOADS_REPLICATION_BUCKET_ARN) !== Boolean(values.UPLOADS_REPLICATION_ROLE_ARN)) {
+    errors.push('UPLOADS_REPLICATION_BUCKET_ARN and UPLOADS_REPLICATION_ROLE_ARN must be set together');
+  }
+  if (values.UPLOADS_URL_BATCH > values.UPLOADS_URL_MAX_BATCH) {
+    errors.push('UPLOADS_URL_BATCH must not exceed UPLOADS_URL_MAX_BATCH');
+  }
   if (values.AUTH_JWT_ALGORITHM === 'HS256' && !values.AUTH_JWT_SECRET && !failed.has('AUTH_JWT_SECRET')) {
     errors.push('AUTH_JWT_SECRET is required when AUTH_JWT_ALGORITHM is HS256');
   }

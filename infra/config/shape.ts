@@ -38,6 +38,37 @@ export interface RealtimeSettings {
   readonly maxBufferedBytes: number;
 }
 
+/** Uploads (seed 000): where objects go, how buckets are set up, and the limits of an upload URL. */
+export interface UploadSettings {
+  readonly bucketStrategy: 'shared' | 'per-organization';
+  /** The bucket of the `shared` strategy. */
+  readonly bucket: string;
+  /** The bucket name of the `per-organization` strategy, with `{environment}` and `{organization}`. */
+  readonly bucketTemplate: string;
+  readonly queue: string;
+  readonly corsOrigins: readonly string[];
+  /** Unset: SSE-S3 (AES256). */
+  readonly kmsKeyId?: string;
+  readonly replication?: {
+    readonly bucketArn: string;
+    readonly roleArn: string;
+    readonly storageClass: ParsedValues['UPLOADS_REPLICATION_STORAGE_CLASS'];
+    readonly kmsKeyArn?: string;
+  };
+  readonly abortIncompleteDays: number;
+  readonly urlBatch: number;
+  readonly urlMaxBatch: number;
+  readonly refillThreshold: number;
+  readonly urlTtlSeconds: number;
+  readonly downloadTtlSeconds: number;
+  readonly maxSizeBytes: number;
+  readonly multipartThresholdBytes: number;
+  readonly multipartPartBytes: number;
+  readonly allowedContentTypes: readonly string[];
+  readonly rejectedObjects: 'quarantine' | 'delete';
+  readonly unknownKeyGraceSeconds: number;
+}
+
 export interface StackSettings {
   readonly dir: string;
   readonly postgresPassword: string;
@@ -71,6 +102,7 @@ export interface Config {
   readonly database: { readonly url: string; readonly ssl: boolean; readonly poolMax: number };
   readonly aws: AwsSettings;
   readonly lake: { readonly bucket: string };
+  readonly uploads: UploadSettings;
   readonly stack: StackSettings;
 }
 
@@ -137,6 +169,7 @@ export function buildConfig(v: ParsedValues): Config {
     database: { url: v.DATABASE_URL, ssl: v.DATABASE_SSL, poolMax: v.DATABASE_POOL_MAX },
     aws: awsSettings(v),
     lake: { bucket: v.LAKE_BUCKET },
+    uploads: uploadSettings(v),
     stack: {
       dir: resolve(v.STACK_DIR),
       postgresPassword: v.STACK_POSTGRES_PASSWORD,
@@ -151,6 +184,39 @@ export function buildConfig(v: ParsedValues): Config {
     },
   };
   return deepFreeze(config);
+}
+
+function uploadSettings(v: ParsedValues): UploadSettings {
+  return {
+    bucketStrategy: v.UPLOADS_BUCKET_STRATEGY,
+    bucket: v.UPLOADS_BUCKET,
+    bucketTemplate: v.UPLOADS_BUCKET_TEMPLATE,
+    queue: v.UPLOADS_QUEUE,
+    corsOrigins: v.UPLOADS_CORS_ORIGINS,
+    ...(v.UPLOADS_KMS_KEY_ID ? { kmsKeyId: v.UPLOADS_KMS_KEY_ID } : {}),
+    ...(v.UPLOADS_REPLICATION_BUCKET_ARN && v.UPLOADS_REPLICATION_ROLE_ARN
+      ? {
+          replication: {
+            bucketArn: v.UPLOADS_REPLICATION_BUCKET_ARN,
+            roleArn: v.UPLOADS_REPLICATION_ROLE_ARN,
+            storageClass: v.UPLOADS_REPLICATION_STORAGE_CLASS,
+            ...(v.UPLOADS_REPLICATION_KMS_KEY_ARN ? { kmsKeyArn: v.UPLOADS_REPLICATION_KMS_KEY_ARN } : {}),
+          },
+        }
+      : {}),
+    abortIncompleteDays: v.UPLOADS_ABORT_INCOMPLETE_DAYS,
+    urlBatch: v.UPLOADS_URL_BATCH,
+    urlMaxBatch: v.UPLOADS_URL_MAX_BATCH,
+    refillThreshold: v.UPLOADS_REFILL_THRESHOLD,
+    urlTtlSeconds: v.UPLOADS_URL_TTL_SECONDS,
+    downloadTtlSeconds: v.UPLOADS_DOWNLOAD_TTL_SECONDS,
+    maxSizeBytes: v.UPLOADS_MAX_SIZE_BYTES,
+    multipartThresholdBytes: v.UPLOADS_MULTIPART_THRESHOLD_BYTES,
+    multipartPartBytes: v.UPLOADS_MULTIPART_PART_BYTES,
+    allowedContentTypes: v.UPLOADS_ALLOWED_CONTENT_TYPES,
+    rejectedObjects: v.UPLOADS_REJECTED_OBJECTS,
+    unknownKeyGraceSeconds: v.UPLOADS_UNKNOWN_KEY_GRACE_SECONDS,
+  };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -68,6 +68,14 @@ const nonNegativeInt = z.coerce
   .min(0, 'must be 0 or more');
 const url = z.url({ error: 'must be a URL such as http://host:port/path' });
 const optionalText = z.string().min(1).optional();
+/** A comma-separated list, trimmed, empty entries dropped. */
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
+const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name');
 
 export const variables = {
   ENVIRONMENT: {
@@ -122,12 +130,7 @@ export const variables = {
   },
   REALTIME_ALLOWED_ORIGINS: {
     doc: 'Comma-separated browser origins allowed to open the realtime websocket (clients that send no Origin are not browsers and pass).',
-    schema: z.string().transform((v) =>
-      v
-        .split(',')
-        .map((o) => o.trim())
-        .filter(Boolean),
-    ),
+    schema: list,
     default: (raw) => `http://127.0.0.1:${raw.API_PORT ?? '18080'},http://localhost:${raw.API_PORT ?? '18080'}`,
   },
   REALTIME_MAX_CONNECTIONS_PER_TOKEN: {
@@ -285,8 +288,126 @@ export const variables = {
   },
   LAKE_BUCKET: {
     doc: 'S3 bucket holding the log lake (created with public access blocked, encryption and versioning when missing).',
-    schema: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
+    schema: bucketName,
     default: (raw) => `tributary-${raw.ENVIRONMENT ?? 'local'}-lake`,
+  },
+  UPLOADS_BUCKET_STRATEGY: {
+    doc: 'Where uploads are stored: `shared` (one bucket, one key prefix per organization) or `per-organization` (one bucket per organization, named by UPLOADS_BUCKET_TEMPLATE).',
+    schema: oneOf(['shared', 'per-organization']),
+    default: 'shared',
+  },
+  UPLOADS_BUCKET: {
+    doc: 'The upload bucket of the `shared` strategy; created on the first URL request (or by `tributary buckets ensure`) with every setting seed 000 sets.',
+    schema: bucketName,
+    default: (raw) => `tributary-${raw.ENVIRONMENT ?? 'local'}-uploads`,
+  },
+  UPLOADS_BUCKET_TEMPLATE: {
+    doc: 'Bucket name of the `per-organization` strategy; `{environment}` and `{organization}` are replaced (the organization id lower-cased, other characters than a-z, 0-9 and - turned into -).',
+    schema: z.string().regex(/\{organization\}/, 'must contain {organization}'),
+    default: 'tributary-{environment}-uploads-{organization}',
+  },
+  UPLOADS_QUEUE: {
+    doc: 'SQS queue the upload buckets send object-created notifications to; created with a policy that lets those buckets (and only them) send.',
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,80}$/, 'must be an SQS queue name (letters, digits, - and _, at most 80)'),
+    default: (raw) => `tributary-${raw.ENVIRONMENT ?? 'local'}-uploads`,
+  },
+  UPLOADS_CORS_ORIGINS: {
+    doc: 'Comma-separated origins allowed to PUT into the upload buckets (CORS); `*` allows any, as seed 000 does: the pre-signed URL is the credential.',
+    schema: list.pipe(z.array(z.string().min(1)).min(1, 'must name at least one origin')),
+    default: '*',
+  },
+  UPLOADS_KMS_KEY_ID: {
+    doc: 'KMS key (id or ARN) for encryption at rest (SSE-KMS). Unset: SSE-S3 (AES256).',
+    schema: optionalText,
+  },
+  UPLOADS_REPLICATION_BUCKET_ARN: {
+    doc: 'Replicate every upload to this bucket (ARN), for long-term backup; with UPLOADS_REPLICATION_ROLE_ARN. Unset: no replication.',
+    schema: optionalText,
+  },
+  UPLOADS_REPLICATION_ROLE_ARN: {
+    doc: 'IAM role S3 assumes to replicate uploads.',
+    schema: optionalText,
+  },
+  UPLOADS_REPLICATION_STORAGE_CLASS: {
+    doc: 'Storage class of the replicas.',
+    schema: oneOf([
+      'STANDARD',
+      'STANDARD_IA',
+      'ONEZONE_IA',
+      'INTELLIGENT_TIERING',
+      'GLACIER',
+      'GLACIER_IR',
+      'DEEP_ARCHIVE',
+    ]),
+    default: 'GLACIER',
+  },
+  UPLOADS_REPLICATION_KMS_KEY_ARN: {
+    doc: 'KMS key the replicas are encrypted with in the destination bucket. Unset: the destination\u2019s default.',
+    schema: optionalText,
+  },
+  UPLOADS_ABORT_INCOMPLETE_DAYS: {
+    doc: 'Lifecycle rule: multipart uploads never completed are removed after this many days.',
+    schema: positiveInt,
+    default: '7',
+  },
+  UPLOADS_URL_BATCH: {
+    doc: 'Upload URLs returned by one request when the caller does not say how many (seed 000: 20).',
+    schema: positiveInt,
+    default: '20',
+  },
+  UPLOADS_URL_MAX_BATCH: {
+    doc: 'Most upload URLs one request may ask for.',
+    schema: positiveInt,
+    default: '100',
+  },
+  UPLOADS_REFILL_THRESHOLD: {
+    doc: 'Told to clients with every batch: ask for more URLs when fewer than this many are left unused (seed 000: 5).',
+    schema: nonNegativeInt,
+    default: '5',
+  },
+  UPLOADS_URL_TTL_SECONDS: {
+    doc: 'How long an upload URL works, in seconds.',
+    schema: positiveInt.max(604_800, 'must be at most 604800 (7 days, the SigV4 limit)'),
+    default: '900',
+  },
+  UPLOADS_DOWNLOAD_TTL_SECONDS: {
+    doc: 'How long a download URL (the redirect of GET /v1/attachments/{id}/download) works, in seconds.',
+    schema: positiveInt.max(3600, 'must be at most 3600'),
+    default: '60',
+  },
+  UPLOADS_MAX_SIZE_BYTES: {
+    doc: 'Largest upload, in bytes.',
+    schema: positiveInt,
+    default: '2147483648',
+  },
+  UPLOADS_MULTIPART_THRESHOLD_BYTES: {
+    doc: 'Files declared larger than this get multipart upload URLs (one per part) instead of a single PUT.',
+    schema: positiveInt.min(5_242_880, 'must be at least 5242880 (S3\u2019s smallest part)'),
+    default: '104857600',
+  },
+  UPLOADS_MULTIPART_PART_BYTES: {
+    doc: 'Size of each part of a multipart upload but the last.',
+    schema: positiveInt.min(5_242_880, 'must be at least 5242880 (S3\u2019s smallest part)'),
+    default: '16777216',
+  },
+  UPLOADS_ALLOWED_CONTENT_TYPES: {
+    doc: 'Comma-separated content types an upload may have; `type/*` allows a whole family.',
+    schema: list.pipe(
+      z.array(z.string().regex(/^[a-z]+\/([a-z0-9.+-]+|\*)$/, 'must be type/subtype or type/*')).min(1),
+    ),
+    default: 'image/*,video/*,audio/*,application/pdf,text/plain',
+  },
+  UPLOADS_REJECTED_OBJECTS: {
+    doc: 'What happens to an object that breaks its limits or that nobody requested: `quarantine` (moved under quarantine/ in its bucket) or `delete`.',
+    schema: oneOf(['quarantine', 'delete']),
+    default: 'quarantine',
+  },
+  UPLOADS_UNKNOWN_KEY_GRACE_SECONDS: {
+    doc: 'How long the notification bridge keeps retrying an object whose attachment it cannot find yet before rejecting it as unknown.',
+    schema: positiveInt,
+    default: '60',
   },
   STACK_DIR: {
     doc: 'Folder of the local stack: tools, data, logs and pid files (git-ignored).',

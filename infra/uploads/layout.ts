@@ -1,0 +1,88 @@
+import type { UploadSettings } from '../config/shape.ts';
+import { OperatorError } from '../errors.ts';
+
+/**
+ * Where an upload lives: which bucket, under which key. Keys start with `uploads/` so the
+ * bucket's notification can be filtered to them, and so quarantined copies (under
+ * `quarantine/`) never notify again. In the `shared` bucket the organization is the next
+ * segment; a `per-organization` bucket names it already.
+ *
+ *   shared:            uploads/<organizationId>/<attachmentId>
+ *   per-organization:  uploads/<attachmentId>
+ */
+export const UPLOAD_PREFIX = 'uploads/';
+export const QUARANTINE_PREFIX = 'quarantine/';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** Organization ids that are safe as one key segment. */
+const ORGANIZATION_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
+export type UploadLayoutSettings = Pick<UploadSettings, 'bucketStrategy' | 'bucket' | 'bucketTemplate'>;
+
+export interface UploadLocation {
+  readonly bucket: string;
+  readonly key: string;
+}
+
+export class UploadLayout {
+  constructor(
+    private readonly settings: UploadLayoutSettings,
+    private readonly environment: string,
+  ) {}
+
+  /** The bucket an organization's uploads go to. */
+  bucketOf(organizationId: string): string {
+    if (this.settings.bucketStrategy === 'shared') return this.settings.bucket;
+    const name = this.settings.bucketTemplate
+      .replaceAll('{environment}', this.environment)
+      .replaceAll('{organization}', organizationId.toLowerCase().replace(/[^a-z0-9-]/g, '-'))
+      .replace(/-+$/, '');
+    if (!BUCKET_NAME.test(name) || name.includes('..'))
+      throw new OperatorError(
+        `UPLOADS_BUCKET_TEMPLATE gives '${name}' for organization '${organizationId}', which is not a valid S3 bucket name`,
+      );
+    return name;
+  }
+
+  /** Where a new attachment of the organization is stored. */
+  locationOf(organizationId: string, attachmentId: string): UploadLocation {
+    if (!ORGANIZATION_SEGMENT.test(organizationId))
+      throw new OperatorError(`organization id '${organizationId}' cannot be used in an object key`);
+    const key =
+      this.settings.bucketStrategy === 'shared'
+        ? `${UPLOAD_PREFIX}${organizationId}/${attachmentId}`
+        : `${UPLOAD_PREFIX}${attachmentId}`;
+    return { bucket: this.bucketOf(organizationId), key };
+  }
+
+  /**
+   * The attachment a stored object claims to be, read from its key; undefined for a key this
+   * layout never hands out. Whether anyone requested it is for the read model to say.
+   */
+  parse(location: UploadLocation): { readonly organizationId?: string; readonly attachmentId: string } | undefined {
+    if (!location.key.startsWith(UPLOAD_PREFIX)) return undefined;
+    const segments = location.key.slice(UPLOAD_PREFIX.length).split('/');
+    if (this.settings.bucketStrategy === 'shared') {
+      if (location.bucket !== this.settings.bucket || segments.length !== 2) return undefined;
+      const [organizationId, attachmentId] = segments as [string, string];
+      if (!ORGANIZATION_SEGMENT.test(organizationId) || !UUID.test(attachmentId)) return undefined;
+      return { organizationId, attachmentId };
+    }
+    if (segments.length !== 1 || !UUID.test(segments[0]!)) return undefined;
+    return { attachmentId: segments[0]! };
+  }
+
+  /** Where a rejected object is moved when rejected objects are quarantined. */
+  quarantineKeyOf(key: string): string {
+    return `${QUARANTINE_PREFIX}${key.startsWith(UPLOAD_PREFIX) ? key.slice(UPLOAD_PREFIX.length) : key}`;
+  }
+
+  /** An ARN pattern matching every upload bucket of this configuration (for the queue's policy). */
+  bucketArnPattern(): string {
+    if (this.settings.bucketStrategy === 'shared') return `arn:aws:s3:::${this.settings.bucket}`;
+    return `arn:aws:s3:::${this.settings.bucketTemplate
+      .replaceAll('{environment}', this.environment)
+      .replaceAll('{organization}', '*')}`;
+  }
+}
