@@ -14,6 +14,7 @@ import type { Publisher } from '../producers/publisher.ts';
 import type { EventCodec } from '../schemas/codec.ts';
 import { realtimeTopicsOf, scopesOf } from '../slices/index.ts';
 import type { Slice } from '../slices/slice.ts';
+import type { AwsClients } from '../infra/aws/clients.ts';
 import { authentication } from './auth/plugin.ts';
 import type { TokenVerifier } from './auth/tokens.ts';
 import { correlationIdOf, registerCorrelationCheck } from './correlation.ts';
@@ -46,6 +47,9 @@ export interface AppDependencies {
   readonly devTokens: boolean;
   /** The domain slices whose routes, scopes and realtime topics the API serves (tests pass renamed copies). */
   readonly slices: readonly Slice[];
+  /** The whole configuration and the AWS clients, for the slices' routes. */
+  readonly config: Config;
+  readonly aws: AwsClients;
 }
 
 const MAX_PARAM_LENGTH = 1000;
@@ -154,6 +158,8 @@ export async function buildApp(deps: AppDependencies) {
       codec: deps.codec,
       environment: deps.environment,
       api: deps.api,
+      config: deps.config,
+      aws: deps.aws,
     });
   }
   return app;

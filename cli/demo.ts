@@ -45,6 +45,7 @@ export function registerDemoCommand(program: Command): void {
             environment: config.environment,
             intervalMs,
             rounds,
+            clients: { config, aws: platform.aws },
             onRound: (round, published) => {
               total += published;
               print(`round ${round}/${rounds}: ${published} events`);

@@ -100,6 +100,11 @@ async function start(config: Config, options: StartOptions, logger: Logger, star
   const processors = SLICES.flatMap((slice) =>
     slice.processors({ publisher, config }).map((processor) => ({ slice, processor })),
   );
+  const workers = SLICES.flatMap((slice) =>
+    slice
+      .workers({ publisher, config, aws: platform.aws, pool: platform.pool, projections: slice.projections, logger })
+      .map((worker) => ({ slice, worker })),
+  );
   await startup.together([
     ...SLICES.flatMap((slice) =>
       Object.values(slice.projections).map((projection) => ({
@@ -118,6 +123,11 @@ async function start(config: Config, options: StartOptions, logger: Logger, star
       start: () => startProcessor(realtimeRelay(publisher, topics), runtime),
       stop: stopProcessor,
     },
+    ...workers.map(({ slice, worker }) => ({
+      name: `worker ${worker.name} (${slice.name})`,
+      start: () => worker.start(),
+      stop: (running: { stop(): Promise<void> }) => running.stop(),
+    })),
   ]);
   const feed = await startup.part<NotificationFeed>({
     name: 'realtime feed',
@@ -147,7 +157,12 @@ async function start(config: Config, options: StartOptions, logger: Logger, star
         runDemo(
           publisher,
           SLICES,
-          { organizationId: DEMO_ORGANIZATION, environment: config.environment, intervalMs: 2000 },
+          {
+            organizationId: DEMO_ORGANIZATION,
+            environment: config.environment,
+            intervalMs: 2000,
+            clients: { config, aws: platform.aws },
+          },
           logger,
         ),
       stop: (running) => running.stop(),
@@ -158,6 +173,7 @@ async function start(config: Config, options: StartOptions, logger: Logger, star
     ...SLICES.flatMap((slice) => Object.values(slice.projections).map((p) => `projection ${p.name}`)),
     ...processors.map(({ processor }) => processor.name),
     'realtime relay',
+    ...workers.map(({ worker }) => worker.name),
   ]);
   shutdownOnSignals(startup.steps(), logger);
 }
@@ -202,6 +218,8 @@ async function listen(
     feed,
     devTokens,
     slices: SLICES,
+    config,
+    aws: platform.aws,
   });
   if (devTokens)
     logger.warn(

@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { collectDefaultMetrics } from 'prom-client';
 import { ProcessorMetrics } from '../processors/runtime/metrics.ts';
-import { createS3Client } from './aws/clients.ts';
+import { createAwsClients, type AwsClients } from './aws/clients.ts';
 import type { Config } from './config/index.ts';
 import { kafkaCheck, postgresCheck, registryCheck, runChecks, s3Check, type CheckResult } from './health/checks.ts';
 import { KafkaAdmin } from './kafka/admin.ts';
@@ -19,6 +19,8 @@ export interface Platform {
   readonly kafka: KafkaConnection;
   readonly pool: pg.Pool;
   readonly s3: S3Client;
+  /** Every AWS client (`aws.s3` is `s3`). */
+  readonly aws: AwsClients;
   /** This process's Prometheus metrics (Node's defaults included), served at /metrics. */
   readonly metrics: ProcessorMetrics;
   readiness(): Promise<CheckResult[]>;
@@ -35,7 +37,8 @@ export function openPlatform(config: Config, logger: Logger): Platform {
   });
   // An idle client that loses its server emits here; without a listener the process would crash.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle postgres connection failed'));
-  const s3 = createS3Client(config.aws);
+  const aws = createAwsClients(config.aws);
+  const s3 = aws.s3;
   const metrics = new ProcessorMetrics();
   collectDefaultMetrics({ register: metrics.registry });
 
@@ -47,6 +50,7 @@ export function openPlatform(config: Config, logger: Logger): Platform {
     kafka,
     pool,
     s3,
+    aws,
     metrics,
     async readiness() {
       return runChecks([
@@ -58,7 +62,9 @@ export function openPlatform(config: Config, logger: Logger): Platform {
     },
     async close() {
       await Promise.allSettled([admin.close(), pool.end()]);
-      s3.destroy();
+      aws.s3.destroy();
+      aws.sqs.destroy();
+      aws.presigner.destroy();
     },
   };
 }

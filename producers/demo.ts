@@ -1,4 +1,6 @@
 import type { Logger } from '../infra/logging/logger.ts';
+import type { AwsClients } from '../infra/aws/clients.ts';
+import type { Config } from '../infra/config/index.ts';
 import type { Slice } from '../slices/slice.ts';
 import type { Publisher } from './publisher.ts';
 
@@ -9,6 +11,8 @@ export interface DemoOptions {
   /** Stop after this many rounds; forever when absent. */
   readonly rounds?: number;
   readonly onRound?: (round: number, published: number) => void;
+  /** For the slices' demo actions (real uploads); without them only events are published. */
+  readonly clients?: { readonly config: Config; readonly aws: AwsClients };
 }
 
 export interface RunningDemo {
@@ -20,7 +24,8 @@ export interface RunningDemo {
 /**
  * Publishes every slice's demo events, one round per interval, so a newcomer's dashboard and
  * read models have something real to show. The events go through the publisher like any
- * service's: validated, keyed, acknowledged by the broker.
+ * service's: validated, keyed, acknowledged by the broker. Given the clients, each round also
+ * runs the slices' demo actions (a real upload through a pre-signed URL).
  */
 export function runDemo(
   publisher: Publisher,
@@ -39,12 +44,23 @@ export function runDemo(
         now: new Date(),
       };
       const events = slices.flatMap((slice) => slice.demo?.(context) ?? []);
+      const { clients } = options;
       try {
         if (events.length > 0) await publisher.publishBatch(events);
         options.onRound?.(round, events.length);
       } catch (error) {
         logger.warn({ err: error, round }, 'demo round not published');
       }
+      if (clients)
+        await Promise.all(
+          slices.map(async (slice) => {
+            try {
+              await slice.demoActions?.({ ...context, ...clients, publisher });
+            } catch (error) {
+              logger.warn({ err: error, round, slice: slice.name }, 'demo action failed');
+            }
+          }),
+        );
       if (options.rounds !== undefined && round >= options.rounds) break;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, options.intervalMs);

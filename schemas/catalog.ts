@@ -10,6 +10,8 @@ export const EVENT_ROUTES: { readonly [T in EventType]: EventRoute<T> } = {
   AttachmentRequested: { topic: 'uploads.events', key: (e) => e.payload.attachmentId },
   UploadCompleted: { topic: 'uploads.events', key: (e) => e.payload.attachmentId },
   UploadRejected: { topic: 'uploads.events', key: (e) => e.payload.attachmentId },
+  AttachmentDetailsChanged: { topic: 'uploads.events', key: (e) => e.payload.attachmentId },
+  AttachmentDeleted: { topic: 'uploads.events', key: (e) => e.payload.attachmentId },
 
   ThreadCreated: { topic: 'messages.events', key: (e) => e.payload.threadId },
   ParticipantAdded: { topic: 'messages.events', key: (e) => e.payload.threadId },

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ScopeDeclaration } from '../api/auth/principal.ts';
 import type pg from 'pg';
+import type { AwsClients } from '../infra/aws/clients.ts';
 import type { Config } from '../infra/config/index.ts';
+import type { Logger } from '../infra/logging/logger.ts';
 import type { Publisher } from '../producers/publisher.ts';
 import type { RealtimeTopic } from '../processors/realtime-relay/topics.ts';
 import type { Processor } from '../processors/runtime/processor.ts';
@@ -20,12 +22,32 @@ export interface SliceRouteOptions {
   /** Stamped on every event the slice publishes as metadata.environment. */
   readonly environment: string;
   readonly api: Config['api'];
+  /** The whole configuration: a slice reads its own settings from it. */
+  readonly config: Config;
+  readonly aws: AwsClients;
 }
 
 /** What a slice's processors are built from. */
 export interface SliceProcessorContext {
   readonly publisher: Publisher;
   readonly config: Config;
+}
+
+/** What a slice's workers (loops that are not Kafka consumers, e.g. an SQS poller) are built from. */
+export interface SliceWorkerContext {
+  readonly publisher: Publisher;
+  readonly config: Config;
+  readonly aws: AwsClients;
+  readonly pool: pg.Pool;
+  /** The slice's own projections, by handle (tests rename them). */
+  readonly projections: Readonly<Record<string, Projection>>;
+  readonly logger: Logger;
+}
+
+/** A background loop of a slice, started by `tributary start` beside the consumers. */
+export interface SliceWorker {
+  readonly name: string;
+  start(): Promise<{ stop(): Promise<void> }>;
 }
 
 /** One round of `tributary demo` for one organization. */
@@ -35,6 +57,13 @@ export interface DemoContext {
   /** 1, 2, 3, ...: lets a generator vary what it makes from round to round. */
   readonly round: number;
   readonly now: Date;
+}
+
+/** A demo round, with the clients the front door needs. */
+export interface DemoActionContext extends DemoContext {
+  readonly config: Config;
+  readonly aws: AwsClients;
+  readonly publisher: Publisher;
 }
 
 /**
@@ -50,6 +79,8 @@ export interface Slice {
   readonly projections: Readonly<Record<string, Projection>>;
   /** Its processors (cleansing, partitioning, ...), built with the platform's publisher and configuration. */
   readonly processors: (context: SliceProcessorContext) => readonly Processor[];
+  /** Its loops that are not Kafka consumers (the S3-notification bridge of uploads). */
+  readonly workers: (context: SliceWorkerContext) => readonly SliceWorker[];
   /** Its HTTP routes, as one Fastify plugin. */
   readonly routes?: FastifyPluginAsync<SliceRouteOptions>;
   /** Its realtime topics: which events become which notifications, with which filter keys. */
@@ -58,10 +89,15 @@ export interface Slice {
   readonly scopes: readonly ScopeDeclaration[];
   /** Realistic events for `tributary demo`, so a newcomer's dashboard has something to show. */
   readonly demo?: (context: DemoContext) => readonly TributaryEvent[];
+  /**
+   * What the demo does through the front door when events alone would be a fake (uploads put a
+   * real file through a pre-signed URL, so S3's notification makes the rest happen).
+   */
+  readonly demoActions?: (context: DemoActionContext) => Promise<void>;
 }
 
 /** A slice with the parts it leaves out filled with nothing. */
 export function defineSlice(spec: Pick<Slice, 'name' | 'doc'> & Partial<Omit<Slice, 'name' | 'doc'>>): Slice {
   if (!/^[a-z][a-z0-9-]*$/.test(spec.name)) throw new Error(`slice name ${spec.name} must be kebab-case`);
-  return { projections: {}, processors: () => [], realtime: [], scopes: [], ...spec };
+  return { projections: {}, processors: () => [], workers: () => [], realtime: [], scopes: [], ...spec };
 }

@@ -1,10 +1,25 @@
+import { uploadsRoutes } from '../api/uploads/routes.ts';
+import { READ_ATTACHMENTS_SCOPE, UPLOAD_SCOPE } from '../api/uploads/schemas.ts';
+import { notificationBridgeWorker } from '../producers/uploads/bridge-worker.ts';
+import { demoUpload } from '../producers/uploads/demo-upload.ts';
+import { attachments } from '../projections/uploads/projection.ts';
 import { defineSlice } from './slice.ts';
-import { demoMetadata } from './demo-metadata.ts';
 
-/** Attachments uploaded through pre-signed URLs (seeds 000, 003): the realtime topic so far; URLs and buckets come next. */
+/**
+ * Attachments uploaded through pre-signed S3 URLs (seeds 000 and 003): URLs in batches, buckets
+ * set up on demand, S3's notifications turned into `uploaded` or `rejected`, the attachments read
+ * model and its routes.
+ */
 export const uploadsSlice = defineSlice({
   name: 'uploads',
   doc: 'Attachments uploaded through pre-signed S3 URLs (seeds 000 and 003).',
+  projections: { attachments },
+  routes: uploadsRoutes,
+  workers: (context) => [notificationBridgeWorker(context)],
+  scopes: [
+    { name: UPLOAD_SCOPE, doc: 'Ask for upload URLs; rename, re-tag and delete attachments.' },
+    { name: READ_ATTACHMENTS_SCOPE, doc: "List, read and download the organization's attachments." },
+  ],
   realtime: [
     {
       name: 'attachment_uploaded',
@@ -12,25 +27,12 @@ export const uploadsSlice = defineSlice({
       filterKeys: ['attachmentId'],
       from: { UploadCompleted: (e) => ({ attachmentId: e.payload.attachmentId }) },
     },
+    {
+      name: 'attachment_rejected',
+      doc: 'An upload was refused: expired, too large, of a type not allowed, or nobody asked for it.',
+      filterKeys: ['attachmentId'],
+      from: { UploadRejected: (e) => ({ attachmentId: e.payload.attachmentId }) },
+    },
   ],
-  demo(context) {
-    if (context.round % 3 !== 0) return [];
-    const attachmentId = crypto.randomUUID();
-    return [
-      {
-        type: 'UploadCompleted',
-        metadata: demoMetadata(context, 'mobile-app'),
-        payload: {
-          attachmentId,
-          bucket: `tributary-${context.environment}-uploads`,
-          objectKey: `${context.organizationId}/${attachmentId}/receipt-${context.round}.jpg`,
-          versionId: null,
-          sizeBytes: 120_000 + context.round * 1000,
-          checksum: 'd41d8cd98f00b204e9800998ecf8427e',
-          contentType: 'image/jpeg',
-          uploadedAt: context.now,
-        },
-      },
-    ];
-  },
+  demoActions: demoUpload,
 });

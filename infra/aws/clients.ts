@@ -23,6 +23,19 @@ export function createS3Client(settings: AwsSettings): S3Client {
   return new S3Client({ ...common(settings), forcePathStyle: settings.endpoint !== undefined });
 }
 
+/**
+ * An S3 client for pre-signing URLs someone else will use. The SDK's default flexible checksums
+ * would sign a CRC32 of the empty body into every PUT URL (`x-amz-checksum-crc32=AAAAAA==`), which
+ * real S3 then holds against the uploaded file and refuses; checksums only where S3 requires them.
+ */
+export function createPresigningS3Client(settings: AwsSettings): S3Client {
+  return new S3Client({
+    ...common(settings),
+    forcePathStyle: settings.endpoint !== undefined,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
+}
+
 export function createSqsClient(settings: AwsSettings): SQSClient {
   return new SQSClient(common(settings));
 }
@@ -33,4 +46,16 @@ export function createSsmClient(settings: AwsSettings): SSMClient {
 
 export function createAthenaClient(settings: AwsSettings): AthenaClient {
   return new AthenaClient(common(settings));
+}
+
+/** The clients a slice may need, built once per process from the same settings. */
+export interface AwsClients {
+  readonly s3: S3Client;
+  /** For URLs handed to clients: see createPresigningS3Client. */
+  readonly presigner: S3Client;
+  readonly sqs: SQSClient;
+}
+
+export function createAwsClients(settings: AwsSettings): AwsClients {
+  return { s3: createS3Client(settings), presigner: createPresigningS3Client(settings), sqs: createSqsClient(settings) };
 }

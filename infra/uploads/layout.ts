@@ -4,11 +4,10 @@ import { OperatorError } from '../errors.ts';
 /**
  * Where an upload lives: which bucket, under which key. Keys start with `uploads/` so the
  * bucket's notification can be filtered to them, and so quarantined copies (under
- * `quarantine/`) never notify again. In the `shared` bucket the organization is the next
- * segment; a `per-organization` bucket names it already.
+ * `quarantine/`) never notify again. The organization is in the key under both strategies, so
+ * an object always says whose it claims to be (a bucket name only holds a sanitised form):
  *
- *   shared:            uploads/<organizationId>/<attachmentId>
- *   per-organization:  uploads/<attachmentId>
+ *   uploads/<organizationId>/<attachmentId>
  */
 export const UPLOAD_PREFIX = 'uploads/';
 export const QUARANTINE_PREFIX = 'quarantine/';
@@ -49,28 +48,26 @@ export class UploadLayout {
   locationOf(organizationId: string, attachmentId: string): UploadLocation {
     if (!ORGANIZATION_SEGMENT.test(organizationId))
       throw new OperatorError(`organization id '${organizationId}' cannot be used in an object key`);
-    const key =
-      this.settings.bucketStrategy === 'shared'
-        ? `${UPLOAD_PREFIX}${organizationId}/${attachmentId}`
-        : `${UPLOAD_PREFIX}${attachmentId}`;
-    return { bucket: this.bucketOf(organizationId), key };
+    return { bucket: this.bucketOf(organizationId), key: `${UPLOAD_PREFIX}${organizationId}/${attachmentId}` };
   }
 
   /**
    * The attachment a stored object claims to be, read from its key; undefined for a key this
    * layout never hands out. Whether anyone requested it is for the read model to say.
    */
-  parse(location: UploadLocation): { readonly organizationId?: string; readonly attachmentId: string } | undefined {
+  parse(location: UploadLocation): { readonly organizationId: string; readonly attachmentId: string } | undefined {
     if (!location.key.startsWith(UPLOAD_PREFIX)) return undefined;
     const segments = location.key.slice(UPLOAD_PREFIX.length).split('/');
-    if (this.settings.bucketStrategy === 'shared') {
-      if (location.bucket !== this.settings.bucket || segments.length !== 2) return undefined;
-      const [organizationId, attachmentId] = segments as [string, string];
-      if (!ORGANIZATION_SEGMENT.test(organizationId) || !UUID.test(attachmentId)) return undefined;
-      return { organizationId, attachmentId };
+    if (segments.length !== 2) return undefined;
+    const [organizationId, attachmentId] = segments as [string, string];
+    if (!ORGANIZATION_SEGMENT.test(organizationId) || !UUID.test(attachmentId)) return undefined;
+    // An object in another organization's bucket is not where this layout would have put it.
+    try {
+      if (this.bucketOf(organizationId) !== location.bucket) return undefined;
+    } catch {
+      return undefined;
     }
-    if (segments.length !== 1 || !UUID.test(segments[0]!)) return undefined;
-    return { attachmentId: segments[0]! };
+    return { organizationId, attachmentId };
   }
 
   /** Where a rejected object is moved when rejected objects are quarantined. */

@@ -2,6 +2,7 @@ import type { CheckResult } from '../../infra/health/checks.ts';
 import { buildApp } from '../../api/app.ts';
 import { NotificationFeed } from '../../api/realtime/feed.ts';
 import { mintToken, createTokenVerifier } from '../../api/auth/tokens.ts';
+import { createAwsClients } from '../../infra/aws/clients.ts';
 import type { Config } from '../../infra/config/index.ts';
 import type { Logger } from '../../infra/logging/logger.ts';
 import { SLICES } from '../../slices/index.ts';
@@ -17,6 +18,8 @@ export interface TestAppOptions {
   readonly api?: Partial<Config['api']>;
   /** The slices the API serves (default: all of them, as they are; see isolatedSlices). */
   readonly slices?: readonly Slice[];
+  /** The configuration the slices' routes read (default: the backbone's). */
+  readonly config?: Config;
 }
 
 /** The real API over the test's backbone: real token verification, publisher, codec and Postgres. */
@@ -45,6 +48,8 @@ export async function testApp(backbone: Backbone, options: TestAppOptions = {}) 
         quietLogger(),
       ),
     slices: options.slices ?? SLICES,
+    config: options.config ?? backbone.config,
+    aws: createAwsClients((options.config ?? backbone.config).aws),
   });
 }
 
