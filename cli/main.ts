@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { OperatorError } from '../infra/errors.ts';
+import { registerBucketCommands } from './buckets.ts';
 import { registerConfigCommand } from './config.ts';
 import { registerDeadLetterCommands } from './dlq.ts';
 import { registerDemoCommand } from './demo.ts';
@@ -26,6 +27,7 @@ registerDeadLetterCommands(program);
 registerProjectionCommands(program);
 registerTokenCommand(program);
 registerDemoCommand(program);
+registerBucketCommands(program);
 
 try {
   await program.parseAsync(process.argv);
