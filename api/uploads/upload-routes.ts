@@ -50,6 +50,14 @@ export const uploadRoutes: FastifyPluginAsync<{ context: UploadsContext }> = asy
         requesterOf(request),
         request.body,
       );
+      const position = encodePosition(issued.positions);
+      // Commands on these attachments (complete, abort, PATCH) and the bridge read the read model:
+      // answer once it has them, so a client acting at once finds them. Late is not wrong, though.
+      try {
+        await app.readPositions.waitFor(projection, position, api.readWaitMs);
+      } catch (error) {
+        request.log.warn({ err: error }, 'the attachments read model is behind the URLs just issued');
+      }
       reply.code(201).header('cache-control', 'no-store');
       return {
         uploads: issued.uploads.map((u) => ({
@@ -74,7 +82,7 @@ export const uploadRoutes: FastifyPluginAsync<{ context: UploadsContext }> = asy
         })),
         refillBelow: issued.refillBelow,
         expiresAt: issued.expiresAt.toISOString(),
-        position: encodePosition(issued.positions),
+        position,
       };
     },
   );

@@ -33,10 +33,16 @@ export class UploadLayout {
   /** The bucket an organization's uploads go to. */
   bucketOf(organizationId: string): string {
     if (this.settings.bucketStrategy === 'shared') return this.settings.bucket;
+    const segment = organizationId
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .replace(/^-+|-+$/g, '');
+    // An id of nothing but punctuation would name the bucket of no organization (or another's).
+    if (segment === '')
+      throw new OperatorError(`organization id '${organizationId}' has no letter or digit to name a bucket with`);
     const name = this.settings.bucketTemplate
       .replaceAll('{environment}', this.environment)
-      .replaceAll('{organization}', organizationId.toLowerCase().replace(/[^a-z0-9-]/g, '-'))
-      .replace(/-+$/, '');
+      .replaceAll('{organization}', segment);
     if (!BUCKET_NAME.test(name) || name.includes('..'))
       throw new OperatorError(
         `UPLOADS_BUCKET_TEMPLATE gives '${name}' for organization '${organizationId}', which is not a valid S3 bucket name`,

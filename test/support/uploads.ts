@@ -1,0 +1,101 @@
+import { NotificationFeed } from '../../api/realtime/feed.ts';
+import { createAwsClients, type AwsClients } from '../../infra/aws/clients.ts';
+import type { Config } from '../../infra/config/index.ts';
+import { UploadBuckets } from '../../infra/uploads/bucket-setup.ts';
+import { UploadLayout } from '../../infra/uploads/layout.ts';
+import { UploadNotificationBridge } from '../../producers/uploads/notification-bridge.ts';
+import { realtimeRelay } from '../../processors/realtime-relay/processor.ts';
+import { startProcessor, type RunningProcessor } from '../../processors/runtime/runner.ts';
+import { startProjection } from '../../projections/live.ts';
+import type { Projection } from '../../projections/projection.ts';
+import { attachmentOf } from '../../projections/uploads/queries.ts';
+import { realtimeTopicsOf } from '../../slices/index.ts';
+import { uploadsSlice } from '../../slices/uploads.ts';
+import { testApp } from './api.ts';
+import type { Backbone } from './backbone.ts';
+import { quietLogger, testConfig, uniqueName } from './platform.ts';
+import { isolatedSlices } from './slices.ts';
+
+export interface UploadsFlow {
+  readonly config: Config;
+  readonly aws: AwsClients;
+  readonly app: Awaited<ReturnType<typeof testApp>>;
+  /** http://127.0.0.1:<port> of the listening API. */
+  readonly baseUrl: string;
+  readonly projection: Projection;
+  readonly bridge: UploadNotificationBridge;
+  readonly buckets: UploadBuckets;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole upload path over the test's backbone, as `tributary start` runs it: the API with the
+ * uploads slice, the attachments projection, the realtime relay and feed, and the S3-notification
+ * bridge on a bucket and queue of the test's own in the local stack's moto.
+ */
+export async function startUploadsFlow(backbone: Backbone, overrides: NodeJS.ProcessEnv = {}): Promise<UploadsFlow> {
+  const name = uniqueName('up').toLowerCase();
+  const config = await testConfig({
+    UPLOADS_BUCKET: `tributary-test-${name}`,
+    UPLOADS_QUEUE: `tributary-test-${name}`,
+    UPLOADS_UNKNOWN_KEY_GRACE_SECONDS: '2',
+    ...overrides,
+  });
+  const aws = createAwsClients(config.aws);
+  const [slice] = isolatedSlices(backbone, [uploadsSlice]);
+  const projection = slice!.projections.attachments!;
+  const runtime = backbone.runtime();
+  const running: RunningProcessor[] = [
+    await startProjection(projection, runtime),
+    await startProcessor(
+      realtimeRelay(backbone.publisher, realtimeTopicsOf([uploadsSlice]), [backbone.topics['uploads.events']]),
+      runtime,
+    ),
+  ];
+  const feed = new NotificationFeed(
+    backbone.kafka,
+    backbone.codec,
+    backbone.topics['realtime.notifications'],
+    1000,
+    quietLogger(),
+  );
+  await feed.start();
+  const app = await testApp(backbone, { slices: [slice!], config, feed });
+  const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  const layout = new UploadLayout(config.uploads, config.environment);
+  const buckets = new UploadBuckets(aws, config.uploads, layout);
+  const queue = await buckets.ensureQueue();
+  const bridge = new UploadNotificationBridge({
+    sqs: aws.sqs,
+    s3: aws.s3,
+    queueUrl: queue.url,
+    layout,
+    settings: config.uploads,
+    publisher: backbone.publisher,
+    environment: config.environment,
+    findAttachment: (organizationId, attachmentId) =>
+      attachmentOf(backbone.pool, organizationId, attachmentId, projection),
+    logger: quietLogger(),
+    waitSeconds: 1,
+    retryDelaySeconds: 1,
+  });
+  bridge.start();
+  return {
+    config,
+    aws,
+    app,
+    baseUrl,
+    projection,
+    bridge,
+    buckets,
+    async stop() {
+      await bridge.stop();
+      await app.close();
+      await feed.stop();
+      await Promise.all(running.map((r) => r.stop()));
+      aws.s3.destroy();
+      aws.sqs.destroy();
+      aws.presigner.destroy();
+    },
+  };
+}
