@@ -47,7 +47,11 @@ export function payloadSchema(type: avro.Type): JsonSchema {
     const branches = type.types.filter((branch) => branch.typeName !== 'null');
     const nullable = branches.length < type.types.length;
     const schema = branches.length === 1 ? payloadSchema(branches[0]!) : { anyOf: branches.map(payloadSchema) };
-    return nullable ? { ...schema, nullable: true } : schema;
+    if (!nullable) return schema;
+    // OpenAPI 3.0: `nullable` does not widen an `enum`; null must be one of its values.
+    return 'enum' in schema && Array.isArray(schema.enum)
+      ? { ...schema, enum: [...schema.enum, null], nullable: true }
+      : { ...schema, nullable: true };
   }
   switch (type.typeName) {
     case 'string':

@@ -8,9 +8,11 @@ import { pythonVenv } from '../../infra/stack/installers.ts';
 import { StackLayout } from '../../infra/stack/layout.ts';
 import type { RunningProcessor } from '../../processors/runtime/runner.ts';
 import { startProjection } from '../../projections/live.ts';
+import { scopesOf } from '../../slices/index.ts';
 import { bearer, testApp } from '../support/api.ts';
 import { isolatedBackbone, type Backbone } from '../support/backbone.ts';
 import { eventually } from '../support/eventually.ts';
+import { testConfig, uniqueName } from '../support/platform.ts';
 import { isolatedSlices } from '../support/slices.ts';
 
 const run = promisify(execFile);
@@ -49,6 +51,7 @@ const KNOWN_FAILURES_OF_OTHER_OWNERS: readonly {
 let backbone: Backbone;
 let app: Awaited<ReturnType<typeof testApp>>;
 let projection: RunningProcessor;
+let attachmentsProjection: RunningProcessor;
 let schemathesis: string;
 let url: string;
 let position: string;
@@ -56,10 +59,19 @@ let position: string;
 beforeAll(async () => {
   backbone = await isolatedBackbone({ partitions: 2 });
   const slices = isolatedSlices(backbone);
+  // Upload URLs it asks for go to a bucket and queue of its own, not the ones `npm start` uses.
+  const storage = uniqueName('st').toLowerCase();
+  const config = await testConfig({
+    UPLOADS_BUCKET: `tributary-test-${storage}`,
+    UPLOADS_QUEUE: `tributary-test-${storage}`,
+  });
   // A limit no generated sequence reaches, so the routes answer rather than 429.
-  app = await testApp(backbone, { slices, api: { rateLimitPerMinute: 1_000_000 } });
+  app = await testApp(backbone, { slices, config, api: { rateLimitPerMinute: 1_000_000 } });
   const counts = slices.find((slice) => slice.name === 'event-counts')!.projections.counts!;
   projection = await startProjection(counts, backbone.runtime(), { sessionTimeoutMs: 6000 });
+  // The upload URL route answers once this read model has the attachments it reserved.
+  const attachments = slices.find((slice) => slice.name === 'uploads')!.projections.attachments!;
+  attachmentsProjection = await startProjection(attachments, backbone.runtime(), { sessionTimeoutMs: 6000 });
   url = await app.listen({ host: '127.0.0.1', port: 0 });
   const bin = await pythonVenv(
     join(new StackLayout(backbone.config.stack.dir).tools, 'schemathesis-venv'),
@@ -71,6 +83,7 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => {
   await projection?.stop();
+  await attachmentsProjection?.stop();
   await app?.close();
   await backbone?.close();
 });
@@ -136,7 +149,11 @@ function configFile(): string {
 
 describe('the OpenAPI document against the running API (schemathesis, every check)', () => {
   it('when schemathesis runs every check against /docs/json, then it finds no failure', async () => {
-    const { authorization } = await bearer(backbone, { organizationId: ORGANIZATION });
+    // Every scope there is, so every operation is reached past its scope check.
+    const { authorization } = await bearer(backbone, {
+      organizationId: ORGANIZATION,
+      scopes: scopesOf().map((scope) => scope.name),
+    });
     const args = [
       '--config-file',
       configFile(),
