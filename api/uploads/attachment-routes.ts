@@ -203,7 +203,9 @@ export function decodeCursor(token: string): AttachmentCursor {
     const [requestedAt, attachmentId] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown[];
     if (
       typeof requestedAt === 'string' &&
-      !Number.isNaN(Date.parse(requestedAt.replace(' ', 'T'))) &&
+      // Postgres's own text form of the timestamp, e.g. 2026-11-22 16:58:00.123+00.
+      /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/.test(requestedAt) &&
+      !Number.isNaN(Date.parse(requestedAt.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00'))) &&
       typeof attachmentId === 'string' &&
       /^[0-9a-f-]{36}$/.test(attachmentId)
     )
