@@ -73,7 +73,9 @@ export class UrlPool {
    * than the margin allows). They are dropped, and more are asked for at once.
    */
   refusedAsExpired(url: PooledUrl): void {
-    this.unused = this.unused.filter((u) => u.expiresAtMs > url.expiresAtMs);
+    // Compared on the server's clock: every batch reads the server's Date to its own second.
+    const refused = Date.parse(url.upload.expiresAt);
+    this.unused = this.unused.filter((u) => Date.parse(u.upload.expiresAt) > refused);
     void this.refill().catch(() => undefined);
   }
 
