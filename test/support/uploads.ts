@@ -47,8 +47,12 @@ export async function startUploadsFlow(backbone: Backbone, overrides: NodeJS.Pro
   const runtime = backbone.runtime();
   const running: RunningProcessor[] = [
     await startProjection(projection, runtime),
+    // A consumer group of its own: under the relay's real name it would join `npm start`'s group.
     await startProcessor(
-      realtimeRelay(backbone.publisher, realtimeTopicsOf([uploadsSlice]), [backbone.topics['uploads.events']]),
+      {
+        ...realtimeRelay(backbone.publisher, realtimeTopicsOf([uploadsSlice]), [backbone.topics['uploads.events']]),
+        name: uniqueName('relay'),
+      },
       runtime,
     ),
   ];
