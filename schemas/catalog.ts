@@ -44,10 +44,26 @@ export const EVENT_ROUTES: { readonly [T in EventType]: EventRoute<T> } = {
 /** Events Tributary makes itself (notifications): services may not publish them over HTTP. */
 export const INTERNAL_TOPICS: readonly TopicName[] = ['realtime.notifications'];
 
-/** The event types services publish (everything not on an internal topic). */
+/** The domain's event types (everything not on an internal topic): what the event counts count. */
 export const PUBLIC_EVENT_TYPES = (Object.keys(EVENT_ROUTES) as EventType[]).filter(
   (type) => !INTERNAL_TOPICS.includes(EVENT_ROUTES[type].topic),
 );
+
+/**
+ * Facts only Tributary can vouch for, recorded by its own routes and workers: that S3 holds an
+ * object (UploadCompleted), that a URL was issued for a key, that an object was deleted. A service
+ * posting one over HTTP could mark an attachment uploaded that no file backs, so ingest refuses them.
+ */
+export const RECORDED_BY_TRIBUTARY: readonly EventType[] = [
+  'AttachmentRequested',
+  'UploadCompleted',
+  'UploadRejected',
+  'AttachmentDetailsChanged',
+  'AttachmentDeleted',
+];
+
+/** The event types services may publish over HTTP ingest. */
+export const INGEST_EVENT_TYPES = PUBLIC_EVENT_TYPES.filter((type) => !RECORDED_BY_TRIBUTARY.includes(type));
 
 /** Registry subjects use the record-aware strategy, so one topic can hold several event types. */
 export function subjectOf(topic: string, fullName: string): string {

@@ -3,7 +3,7 @@ import { Type, type Static, type TypeBoxTypeProvider } from '@fastify/type-provi
 import type avro from 'avsc';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Publisher } from '../../producers/publisher.ts';
-import { PUBLIC_EVENT_TYPES } from '../../schemas/catalog.ts';
+import { INGEST_EVENT_TYPES } from '../../schemas/catalog.ts';
 import type { EventCodec, FieldProblem } from '../../schemas/codec.ts';
 import { EventValidationError } from '../../schemas/codec.ts';
 import type { EventType, TributaryEvent } from '../../schemas/generated/events.ts';
@@ -83,7 +83,7 @@ export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (instan
   if (!publisher || !codec) throw new Error('eventRoutes needs a publisher and a codec');
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const payloadTypes = new Map(
-    PUBLIC_EVENT_TYPES.map((type) => {
+    INGEST_EVENT_TYPES.map((type) => {
       const event = codec.definition(type).schema.type as avro.types.RecordType;
       return [type, event.fields.find((field) => field.name === 'payload')!.type] as const;
     }),
@@ -100,7 +100,7 @@ export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (instan
       summary: documented ? `Publish ${documented.type} events (one or a batch)` : 'Publish one event or a batch',
       tags: ['events'],
       ...(documented ? {} : { hide: true }),
-      ...(documented ? {} : { params: Type.Object({ type: Type.Enum(PUBLIC_EVENT_TYPES, { type: 'string' }) }) }),
+      ...(documented ? {} : { params: Type.Object({ type: Type.Enum(INGEST_EVENT_TYPES, { type: 'string' }) }) }),
       body: EventsBody,
       response: { 202: Published, ...problemResponses },
     },
@@ -165,7 +165,7 @@ export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (instan
 
   // One route per event type, so the OpenAPI document can give each its payload's schema and a
   // client generated from it can build valid events; the parametric route answers unknown types.
-  for (const type of PUBLIC_EVENT_TYPES) {
+  for (const type of INGEST_EVENT_TYPES) {
     app.post(
       `/v1/events/${type}`,
       routeOptions({ type, payload: payloadSchema(payloadTypes.get(type)!) }),
