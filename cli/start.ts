@@ -262,6 +262,12 @@ async function report(
         ['postgres', config.database.url.replace(/:[^:@/]*@/, ':****@')],
         ['aws (s3, sqs, ssm, athena)', config.aws.endpoint ?? `AWS ${config.aws.region}`],
         ['lake bucket', `s3://${config.lake.bucket}`],
+        [
+          'upload bucket',
+          config.uploads.bucketStrategy === 'shared'
+            ? `s3://${config.uploads.bucket}  (queue ${config.uploads.queue})`
+            : `one per organization: ${config.uploads.bucketTemplate}  (queue ${config.uploads.queue})`,
+        ],
         ['slices', SLICES.map((slice) => slice.name).join(', ')],
         ['processors', processors.join(', ')],
       ],
