@@ -1,5 +1,8 @@
 // The live dashboard: a ticket from the API, a websocket, subscriptions, and resume by position
-// after any drop. Plain JavaScript served as is (but for its settings); no build step.
+// after any drop; and an upload panel on the upload client. Plain JavaScript served as is (but for
+// its settings); the client is bundled from its TypeScript by the server (routes.ts).
+import { UploadClient } from '/upload-client.js';
+
 // Filled in by the server: the slices' realtime topics with their filter keys, and whether this
 // environment (local, test) hands out development tokens, in which case the page connects by itself.
 const SETTINGS = /* DASHBOARD_SETTINGS */ { topics: [], devTokens: false };
@@ -47,6 +50,7 @@ async function mint() {
     return false;
   }
   $('token').value = body.token;
+  uploads.client = null;
   say('token minted (valid 1 hour)');
   return true;
 }
@@ -141,6 +145,94 @@ function receive(message) {
   item.append(JSON.stringify(message.data));
   $('log').prepend(item);
   while ($('log').children.length > 500) $('log').lastChild.remove();
+  if (UPLOAD_TOPICS.includes(message.topic)) settleUpload(message);
+}
+
+// The upload panel: each file goes up through the upload client (seed 000's pool of URLs) and its
+// row moves uploading -> generated (in S3, waiting for its notification) -> uploaded or rejected,
+// as the websocket's attachment_uploaded and attachment_rejected say. Nothing polls.
+const UPLOAD_TOPICS = ['attachment_uploaded', 'attachment_rejected'];
+const uploads = {
+  client: null,
+  rows: new Map(),
+  // A verdict can come before upload() has resolved with the attachment's id: it waits here.
+  early: new Map(),
+};
+
+function uploadClient() {
+  // The pool's URLs belong to the token's organization: a new token starts a new pool.
+  uploads.client ??= new UploadClient({ baseUrl: '', token: () => $('token').value.trim() });
+  return uploads.client;
+}
+$('token').addEventListener('change', () => (uploads.client = null));
+
+function setRow(row, status, detail = '') {
+  row.dataset.status = status;
+  row.querySelector('.status').textContent = status;
+  row.querySelector('.detail').textContent = detail;
+}
+
+async function uploadFile(file) {
+  const row = document.createElement('tr');
+  row.innerHTML =
+    '<td class="name"></td><td class="size"></td><td class="status"></td><td class="id"></td><td class="detail"></td>';
+  row.querySelector('.name').textContent = file.name;
+  row.querySelector('.size').textContent = String(file.size);
+  setRow(row, 'uploading');
+  $('uploads').prepend(row);
+  try {
+    const result = await uploadClient().upload(file);
+    row.dataset.attachmentId = result.attachmentId;
+    row.querySelector('.id').textContent = result.attachmentId;
+    uploads.rows.set(result.attachmentId, row);
+    const verdict = uploads.early.get(result.attachmentId);
+    uploads.early.delete(result.attachmentId);
+    if (verdict) setRow(row, verdict.status, verdict.detail);
+    else setRow(row, 'generated', result.retried ? 'in S3 (after a fresh URL)' : 'in S3, waiting for its notification');
+  } catch (error) {
+    setRow(row, 'failed', error.message);
+  }
+}
+
+function settleUpload(message) {
+  const data = message.data ?? {};
+  const attachmentId = message.filters?.attachmentId ?? data.attachmentId;
+  const verdict =
+    message.topic === 'attachment_uploaded'
+      ? { status: 'uploaded', detail: `${data.sizeBytes} bytes, ${data.contentType}` }
+      : { status: 'rejected', detail: [data.reason, data.detail].filter(Boolean).join(': ') };
+  const row = uploads.rows.get(attachmentId);
+  if (row) return setRow(row, verdict.status, verdict.detail);
+  uploads.early.set(attachmentId, verdict);
+  // Verdicts on other people's uploads pass through here too: keep only the latest few.
+  if (uploads.early.size > 1000) uploads.early.delete(uploads.early.keys().next().value);
+}
+
+function uploadAll(files) {
+  const connected = state.socket?.readyState === WebSocket.OPEN;
+  $('upload-message').textContent = connected
+    ? ''
+    : 'not connected: rows will not move past generated until the page is';
+  for (const file of files) uploadFile(file);
+}
+
+if (UPLOAD_TOPICS.every((topic) => TOPICS.includes(topic))) {
+  $('upload-panel').hidden = false;
+  $('files').addEventListener('change', (event) => {
+    uploadAll([...event.target.files]);
+    event.target.value = '';
+  });
+  const zone = $('dropzone');
+  zone.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    zone.classList.add('over');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (event) => {
+    event.preventDefault();
+    zone.classList.remove('over');
+    uploadAll([...event.dataTransfer.files]);
+  });
 }
 
 function connect() {

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { build } from 'esbuild';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AuthSettings } from '../../infra/config/index.ts';
 import type { RealtimeTopics } from '../../processors/realtime-relay/topics.ts';
@@ -19,7 +21,31 @@ const PLACEHOLDER = '/* DASHBOARD_SETTINGS */ { topics: [], devTokens: false }';
 const template = readFileSync(new URL('./dashboard.js', import.meta.url), 'utf8');
 if (!template.includes(PLACEHOLDER)) throw new Error('dashboard.js lost its DASHBOARD_SETTINGS placeholder');
 
-/** The live dashboard at `/`: its two files are public; everything it shows needs a token. */
+const UPLOAD_CLIENT = fileURLToPath(new URL('../uploads/client/upload-client.ts', import.meta.url));
+let uploadClient: Promise<string> | undefined;
+
+/**
+ * The upload client for browsers, bundled from its TypeScript once per process (in milliseconds,
+ * so there is no build step to forget). Its imports of the API's schemas are type-only and vanish.
+ */
+function uploadClientScript(): Promise<string> {
+  uploadClient ??= build({
+    entryPoints: [UPLOAD_CLIENT],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+  }).then((result) => {
+    const [output] = result.outputFiles;
+    if (!output) throw new Error(`esbuild gave no output for ${UPLOAD_CLIENT}`);
+    return output.text;
+  });
+  return uploadClient;
+}
+
+/** The live dashboard at `/`: its files are public; everything it shows needs a token. */
 export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (instance, options) => {
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const settings = {
@@ -27,12 +53,17 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (inst
     devTokens: options.devTokens !== undefined,
   };
   const script = template.replace(PLACEHOLDER, JSON.stringify(settings));
+  // Built at registration, so a client that does not bundle fails the start, not a page later.
+  const clientScript = await uploadClientScript();
 
   app.get('/', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/html; charset=utf-8').send(html),
   );
   app.get('/dashboard.js', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').send(script),
+  );
+  app.get('/upload-client.js', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').send(clientScript),
   );
 
   const devTokens = options.devTokens;

@@ -64,8 +64,12 @@ export async function startUploadsFlow(backbone: Backbone, overrides: NodeJS.Pro
     quietLogger(),
   );
   await feed.start();
-  const app = await testApp(backbone, { slices: [slice!], config, feed });
+  // The dashboard this API serves opens the realtime socket from the API's own origin, allowed as
+  // REALTIME_ALLOWED_ORIGINS allows it by default; the port is known once the API listens.
+  const origins = [...backbone.config.realtime.allowedOrigins];
+  const app = await testApp(backbone, { slices: [slice!], config, feed, realtime: { allowedOrigins: origins } });
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  origins.push(baseUrl);
   const layout = new UploadLayout(config.uploads, config.environment);
   const buckets = new UploadBuckets(aws, config.uploads, layout);
   const queue = await buckets.ensureQueue();
