@@ -100,6 +100,16 @@ describe('the dashboard’s upload panel in a browser', () => {
     );
   });
 
+  it('when /upload-client.js is asked for, then it is public JavaScript, the client bundled with nothing of the server', async () => {
+    const response = await fetch(`${flow.baseUrl}/upload-client.js`);
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/javascript');
+    const script = await response.text();
+    expect(script).toMatch(/export\s*\{[^}]*\bUploadClient\b/);
+    expect(script).not.toMatch(/^\s*import\b/m);
+  });
+
   it('when files are chosen, then each row goes uploading, generated, uploaded, live from the websocket', async () => {
     const page = await openDashboard();
     expect(await page.isVisible('#upload-panel')).toBe(true);
