@@ -188,7 +188,17 @@ async function uploadFile(file) {
     const verdict = uploads.early.get(result.attachmentId);
     uploads.early.delete(result.attachmentId);
     if (verdict) setRow(row, verdict.status, verdict.detail);
-    else setRow(row, 'generated', result.retried ? 'in S3 (after a fresh URL)' : 'in S3, waiting for its notification');
+    else
+      setRow(
+        row,
+        'generated',
+        [
+          result.retried ? 'in S3 (after a fresh URL)' : 'in S3, waiting for its notification',
+          result.namingError ? `not named: ${result.namingError.message}` : '',
+        ]
+          .filter(Boolean)
+          .join('; '),
+      );
   } catch (error) {
     setRow(row, 'failed', error.message);
   }

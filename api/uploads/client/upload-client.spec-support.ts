@@ -48,6 +48,7 @@ export class FakeUploadApi {
   private held: Promise<void> | undefined;
   private refusals: { status: number; code: string; message: string }[] = [];
   private refusedApi: { status: number; code: string; detail: string } | undefined;
+  private refusedRename: { status: number; code: string; detail: string } | undefined;
 
   /** Requests for URLs wait until the returned function is called. */
   holdBatches(): () => void {
@@ -62,6 +63,11 @@ export class FakeUploadApi {
   /** The next PUTs to S3 are refused with this error, whatever their URL. */
   refuseNextPuts(count: number, code = 'AccessDenied', message = 'Request has expired', status = 403): void {
     this.refusals.push(...Array.from({ length: count }, () => ({ status, code, message })));
+  }
+
+  /** The next PATCH of an attachment is refused with this problem. */
+  refuseNextRename(status: number, code: string, detail: string): void {
+    this.refusedRename = { status, code, detail };
   }
 
   /** The next request for URLs is refused with this problem. */
@@ -80,6 +86,11 @@ export class FakeUploadApi {
     const match = /^\/v1\/(uploads|attachments)\/([^/]+)(?:\/(complete|abort))?$/.exec(url.pathname);
     const attachmentId = match?.[2] ?? '';
     if (!this.issued.has(attachmentId)) return problem(404, 'not_found', `no attachment ${attachmentId}`);
+    const refusedRename = this.refusedRename;
+    if (method === 'PATCH' && refusedRename) {
+      this.refusedRename = undefined;
+      return problem(refusedRename.status, refusedRename.code, refusedRename.detail);
+    }
     if (method === 'PATCH')
       this.renamed.set(attachmentId, (JSON.parse(String(init.body)) as { fileName: string }).fileName);
     else if (match?.[3] === 'complete') this.completed.set(attachmentId, JSON.parse(String(init.body)).parts);

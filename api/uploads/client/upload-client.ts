@@ -56,6 +56,8 @@ export interface UploadResult {
   readonly etag: string | null;
   /** The first URL was refused as expired, and the upload went through with a fresh one. */
   readonly retried: boolean;
+  /** The file went up on a blank URL, but the attachment could not be given its name (fileName is then null). */
+  readonly namingError?: UploadClientError;
 }
 
 const DEFAULT_DECLARE_ABOVE = 100 * 1024 * 1024;
@@ -76,8 +78,11 @@ export class UploadClient {
   private readonly fetch: Fetch;
 
   constructor(private readonly options: UploadClientOptions) {
-    if (options.batchSize !== undefined && !(Number.isInteger(options.batchSize) && options.batchSize > 0))
-      throw new TypeError(`batchSize must be a positive integer, not ${options.batchSize}`);
+    for (const name of ['batchSize', 'declareAboveBytes', 'partConcurrency'] as const)
+      if (options[name] !== undefined && !(Number.isInteger(options[name]) && options[name] > 0))
+        throw new TypeError(`UploadClient: ${name} must be a positive integer, not ${options[name]}`);
+    if (options.expiryMarginMs !== undefined && !(options.expiryMarginMs >= 0))
+      throw new TypeError(`UploadClient: expiryMarginMs must be 0 or more, not ${options.expiryMarginMs}`);
     // An unbound window.fetch throws "Illegal invocation" in browsers.
     this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.api = new UploadApi({ baseUrl: options.baseUrl, token: options.token, fetch: this.fetch });
@@ -131,8 +136,15 @@ export class UploadClient {
       return this.viaDeclared(payload, {});
     }
     const etag = await this.putPooled(url, payload);
-    if (payload.name) await this.api.rename(url.upload.attachmentId, payload.name);
-    return resultOf(url.upload, payload, 'pool', etag);
+    const result = resultOf(url.upload, payload, 'pool', etag);
+    if (!payload.name) return result;
+    try {
+      await this.api.rename(url.upload.attachmentId, payload.name);
+      return result;
+    } catch (error) {
+      // The file is in S3 and will be `uploaded`: failing here would invite a second upload of it.
+      return { ...result, fileName: null, namingError: error as UploadClientError };
+    }
   }
 
   private async putPooled(url: PooledUrl, payload: Payload): Promise<string | null> {

@@ -142,6 +142,11 @@ describe('the pool of blank URLs', () => {
     expect(api.urlRequests).toHaveLength(2);
   });
 
+  it('when an option is not a positive number, then the client refuses to start', () => {
+    expect(() => client({ batchSize: 0 })).toThrow('batchSize must be a positive integer');
+    expect(() => client({ partConcurrency: 1.5 })).toThrow('partConcurrency');
+  });
+
   it('when the API refuses the request for URLs, then the error carries its problem code and detail', async () => {
     api.refuseNextUrlRequest(403, 'missing_scope', 'the token lacks the scope uploads:write');
 
@@ -151,6 +156,17 @@ describe('the pool of blank URLs', () => {
 
     expect(failure).toMatchObject({ source: 'api', status: 403, code: 'missing_scope', canRetry: false });
     expect((failure as Error).message).toContain('the token lacks the scope uploads:write');
+  });
+
+  it('when naming the attachment fails after the PUT, then the upload still resolves, saying why it has no name', async () => {
+    const uploads = client({ batchSize: 10 });
+    api.refuseNextRename(429, 'rate_limited', 'retry after 3 s');
+
+    const result = await uploads.upload(file('named-later.png'));
+
+    expect(api.puts).toHaveLength(1);
+    expect(result.fileName).toBeNull();
+    expect(result.namingError).toMatchObject({ source: 'api', code: 'rate_limited', canRetry: true });
   });
 
   it('when a file is larger than a blank URL takes, then the URL goes back to the pool and the file asks for its own, which the API refuses as too_large', async () => {
