@@ -61,7 +61,8 @@ export function payloadSchema(type: avro.Type): JsonSchema {
     case 'int':
       return { type: 'integer', minimum: -(2 ** 31), maximum: 2 ** 31 - 1 };
     case 'long':
-      return { type: 'integer', minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER };
+      // avsc's longs stop two short of 2^53 (its isSafeLong), so 2^53 - 1 is refused as "must be long".
+      return { type: 'integer', minimum: -AVSC_LONG_MAX, maximum: AVSC_LONG_MAX };
     case 'float':
     case 'double':
       return { type: 'number' };
@@ -75,3 +76,6 @@ export function payloadSchema(type: avro.Type): JsonSchema {
 function docOf(field: avro.types.Field): string | undefined {
   return (field as unknown as { doc?: string }).doc;
 }
+
+/** The largest long avsc writes from a JavaScript number. */
+const AVSC_LONG_MAX = 2 ** 53 - 2;

@@ -26,6 +26,11 @@ interface RouteConfig {
   readonly rateLimit?: unknown;
   /** An event route's payload schema, shown in place of the loose one its body is validated with. */
   readonly documentedPayload?: Record<string, unknown>;
+  /**
+   * The body as the document shows it, when it says more than the validation schema: a rule the
+   * handler checks itself, to answer with a clearer message than a schema validator's.
+   */
+  readonly documentedBody?: Record<string, unknown>;
 }
 
 type Responses = Record<string, unknown>;
@@ -102,6 +107,7 @@ function documented(schema: FastifySchema, route: Pick<RouteOptions, 'config' | 
     security: config.public ? [] : [{ bearer: [] }],
     headers: withCorrelationHeader(schema.headers),
     ...(config.documentedPayload && schema.body ? { body: withPayload(schema.body, config.documentedPayload) } : {}),
+    ...(config.documentedBody ? { body: config.documentedBody } : {}),
     response,
   } as FastifySchema;
 }

@@ -117,6 +117,23 @@ const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (instance, opt
     { additionalProperties: false },
   );
   const UnsubscribeBody = Type.Object({ topics: Topics }, { additionalProperties: false });
+  // The handler says which topic lacks which key; the document states the same rule in schema
+  // terms (OpenAPI 3.0 has no if/then): a filter key present means every listed topic carries it.
+  const documentedSubscribeBody = {
+    ...SubscribeBody,
+    allOf: [...new Set(topics.all.flatMap((topic) => topic.filterKeys))].flatMap((key) => {
+      const carrying = topics.all.filter((topic) => topic.filterKeys.includes(key)).map((topic) => topic.name);
+      if (carrying.length === topics.names.length) return [];
+      return [
+        {
+          anyOf: [
+            { properties: { filters: { not: { required: [key] } } } },
+            { properties: { topics: { items: { type: 'string', enum: carrying } } } },
+          ],
+        },
+      ];
+    }),
+  };
 
   app.get(
     '/v1/realtime/subscriptions',
@@ -134,7 +151,7 @@ const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (instance, opt
   app.post(
     '/v1/realtime/subscriptions',
     {
-      config: { scope: SCOPES.subscribeRealtime },
+      config: { scope: SCOPES.subscribeRealtime, documentedBody: documentedSubscribeBody },
       schema: {
         summary: "Subscribe all of the caller's sessions to topics (seed 004's REST subscribe)",
         tags: ['realtime'],

@@ -47,6 +47,37 @@ export const UploadRequestBody = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * The request body as the document states it, with this deployment's limits: the allowed content
+ * types as a pattern, the largest size and batch. The handler checks the same limits itself, to
+ * say which file broke which rule in words.
+ */
+export function documentedUploadRequest(settings: {
+  readonly allowedContentTypes: readonly string[];
+  readonly maxSizeBytes: number;
+  readonly urlMaxBatch: number;
+}): Record<string, unknown> {
+  const body = JSON.parse(JSON.stringify(UploadRequestBody)) as {
+    properties: {
+      count: Record<string, unknown>;
+      files: { items: { properties: Record<string, Record<string, unknown>> } };
+    };
+  };
+  const types = settings.allowedContentTypes.map((type) =>
+    type.endsWith('/*') ? `${escapeRegExp(type.slice(0, -1))}[a-z0-9!#$&^_.+-]+` : escapeRegExp(type),
+  );
+  body.properties.count.maximum = settings.urlMaxBatch;
+  (body.properties.files as Record<string, unknown>).maxItems = settings.urlMaxBatch;
+  const file = body.properties.files.items.properties;
+  file.contentType!.pattern = `^(${types.join('|')})$`;
+  file.sizeBytes!.maximum = settings.maxSizeBytes;
+  return body;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
 const IssuedUpload = Type.Object({
   attachmentId: Type.String({ format: 'uuid' }),
   objectKey: Type.String(),

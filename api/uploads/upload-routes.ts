@@ -12,6 +12,7 @@ import {
   CompleteBody,
   Completing,
   IssuedUploadsResponse,
+  documentedUploadRequest,
   UploadRequestBody,
   UPLOAD_SCOPE,
 } from './schemas.ts';
@@ -26,7 +27,7 @@ export const uploadRoutes: FastifyPluginAsync<{ context: UploadsContext }> = asy
   app.post(
     '/v1/uploads/urls',
     {
-      config: { scope: UPLOAD_SCOPE, rateLimit: limit },
+      config: { scope: UPLOAD_SCOPE, rateLimit: limit, documentedBody: documentedUploadRequest(config.uploads) },
       schema: {
         summary: 'A batch of pre-signed upload URLs',
         description:

@@ -14,13 +14,13 @@ export const uploadError = {
       detail: problems.map((p) => `${p.field}: ${p.problem}`).join('; '),
       errors: problems,
     }),
-  tooManyUrls: (asked: number, most: number) =>
+  tooManyUrls: (asked: number, most: number, field = 'body.count') =>
     new UploadError({
       status: 400,
       code: 'too_many_urls',
       title: 'Too many upload URLs asked for',
       detail: `asked for ${asked} URLs; one request may ask for at most ${most}`,
-      errors: [{ field: 'body.count', problem: `must be at most ${most}` }],
+      errors: [{ field, problem: `must be at most ${most}` }],
     }),
   notFound: (attachmentId: string) =>
     new UploadError({ status: 404, code: 'not_found', title: 'Not found', detail: `no attachment ${attachmentId}` }),

@@ -80,8 +80,10 @@ export async function requestUploads(
   const { settings } = deps;
   const files = request.files ?? [];
   checkFiles(files, settings);
+  if (request.count !== undefined && request.count > settings.urlMaxBatch)
+    throw uploadError.tooManyUrls(request.count, settings.urlMaxBatch);
   const count = request.files ? files.length : (request.count ?? settings.urlBatch);
-  if (count > settings.urlMaxBatch) throw uploadError.tooManyUrls(count, settings.urlMaxBatch);
+  if (count > settings.urlMaxBatch) throw uploadError.tooManyUrls(count, settings.urlMaxBatch, 'body.files');
 
   const bucket = deps.layout.bucketOf(requester.organizationId);
   await deps.ensureBucket(bucket);
