@@ -29,6 +29,8 @@ export const EVENT_ROUTES: { readonly [T in EventType]: EventRoute<T> } = {
   AccountTransactionsAdded: { topic: 'transactions.cleansed', key: (e) => e.payload.batchId },
 
   GroupAssignmentRequested: { topic: 'groups.events', key: (e) => e.payload.memberId },
+  GroupCreated: { topic: 'groups.events', key: (e) => e.payload.groupId },
+  GroupRenamed: { topic: 'groups.events', key: (e) => e.payload.groupId },
   MemberEnrolled: { topic: 'groups.events', key: (e) => e.payload.memberId },
   MemberAddedToGroup: { topic: 'groups.events', key: (e) => e.payload.memberId },
   MemberRemovedFromGroup: { topic: 'groups.events', key: (e) => e.payload.memberId },
