@@ -19,6 +19,7 @@ export const EVENT_ROUTES: { readonly [T in EventType]: EventRoute<T> } = {
   MessageSent: { topic: 'messages.events', key: (e) => e.payload.threadId },
   MessageRead: { topic: 'messages.events', key: (e) => e.payload.threadId },
   ThreadArchived: { topic: 'messages.events', key: (e) => e.payload.threadId },
+  ThreadUnarchived: { topic: 'messages.events', key: (e) => e.payload.threadId },
 
   TransactionIngested: { topic: 'transactions.raw', key: (e) => e.payload.accountId },
   TransactionCleansed: { topic: 'transactions.cleansed', key: (e) => e.payload.accountId },

@@ -1,3 +1,4 @@
+import { messaging } from '../projections/messaging/projection.ts';
 import { defineSlice } from './slice.ts';
 import { demoMetadata } from './demo-metadata.ts';
 
@@ -7,6 +8,7 @@ const DEMO_THREAD = '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b';
 export const messagingSlice = defineSlice({
   name: 'messaging',
   doc: 'Threads, messages, replies and read receipts (seed 002).',
+  projections: { messaging },
   realtime: [
     {
       name: 'message_sent',
@@ -41,6 +43,7 @@ export const messagingSlice = defineSlice({
         body: `Update ${context.round}: reconciliation is ${Math.min(100, context.round * 10)}% done`,
         replyToMessageId: null,
         sentAt: context.now,
+        recipients: [sender === 'bob' ? 'alice' : 'bob'],
       },
     });
     return events;
