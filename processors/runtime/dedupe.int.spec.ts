@@ -39,7 +39,7 @@ describe('a publishing processor redelivered, and a deduplicating sink', () => {
               eventId: derivedEventId(event.metadata.eventId, 'archived'),
               causationId: event.metadata.eventId,
             },
-            payload: { threadId: event.payload.threadId, archivedBy: 'archiver', reason: null },
+            payload: { threadId: event.payload.threadId, archivedBy: 'archiver', reason: null, participantId: null },
           };
           await backbone.publisher.publish(archived);
         }

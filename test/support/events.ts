@@ -34,6 +34,7 @@ export function messageSent(threadId: string, body: string, occurredAt = new Dat
       body,
       replyToMessageId: null,
       sentAt: occurredAt,
+      recipients: ['user-1'],
     },
   };
 }
