@@ -1,30 +1,15 @@
 /// <reference lib="dom" />
 // The page functions below run in the browser.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotificationIssued } from '../../schemas/generated/events.ts';
 import { realtimeTopicsOf } from '../../slices/index.ts';
 import { testApp } from '../../test/support/api.ts';
+import { launchChromium } from '../../test/support/chromium.ts';
 import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
 import { metadata } from '../../test/support/events.ts';
 import { quietLogger } from '../../test/support/platform.ts';
 import { NotificationFeed } from '../realtime/feed.ts';
-
-// Debian's chromium, driven by playwright-core; no browser download (none is reachable here).
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-];
 
 let backbone: Backbone;
 let feed: NotificationFeed;
@@ -46,11 +31,7 @@ beforeAll(async () => {
   app = await testApp(backbone, { feed, realtime: { allowedOrigins: origins } });
   url = await app.listen({ host: '127.0.0.1', port: 0 });
   origins.push(url);
-  browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'tributary-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: FLAGS,
-  });
+  browser = await launchChromium();
 }, 120_000);
 afterAll(async () => {
   await browser?.close();

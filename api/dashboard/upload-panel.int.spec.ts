@@ -1,25 +1,10 @@
 /// <reference lib="dom" />
 // The page functions below run in the browser.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../test/support/chromium.ts';
 import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
 import { startUploadsFlow, type UploadsFlow } from '../../test/support/uploads.ts';
-
-// Debian's chromium, driven by playwright-core; no browser download (none is reachable here).
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-];
 
 let backbone: Backbone;
 let flow: UploadsFlow;
@@ -28,11 +13,7 @@ let browser: BrowserContext;
 beforeAll(async () => {
   backbone = await isolatedBackbone({ partitions: 1 });
   flow = await startUploadsFlow(backbone);
-  browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'tributary-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: FLAGS,
-  });
+  browser = await launchChromium();
 }, 120_000);
 afterAll(async () => {
   await browser?.close();

@@ -2,10 +2,16 @@ import { UploadBuckets } from '../../infra/uploads/bucket-setup.ts';
 import { UploadLayout } from '../../infra/uploads/layout.ts';
 import { attachmentOf } from '../../projections/uploads/queries.ts';
 import type { SliceWorker, SliceWorkerContext } from '../../slices/slice.ts';
-import { UploadNotificationBridge } from './notification-bridge.ts';
+import { UploadNotificationBridge, type BridgeDependencies } from './notification-bridge.ts';
 
-/** The S3-notification bridge as a worker of `tributary start`: it makes sure its queue exists, then polls it. */
-export function notificationBridgeWorker(context: SliceWorkerContext): SliceWorker {
+/**
+ * The S3-notification bridge as a worker of `tributary start`: it makes sure its queue exists, then
+ * polls it. Tests shorten the long poll and the retry delay.
+ */
+export function notificationBridgeWorker(
+  context: SliceWorkerContext,
+  timing: Pick<BridgeDependencies, 'waitSeconds' | 'retryDelaySeconds'> = {},
+): Omit<SliceWorker, 'start'> & { start(): Promise<UploadNotificationBridge> } {
   return {
     name: 's3-notification-bridge',
     async start() {
@@ -24,6 +30,7 @@ export function notificationBridgeWorker(context: SliceWorkerContext): SliceWork
         environment: config.environment,
         findAttachment: (organizationId, attachmentId) => attachmentOf(pool, organizationId, attachmentId, projection),
         logger: logger.child({ worker: 's3-notification-bridge' }),
+        ...timing,
       });
       bridge.start();
       return bridge;

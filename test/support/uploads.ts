@@ -3,12 +3,12 @@ import { createAwsClients, type AwsClients } from '../../infra/aws/clients.ts';
 import type { Config } from '../../infra/config/index.ts';
 import { UploadBuckets } from '../../infra/uploads/bucket-setup.ts';
 import { UploadLayout } from '../../infra/uploads/layout.ts';
-import { UploadNotificationBridge } from '../../producers/uploads/notification-bridge.ts';
+import { notificationBridgeWorker } from '../../producers/uploads/bridge-worker.ts';
+import type { UploadNotificationBridge } from '../../producers/uploads/notification-bridge.ts';
 import { realtimeRelay } from '../../processors/realtime-relay/processor.ts';
 import { startProcessor, type RunningProcessor } from '../../processors/runtime/runner.ts';
 import { startProjection } from '../../projections/live.ts';
 import type { Projection } from '../../projections/projection.ts';
-import { attachmentOf } from '../../projections/uploads/queries.ts';
 import { realtimeTopicsOf } from '../../slices/index.ts';
 import { uploadsSlice } from '../../slices/uploads.ts';
 import { testApp } from './api.ts';
@@ -70,24 +70,18 @@ export async function startUploadsFlow(backbone: Backbone, overrides: NodeJS.Pro
   const app = await testApp(backbone, { slices: [slice!], config, feed, realtime: { allowedOrigins: origins } });
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   origins.push(baseUrl);
-  const layout = new UploadLayout(config.uploads, config.environment);
-  const buckets = new UploadBuckets(aws, config.uploads, layout);
-  const queue = await buckets.ensureQueue();
-  const bridge = new UploadNotificationBridge({
-    sqs: aws.sqs,
-    s3: aws.s3,
-    queueUrl: queue.url,
-    layout,
-    settings: config.uploads,
-    publisher: backbone.publisher,
-    environment: config.environment,
-    findAttachment: (organizationId, attachmentId) =>
-      attachmentOf(backbone.pool, organizationId, attachmentId, projection),
-    logger: quietLogger(),
-    waitSeconds: 1,
-    retryDelaySeconds: 1,
-  });
-  bridge.start();
+  const buckets = new UploadBuckets(aws, config.uploads, new UploadLayout(config.uploads, config.environment));
+  const bridge = await notificationBridgeWorker(
+    {
+      publisher: backbone.publisher,
+      config,
+      aws,
+      pool: backbone.pool,
+      projections: { attachments: projection },
+      logger: quietLogger(),
+    },
+    { waitSeconds: 1, retryDelaySeconds: 1 },
+  ).start();
   return {
     config,
     aws,
