@@ -56,7 +56,10 @@ const settledAs = (attachmentId: string, status: string) =>
     { timeoutMs: 20_000 },
   );
 
-async function uploadOne(file: { name: string; contentType: string; body: Uint8Array<ArrayBuffer> }, extra: object = {}) {
+async function uploadOne(
+  file: { name: string; contentType: string; body: Uint8Array<ArrayBuffer> },
+  extra: object = {},
+) {
   const issued = await requestUrls({
     files: [{ name: file.name, contentType: file.contentType, sizeBytes: file.body.length }],
     ...extra,
