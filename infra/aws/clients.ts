@@ -57,5 +57,9 @@ export interface AwsClients {
 }
 
 export function createAwsClients(settings: AwsSettings): AwsClients {
-  return { s3: createS3Client(settings), presigner: createPresigningS3Client(settings), sqs: createSqsClient(settings) };
+  return {
+    s3: createS3Client(settings),
+    presigner: createPresigningS3Client(settings),
+    sqs: createSqsClient(settings),
+  };
 }

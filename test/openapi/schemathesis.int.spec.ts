@@ -37,7 +37,7 @@ const CHECKS_THAT_CANNOT_APPLY: readonly {
     method: 'GET',
     path: '/v1/realtime',
     check: 'positive_data_acceptance',
-    why: 'a websocket route: over plain HTTP, all schemathesis speaks, the right answer to a valid GET is 426 upgrade_required, as the document says; the upgrade is tested in api/realtime. (Its expected statuses cannot be set for this one operation: schemathesis 4.32 applies an operation\'s expected-statuses to every operation.)',
+    why: "a websocket route: over plain HTTP, all schemathesis speaks, the right answer to a valid GET is 426 upgrade_required, as the document says; the upgrade is tested in api/realtime. (Its expected statuses cannot be set for this one operation: schemathesis 4.32 applies an operation's expected-statuses to every operation.)",
   },
 ];
 
