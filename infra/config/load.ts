@@ -115,6 +115,12 @@ function crossChecks(values: ParsedValues, failed: ReadonlySet<VariableName>): s
   if (values.UPLOADS_URL_BATCH > values.UPLOADS_URL_MAX_BATCH) {
     errors.push('UPLOADS_URL_BATCH must not exceed UPLOADS_URL_MAX_BATCH');
   }
+  if (values.MESSAGING_PUSH_ENABLED && !values.MESSAGING_PUSH_URL && !failed.has('MESSAGING_PUSH_URL')) {
+    errors.push('MESSAGING_PUSH_URL is required when MESSAGING_PUSH_ENABLED is true');
+  }
+  if (Boolean(values.MESSAGING_PUSH_USERNAME) !== Boolean(values.MESSAGING_PUSH_PASSWORD)) {
+    errors.push('MESSAGING_PUSH_USERNAME and MESSAGING_PUSH_PASSWORD must be set together');
+  }
   if (values.AUTH_JWT_ALGORITHM === 'HS256' && !values.AUTH_JWT_SECRET && !failed.has('AUTH_JWT_SECRET')) {
     errors.push('AUTH_JWT_SECRET is required when AUTH_JWT_ALGORITHM is HS256');
   }

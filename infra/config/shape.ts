@@ -69,6 +69,26 @@ export interface UploadSettings {
   readonly unknownKeyGraceSeconds: number;
 }
 
+/** Messaging (seed 002): who may create threads and post, how long a message may be, and push notifications. */
+export interface MessagingSettings {
+  /** A caller needs one of these (besides messages:write) to create a thread; empty: no restriction. */
+  readonly createThreadScopes: readonly string[];
+  /** A caller needs one of these (besides messages:write) to post in an existing thread; empty: no restriction. */
+  readonly replyScopes: readonly string[];
+  readonly maxBodyBytes: number;
+  readonly push: PushSettings;
+}
+
+/** The notification service the push processor calls; off unless enabled. */
+export interface PushSettings {
+  readonly enabled: boolean;
+  readonly url?: string;
+  readonly credentials?: { readonly username: string; readonly password: string };
+  readonly events: readonly ('MessageSent' | 'ThreadCreated' | 'ParticipantAdded')[];
+  readonly attempts: number;
+  readonly timeoutMs: number;
+}
+
 export interface StackSettings {
   readonly dir: string;
   readonly postgresPassword: string;
@@ -103,6 +123,7 @@ export interface Config {
   readonly aws: AwsSettings;
   readonly lake: { readonly bucket: string };
   readonly uploads: UploadSettings;
+  readonly messaging: MessagingSettings;
   readonly stack: StackSettings;
 }
 
@@ -170,6 +191,21 @@ export function buildConfig(v: ParsedValues): Config {
     aws: awsSettings(v),
     lake: { bucket: v.LAKE_BUCKET },
     uploads: uploadSettings(v),
+    messaging: {
+      createThreadScopes: v.MESSAGING_CREATE_THREAD_SCOPES,
+      replyScopes: v.MESSAGING_REPLY_SCOPES,
+      maxBodyBytes: v.MESSAGING_MAX_BODY_BYTES,
+      push: {
+        enabled: v.MESSAGING_PUSH_ENABLED,
+        ...(v.MESSAGING_PUSH_URL ? { url: v.MESSAGING_PUSH_URL } : {}),
+        ...(v.MESSAGING_PUSH_USERNAME && v.MESSAGING_PUSH_PASSWORD
+          ? { credentials: { username: v.MESSAGING_PUSH_USERNAME, password: v.MESSAGING_PUSH_PASSWORD } }
+          : {}),
+        events: v.MESSAGING_PUSH_EVENTS,
+        attempts: v.MESSAGING_PUSH_ATTEMPTS,
+        timeoutMs: v.MESSAGING_PUSH_TIMEOUT_MS,
+      },
+    },
     stack: {
       dir: resolve(v.STACK_DIR),
       postgresPassword: v.STACK_POSTGRES_PASSWORD,

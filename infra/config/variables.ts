@@ -409,6 +409,56 @@ export const variables = {
     schema: positiveInt,
     default: '60',
   },
+  MESSAGING_CREATE_THREAD_SCOPES: {
+    doc: 'Comma-separated scopes a caller needs at least one of, besides messages:write, to create a thread (seed 002\u2019s thread scopes). Empty: messages:write suffices.',
+    schema: list.pipe(z.array(z.string().regex(/^[A-Za-z0-9:._-]{1,100}$/, 'must be scope names'))),
+    default: '',
+  },
+  MESSAGING_REPLY_SCOPES: {
+    doc: 'Comma-separated scopes a caller needs at least one of, besides messages:write, to post in an existing thread (seed 002\u2019s reply scopes). Empty: messages:write suffices.',
+    schema: list.pipe(z.array(z.string().regex(/^[A-Za-z0-9:._-]{1,100}$/, 'must be scope names'))),
+    default: '',
+  },
+  MESSAGING_MAX_BODY_BYTES: {
+    doc: 'Largest message body, in UTF-8 bytes; a bigger one is refused with 413 message_too_large.',
+    schema: positiveInt.max(262_144, 'must be at most 262144 (a message must fit in one event)'),
+    default: '16384',
+  },
+  MESSAGING_PUSH_ENABLED: {
+    doc: 'Call the notification service (MESSAGING_PUSH_URL) for the participants other than the actor of each event in MESSAGING_PUSH_EVENTS.',
+    schema: bool,
+    default: 'false',
+  },
+  MESSAGING_PUSH_URL: {
+    doc: 'URL the push processor POSTs each notification to (seed 002\u2019s notification microservice); required when MESSAGING_PUSH_ENABLED.',
+    schema: url.optional(),
+  },
+  MESSAGING_PUSH_USERNAME: {
+    doc: 'User the push processor authenticates as (HTTP Basic), with MESSAGING_PUSH_PASSWORD. Unset: no Authorization header.',
+    schema: optionalText,
+  },
+  MESSAGING_PUSH_PASSWORD: {
+    doc: 'Password of MESSAGING_PUSH_USERNAME.',
+    schema: optionalText,
+    secret: true,
+  },
+  MESSAGING_PUSH_EVENTS: {
+    doc: 'Comma-separated events that notify: MessageSent (the other participants), ThreadCreated (those invited), ParticipantAdded (the one added).',
+    schema: list.pipe(
+      z.array(oneOf(['MessageSent', 'ThreadCreated', 'ParticipantAdded'])).min(1, 'must name at least one event'),
+    ),
+    default: 'MessageSent',
+  },
+  MESSAGING_PUSH_ATTEMPTS: {
+    doc: 'Tries of one event\u2019s notifications (the first included), with exponential backoff, before the event goes to messages.events.dlq.',
+    schema: positiveInt.max(20, 'must be at most 20'),
+    default: '5',
+  },
+  MESSAGING_PUSH_TIMEOUT_MS: {
+    doc: 'Longest wait for the notification service to answer one call; a call past it is retried.',
+    schema: positiveInt,
+    default: '5000',
+  },
   STACK_DIR: {
     doc: 'Folder of the local stack: tools, data, logs and pid files (git-ignored).',
     schema: z.string().min(1),
