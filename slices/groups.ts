@@ -1,10 +1,12 @@
+import { groupMemberships } from '../projections/groups/projection.ts';
 import { defineSlice } from './slice.ts';
 import { demoMetadata } from './demo-metadata.ts';
 
-/** Group memberships (seed 004's bulk assignment): the realtime topic so far; files, planning and the read model come next. */
+/** Group memberships (seed 004's bulk assignment): the read model and the realtime topic; files and planning come next. */
 export const groupsSlice = defineSlice({
   name: 'groups',
   doc: "Members' group assignments, changed in bulk from CSV files (seed 004).",
+  projections: { memberships: groupMemberships },
   realtime: [
     {
       name: 'group_membership_changed',

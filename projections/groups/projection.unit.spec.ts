@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import {
+  groupCreated,
+  groupRenamed,
+  memberAdded,
+  memberEnrolled,
+  memberRemoved,
+} from '../../test/support/groups-events.ts';
+import { projectionSpec } from '../../test/support/projection-spec.ts';
+import { groupMemberships } from './projection.ts';
+
+const rowsOf = (params: readonly unknown[]) => JSON.parse(params[0] as string) as Record<string, unknown>[];
+
+describe('group_memberships, events in, statements out', () => {
+  it('when a batch creates, renames and changes memberships, then one statement per table is made', () => {
+    projectionSpec(groupMemberships)
+      .when([
+        groupCreated('g-1', 'Finance'),
+        groupRenamed('g-1', 'Finance team'),
+        memberEnrolled('m-1'),
+        memberAdded('m-1', 'g-1'),
+        memberAdded('m-2', 'g-1'),
+      ])
+      .then((statements) => {
+        expect(statements).toHaveLength(3);
+        expect(statements.map((s) => s.sql.match(/insert into (\w+)/)?.[1])).toEqual([
+          'groups',
+          'members',
+          'memberships',
+        ]);
+      });
+  });
+
+  it('when a group is created and renamed in one batch, then it is inserted once with the new name', () => {
+    projectionSpec(groupMemberships)
+      .when([groupCreated('g-1', 'Finance'), groupRenamed('g-1', 'Finance team')])
+      .then(([groups]) => {
+        expect(rowsOf(groups!.params)).toMatchObject([
+          { group_id: 'g-1', name: 'Finance team', created: true, renamed: true },
+        ]);
+      });
+  });
+
+  it('when a member is added then removed from a group in one batch, then the removal is what is written', () => {
+    const at = new Date('2026-11-22T10:00:00Z');
+    projectionSpec(groupMemberships)
+      .when([memberAdded('m-1', 'g-1', undefined, { at }), memberRemoved('m-1', 'g-1', undefined, { at, actor: 'hr' })])
+      .then(([memberships]) => {
+        expect(rowsOf(memberships!.params)).toEqual([
+          expect.objectContaining({
+            member_id: 'm-1',
+            group_id: 'g-1',
+            in_group: false,
+            changed_by: 'hr',
+            added_at: null,
+          }),
+        ]);
+      });
+  });
+
+  it('when a member is added twice in one batch, then the stay began at the first add', () => {
+    const first = new Date('2026-11-22T10:00:00Z');
+    projectionSpec(groupMemberships)
+      .when([
+        memberAdded('m-1', 'g-1', undefined, { at: first }),
+        memberAdded('m-1', 'g-1', undefined, { at: new Date('2026-11-22T11:00:00Z') }),
+      ])
+      .then(([memberships]) => {
+        expect(rowsOf(memberships!.params)).toMatchObject([{ in_group: true, added_at: first.toISOString() }]);
+      });
+  });
+
+  it('when the same group id is used by two organizations, then each keeps its own row', () => {
+    projectionSpec(groupMemberships)
+      .when([groupCreated('g-1', 'Mine'), groupCreated('g-1', 'Theirs', { organizationId: 'org-other' })])
+      .then(([groups]) => {
+        expect(rowsOf(groups!.params).map((r) => [r.organization_id, r.name])).toEqual([
+          ['org-test', 'Mine'],
+          ['org-other', 'Theirs'],
+        ]);
+      });
+  });
+
+  it('when a member is enrolled twice, then the first enrollment stands', () => {
+    projectionSpec(groupMemberships)
+      .when([memberEnrolled('m-1', '00000000-0000-4000-8000-000000000001'), memberEnrolled('m-1')])
+      .then(([members]) => {
+        expect(rowsOf(members!.params)).toMatchObject([{ enrolled_via: '00000000-0000-4000-8000-000000000001' }]);
+      });
+  });
+});
