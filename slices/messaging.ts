@@ -1,3 +1,5 @@
+import { messagingRoutes } from '../api/messaging/routes.ts';
+import { READ_MESSAGES_SCOPE, WRITE_MESSAGES_SCOPE } from '../api/messaging/schemas.ts';
 import { messaging } from '../projections/messaging/projection.ts';
 import { defineSlice } from './slice.ts';
 import { demoMetadata } from './demo-metadata.ts';
@@ -9,6 +11,11 @@ export const messagingSlice = defineSlice({
   name: 'messaging',
   doc: 'Threads, messages, replies and read receipts (seed 002).',
   projections: { messaging },
+  routes: messagingRoutes,
+  scopes: [
+    { name: READ_MESSAGES_SCOPE, doc: 'List my threads, read their messages, mark them read, archive them for me.' },
+    { name: WRITE_MESSAGES_SCOPE, doc: 'Create threads, add and remove participants, send messages and replies.' },
+  ],
   realtime: [
     {
       name: 'message_sent',
