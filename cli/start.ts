@@ -102,7 +102,15 @@ async function start(config: Config, options: StartOptions, logger: Logger, star
   );
   const workers = SLICES.flatMap((slice) =>
     slice
-      .workers({ publisher, config, aws: platform.aws, pool: platform.pool, projections: slice.projections, logger })
+      .workers({
+        publisher,
+        config,
+        aws: platform.aws,
+        pool: platform.pool,
+        projections: slice.projections,
+        logger,
+        runtime,
+      })
       .map((worker) => ({ slice, worker })),
   );
   await startup.together([

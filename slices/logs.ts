@@ -1,10 +1,12 @@
+import { logLakeWorker } from '../processors/logs/lake-worker.ts';
 import { defineSlice } from './slice.ts';
 import { demoMetadata } from './demo-metadata.ts';
 
-/** Log entries (seeds 001, 004): the realtime failure topic so far; the lake and its queries come next. */
+/** Log entries (seeds 001, 004): the partitioner into the lake and the realtime failure topic so far; queries come next. */
 export const logsSlice = defineSlice({
   name: 'logs',
   doc: 'Log entries with their timeline, partitioned into the lake (seeds 001 and 004).',
+  workers: (context) => [logLakeWorker(context)],
   realtime: [
     {
       name: 'log_error',

@@ -6,6 +6,7 @@ import type { Config } from '../infra/config/index.ts';
 import type { Logger } from '../infra/logging/logger.ts';
 import type { Publisher } from '../producers/publisher.ts';
 import type { RealtimeTopic } from '../processors/realtime-relay/topics.ts';
+import type { RuntimeDependencies } from '../processors/runtime/dependencies.ts';
 import type { Processor } from '../processors/runtime/processor.ts';
 import type { Projection } from '../projections/projection.ts';
 import type { EventCodec } from '../schemas/codec.ts';
@@ -42,6 +43,8 @@ export interface SliceWorkerContext {
   /** The slice's own projections, by handle (tests rename them). */
   readonly projections: Readonly<Record<string, Projection>>;
   readonly logger: Logger;
+  /** For a worker that runs consumers of its own (the log lake's stager). */
+  readonly runtime: RuntimeDependencies;
 }
 
 /** A background loop of a slice, started by `tributary start` beside the consumers. */

@@ -38,6 +38,17 @@ export interface RealtimeSettings {
   readonly maxBufferedBytes: number;
 }
 
+/** The log lake (seed 004): where its files go and when a file closes. */
+export interface LakeSettings {
+  readonly bucket: string;
+  readonly target: 'directory' | 's3';
+  readonly directory: string;
+  readonly maxRows: number;
+  readonly maxBytes: number;
+  readonly maxAgeMs: number;
+  readonly flushIntervalMs: number;
+}
+
 /** Uploads (seed 000): where objects go, how buckets are set up, and the limits of an upload URL. */
 export interface UploadSettings {
   readonly bucketStrategy: 'shared' | 'per-organization';
@@ -121,7 +132,7 @@ export interface Config {
   readonly registry: { readonly url: string; readonly auth?: { readonly username: string; readonly password: string } };
   readonly database: { readonly url: string; readonly ssl: boolean; readonly poolMax: number };
   readonly aws: AwsSettings;
-  readonly lake: { readonly bucket: string };
+  readonly lake: LakeSettings;
   readonly uploads: UploadSettings;
   readonly messaging: MessagingSettings;
   readonly stack: StackSettings;
@@ -189,7 +200,15 @@ export function buildConfig(v: ParsedValues): Config {
     },
     database: { url: v.DATABASE_URL, ssl: v.DATABASE_SSL, poolMax: v.DATABASE_POOL_MAX },
     aws: awsSettings(v),
-    lake: { bucket: v.LAKE_BUCKET },
+    lake: {
+      bucket: v.LAKE_BUCKET,
+      target: v.LAKE_TARGET,
+      directory: resolve(v.LAKE_DIRECTORY),
+      maxRows: v.LAKE_FILE_MAX_ROWS,
+      maxBytes: v.LAKE_FILE_MAX_BYTES,
+      maxAgeMs: v.LAKE_FILE_MAX_AGE_SECONDS * 1000,
+      flushIntervalMs: v.LAKE_FLUSH_INTERVAL_MS,
+    },
     uploads: uploadSettings(v),
     messaging: {
       createThreadScopes: v.MESSAGING_CREATE_THREAD_SCOPES,

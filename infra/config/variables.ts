@@ -291,6 +291,36 @@ export const variables = {
     schema: bucketName,
     default: (raw) => `tributary-${raw.ENVIRONMENT ?? 'local'}-lake`,
   },
+  LAKE_TARGET: {
+    doc: 'Where the log lake\u2019s Parquet files go: `directory` (LAKE_DIRECTORY, the embedded default, queried by DuckDB) or `s3` (LAKE_BUCKET, queried by Athena or DuckDB). Same layout either way.',
+    schema: oneOf(['directory', 's3']),
+    default: 'directory',
+  },
+  LAKE_DIRECTORY: {
+    doc: 'The lake directory of the `directory` target.',
+    schema: z.string().min(1),
+    default: (raw) => `${raw.STACK_DIR ?? '.stack'}/lake`,
+  },
+  LAKE_FILE_MAX_ROWS: {
+    doc: 'A lake file closes at this many entries (or LAKE_FILE_MAX_BYTES, or LAKE_FILE_MAX_AGE_SECONDS, whichever first).',
+    schema: positiveInt,
+    default: '500000',
+  },
+  LAKE_FILE_MAX_BYTES: {
+    doc: 'A lake file closes when its entries reach this many bytes (as JSON, before Parquet\u2019s compression): tens of MB suit Athena.',
+    schema: positiveInt,
+    default: '67108864',
+  },
+  LAKE_FILE_MAX_AGE_SECONDS: {
+    doc: 'A lake file closes when its oldest entry has waited this long, whether or not newer entries arrive (an idle partition closes too). Seconds in development, minutes in production.',
+    schema: positiveInt,
+    default: (raw) => (isLocalEnvironment(raw) ? '10' : '300'),
+  },
+  LAKE_FLUSH_INTERVAL_MS: {
+    doc: 'How often the lake looks for files to close.',
+    schema: positiveInt,
+    default: '1000',
+  },
   UPLOADS_BUCKET_STRATEGY: {
     doc: 'Where uploads are stored: `shared` (one bucket, one key prefix per organization) or `per-organization` (one bucket per organization, named by UPLOADS_BUCKET_TEMPLATE).',
     schema: oneOf(['shared', 'per-organization']),

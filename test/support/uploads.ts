@@ -79,6 +79,7 @@ export async function startUploadsFlow(backbone: Backbone, overrides: NodeJS.Pro
       pool: backbone.pool,
       projections: { attachments: projection },
       logger: quietLogger(),
+      runtime,
     },
     { waitSeconds: 1, retryDelaySeconds: 1 },
   ).start();

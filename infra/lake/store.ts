@@ -1,0 +1,84 @@
+import { copyFile, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+
+/**
+ * Where the lake's objects live: a directory with the bucket's layout (the embedded default) or
+ * an S3 bucket. Callers name objects by key and never know which.
+ */
+export interface LakeStore {
+  /** For logs and the operator: `/path/to/lake` or `s3://bucket`. */
+  readonly location: string;
+  /** Stores the local file under `key`, replacing what was there: readers see the old object or the new, whole. */
+  put(key: string, file: string): Promise<void>;
+  /** The keys under `prefix`, sorted. */
+  list(prefix: string): Promise<string[]>;
+}
+
+export class DirectoryLake implements LakeStore {
+  constructor(private readonly root: string) {}
+
+  get location(): string {
+    return this.root;
+  }
+
+  async put(key: string, file: string): Promise<void> {
+    const target = join(this.root, key);
+    await mkdir(dirname(target), { recursive: true });
+    // Copy beside the target, then rename over it: a reader never sees half a file.
+    const partial = `${target}.partial-${process.pid}`;
+    await copyFile(file, partial);
+    try {
+      await rename(partial, target);
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw error;
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const start = join(this.root, prefix);
+    const entries = await readdir(start, { recursive: true, withFileTypes: true }).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return [];
+        throw error;
+      },
+    );
+    return entries
+      .filter((entry) => entry.isFile() && !entry.name.includes('.partial-'))
+      .map((entry) => relative(this.root, join(entry.parentPath, entry.name)).split('\\').join('/'))
+      .sort();
+  }
+}
+
+export class S3Lake implements LakeStore {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+  ) {}
+
+  get location(): string {
+    return `s3://${this.bucket}`;
+  }
+
+  async put(key: string, file: string): Promise<void> {
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: await readFile(file) }));
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
+      keys.push(...(page.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : [])));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys.sort();
+  }
+}

@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAwsClients } from '../../infra/aws/clients.ts';
+import type { Config } from '../../infra/config/index.ts';
+import { DirectoryLake, type LakeStore } from '../../infra/lake/store.ts';
+import type { EventOf } from '../../schemas/generated/events.ts';
+import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
+import { eventually } from '../../test/support/eventually.ts';
+import { metadata } from '../../test/support/events.ts';
+import { quietLogger, testConfig, uniqueName } from '../../test/support/platform.ts';
+import { logLakeWorker } from './lake-worker.ts';
+
+let backbone: Backbone;
+let config: Config;
+
+beforeAll(async () => {
+  backbone = await isolatedBackbone({ partitions: 2 });
+});
+afterAll(async () => {
+  await backbone?.close();
+});
+
+function logEntry(organizationId: string, logType: 'web' | 'app' | 'agw', occurredAt: Date): EventOf<'LogEntry'> {
+  const transactionId = randomUUID();
+  return {
+    type: 'LogEntry',
+    metadata: metadata(occurredAt, { organizationId, correlationId: transactionId }),
+    payload: {
+      organizationId,
+      logType,
+      environment: 'test',
+      server: 'web-1',
+      level: 'info',
+      message: 'request served',
+      events: [
+        {
+          action: 'received request',
+          description: 'GET /accounts',
+          detail: { route: '/accounts' },
+          caller: 'portal',
+          server: 'web-1',
+          success: true,
+          time: occurredAt,
+          transactionId,
+          type: 'request',
+        },
+      ],
+    },
+  };
+}
+
+/** A lake of the test's own: its directory, staging schema, stager group and topic. */
+async function startLake(store?: (directory: string) => LakeStore) {
+  const directory = mkdtempSync(join(tmpdir(), 'tributary-lake-test-'));
+  const schema = uniqueName('lake').replace(/-/g, '_');
+  config = await testConfig({
+    LAKE_DIRECTORY: directory,
+    LAKE_FILE_MAX_AGE_SECONDS: '1',
+    LAKE_FLUSH_INTERVAL_MS: '200',
+  });
+  const running = await logLakeWorker(
+    {
+      publisher: backbone.publisher,
+      config,
+      aws: createAwsClients(config.aws),
+      pool: backbone.pool,
+      projections: {},
+      logger: quietLogger(),
+      runtime: backbone.runtime(),
+    },
+    {
+      schema,
+      stagerName: uniqueName('lake-stage'),
+      topics: [backbone.topics['logs.entries']],
+      ...(store ? { store: store(directory) } : {}),
+    },
+  ).start();
+  return { directory, running, schema };
+}
+
+/** Every row of the lake directory, with the partition values DuckDB reads from the paths. */
+async function lakeRows(directory: string) {
+  const db = await DuckDBInstance.create(':memory:');
+  const connection = await db.connect();
+  try {
+    const reader = await connection.runAndReadAll(
+      `select event_id, organization, logtype, year, month, day, hour, kafka_offset
+       from read_parquet('${directory}/logs/**/*.parquet', hive_partitioning = true, hive_types_autocast = false)`,
+    );
+    return reader.getRowObjectsJson() as Record<string, string>[];
+  } catch (error) {
+    if (/No files found/.test((error as Error).message)) return [];
+    throw error;
+  } finally {
+    connection.closeSync();
+  }
+}
+
+describe('the log lake partitioner', () => {
+  it('when entries of several organizations, types and hours arrive, a late one included, then each lands once in the partition of its own hour', async () => {
+    const { directory, running } = await startLake();
+    const at = (hour: number) => new Date(Date.UTC(2026, 10, 22, hour, 30));
+    const entries = [
+      ...['org-a', 'org-b'].flatMap((org) =>
+        (['web', 'app'] as const).flatMap((type) => [logEntry(org, type, at(10)), logEntry(org, type, at(11))]),
+      ),
+      logEntry('org-a', 'web', at(11)),
+    ];
+    await backbone.publisher.publishBatch(entries);
+    const late = logEntry('org-a', 'web', at(9));
+    await backbone.publisher.publish(late);
+
+    try {
+      const rows = await eventually(
+        async () => {
+          const found = await lakeRows(directory);
+          expect(found).toHaveLength(entries.length + 1);
+          return found;
+        },
+        { timeoutMs: 30_000 },
+      );
+      expect(new Set(rows.map((r) => r.event_id)).size).toBe(entries.length + 1);
+      const where = (id: string) => rows.find((r) => r.event_id === id)!;
+      expect(where(late.metadata.eventId)).toMatchObject({
+        organization: 'org-a',
+        logtype: 'web',
+        day: '22',
+        hour: '09',
+      });
+      const count = (org: string, type: string, hour: string) =>
+        rows.filter((r) => r.organization === org && r.logtype === type && r.hour === hour).length;
+      expect(count('org-a', 'web', '11')).toBe(2);
+      expect(count('org-b', 'app', '10')).toBe(1);
+      const keys = await new DirectoryLake(directory).list('logs/');
+      expect(
+        keys.every((key) =>
+          /^logs\/environment=test\/organization=org-[ab]\/logtype=(web|app)\/year=2026\/month=11\/day=22\/hour=(09|10|11)\/logs\.entries\.[^+]+\+\d+\+\d+-\d+\.parquet$/.test(
+            key,
+          ),
+        ),
+        keys.join('\n'),
+      ).toBe(true);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('when storing a file fails after the object was written, then the flush is finished again under the same key and no row is doubled', async () => {
+    let failures = 0;
+    const { directory, running, schema } = await startLake((root) => {
+      const lake = new DirectoryLake(root);
+      return {
+        location: lake.location,
+        list: (prefix) => lake.list(prefix),
+        async put(key, file) {
+          await lake.put(key, file);
+          // The object is stored; the process "dies" before recording it.
+          if (failures++ < 2) throw new Error('crashed after the put');
+        },
+      };
+    });
+    // The topic is shared with the test above, whose entries this lake stages too: only org-c's are looked at.
+    const entries = Array.from({ length: 5 }, () => logEntry('org-c', 'agw', new Date()));
+
+    await backbone.publisher.publishBatch(entries);
+
+    try {
+      const rows = await eventually(
+        async () => {
+          expect(failures).toBeGreaterThanOrEqual(2);
+          const { rows: unfinished } = await backbone.pool.query(
+            `select 1 from "${schema}".log_lake_flushes where state = 'writing'`,
+          );
+          expect(unfinished).toEqual([]);
+          const found = (await lakeRows(directory)).filter((row) => row.organization === 'org-c');
+          expect(found).toHaveLength(entries.length);
+          return found;
+        },
+        { timeoutMs: 30_000 },
+      );
+      expect(new Set(rows.map((r) => r.event_id))).toEqual(new Set(entries.map((e) => e.metadata.eventId)));
+      const everything = await lakeRows(directory);
+      expect(new Set(everything.map((r) => r.event_id)).size).toBe(everything.length);
+      expect(await new DirectoryLake(directory).list('logs/environment=test/organization=org-c/')).toHaveLength(1);
+    } finally {
+      await running.stop();
+    }
+  });
+});
