@@ -269,7 +269,12 @@ async function report(
         ['schema registry', config.registry.url],
         ['postgres', config.database.url.replace(/:[^:@/]*@/, ':****@')],
         ['aws (s3, sqs, ssm, athena)', config.aws.endpoint ?? `AWS ${config.aws.region}`],
-        ['lake bucket', `s3://${config.lake.bucket}`],
+        [
+          'log lake',
+          config.lake.target === 'directory'
+            ? `${config.lake.directory}  (Parquet, Hive layout)`
+            : `s3://${config.lake.bucket}`,
+        ],
         [
           'upload bucket',
           config.uploads.bucketStrategy === 'shared'
