@@ -1,5 +1,6 @@
 import { messagingRoutes } from '../api/messaging/routes.ts';
 import { READ_MESSAGES_SCOPE, WRITE_MESSAGES_SCOPE } from '../api/messaging/schemas.ts';
+import { pushProcessor } from '../processors/messaging/push-processor.ts';
 import { messaging } from '../projections/messaging/projection.ts';
 import { defineSlice } from './slice.ts';
 import { demoMetadata } from './demo-metadata.ts';
@@ -12,6 +13,7 @@ export const messagingSlice = defineSlice({
   doc: 'Threads, messages, replies and read receipts (seed 002).',
   projections: { messaging },
   routes: messagingRoutes,
+  processors: ({ config }) => (config.messaging.push.enabled ? [pushProcessor(config.messaging.push)] : []),
   scopes: [
     { name: READ_MESSAGES_SCOPE, doc: 'List my threads, read their messages, mark them read, archive them for me.' },
     { name: WRITE_MESSAGES_SCOPE, doc: 'Create threads, add and remove participants, send messages and replies.' },
