@@ -1,6 +1,6 @@
-import { copyFile, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 
 /**
  * Where the lake's objects live: a directory with the bucket's layout (the embedded default) or
@@ -13,6 +13,8 @@ export interface LakeStore {
   put(key: string, file: string): Promise<void>;
   /** The keys under `prefix`, sorted. */
   list(prefix: string): Promise<string[]>;
+  /** A local path holding the object: the file itself for a directory, a download into `scratch` for S3. */
+  local(key: string, scratch: string): Promise<string>;
 }
 
 export class DirectoryLake implements LakeStore {
@@ -49,6 +51,10 @@ export class DirectoryLake implements LakeStore {
       .map((entry) => relative(this.root, join(entry.parentPath, entry.name)).split('\\').join('/'))
       .sort();
   }
+
+  async local(key: string, _scratch?: string): Promise<string> {
+    return join(this.root, key);
+  }
 }
 
 export class S3Lake implements LakeStore {
@@ -80,5 +86,13 @@ export class S3Lake implements LakeStore {
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return keys.sort();
+  }
+
+  async local(key: string, scratch: string): Promise<string> {
+    const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    const target = join(scratch, key);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, await object.Body!.transformToByteArray());
+    return target;
   }
 }

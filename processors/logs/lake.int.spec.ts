@@ -12,6 +12,7 @@ import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts'
 import { eventually } from '../../test/support/eventually.ts';
 import { metadata } from '../../test/support/events.ts';
 import { quietLogger, testConfig, uniqueName } from '../../test/support/platform.ts';
+import { queryLogs } from '../../infra/lake/query-logs.ts';
 import { logLakeWorker } from './lake-worker.ts';
 
 let backbone: Backbone;
@@ -24,7 +25,12 @@ afterAll(async () => {
   await backbone?.close();
 });
 
-function logEntry(organizationId: string, logType: 'web' | 'app' | 'agw', occurredAt: Date): EventOf<'LogEntry'> {
+function logEntry(
+  organizationId: string,
+  logType: 'web' | 'app' | 'agw',
+  occurredAt: Date,
+  outcome: { success: boolean; message: string } = { success: true, message: 'request served' },
+): EventOf<'LogEntry'> {
   const transactionId = randomUUID();
   return {
     type: 'LogEntry',
@@ -35,7 +41,7 @@ function logEntry(organizationId: string, logType: 'web' | 'app' | 'agw', occurr
       environment: 'test',
       server: 'web-1',
       level: 'info',
-      message: 'request served',
+      message: outcome.message,
       events: [
         {
           action: 'received request',
@@ -43,7 +49,7 @@ function logEntry(organizationId: string, logType: 'web' | 'app' | 'agw', occurr
           detail: { route: '/accounts' },
           caller: 'portal',
           server: 'web-1',
-          success: true,
+          success: outcome.success,
           time: occurredAt,
           transactionId,
           type: 'request',
@@ -149,6 +155,59 @@ describe('the log lake partitioner', () => {
     }
   });
 
+  it('when one organization queries an hour of one log type, then only that partition’s files are read and only its rows come back', async () => {
+    const { directory, running } = await startLake();
+    const at = (hour: number, minute = 30) => new Date(Date.UTC(2026, 10, 21, hour, minute));
+    const wanted = logEntry('org-q', 'web', at(11, 5));
+    const failed = logEntry('org-q', 'web', at(11, 45), { success: false, message: 'Connector TIMED OUT' });
+    const others = [
+      logEntry('org-q', 'web', at(10)),
+      logEntry('org-q', 'app', at(11)),
+      logEntry('org-other', 'web', at(11)),
+    ];
+    await backbone.publisher.publishBatch([wanted, failed, ...others]);
+    const lake = new DirectoryLake(directory);
+    try {
+      await eventually(
+        async () =>
+          expect(
+            (await lakeRows(directory)).filter(
+              (r) => r.organization !== 'org-a' && r.organization !== 'org-b' && r.organization !== 'org-c',
+            ),
+          ).toHaveLength(5),
+        {
+          timeoutMs: 30_000,
+        },
+      );
+      const hour = {
+        environment: 'test',
+        organizationId: 'org-q',
+        logTypes: ['web'] as const,
+        from: at(11, 0),
+        to: at(12, 0),
+        limit: 100,
+      };
+
+      const result = await queryLogs(lake, hour);
+
+      expect(result.rows.map((r) => r.event_id).sort()).toEqual(
+        [wanted.metadata.eventId, failed.metadata.eventId].sort(),
+      );
+      expect(result.objects.length).toBeGreaterThan(0);
+      for (const key of result.objects)
+        expect(key).toContain('organization=org-q/logtype=web/year=2026/month=11/day=21/hour=11/');
+      expect((await lake.list('logs/')).length).toBeGreaterThan(result.objects.length);
+      const ids = async (extra: object) => (await queryLogs(lake, { ...hour, ...extra })).rows.map((r) => r.event_id);
+      expect(await ids({ transactionId: failed.metadata.correlationId })).toEqual([failed.metadata.eventId]);
+      expect(await ids({ success: false })).toEqual([failed.metadata.eventId]);
+      expect(await ids({ text: 'timed out' })).toEqual([failed.metadata.eventId]);
+      expect(await ids({ text: 'GET /accounts' })).toHaveLength(2);
+      expect(await ids({ organizationId: 'org-nobody' })).toEqual([]);
+    } finally {
+      await running.stop();
+    }
+  });
+
   it('when storing a file fails after the object was written, then the flush is finished again under the same key and no row is doubled', async () => {
     let failures = 0;
     const { directory, running, schema } = await startLake((root) => {
@@ -156,6 +215,7 @@ describe('the log lake partitioner', () => {
       return {
         location: lake.location,
         list: (prefix) => lake.list(prefix),
+        local: (key, scratch) => lake.local(key, scratch),
         async put(key, file) {
           await lake.put(key, file);
           // The object is stored; the process "dies" before recording it.
