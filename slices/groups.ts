@@ -1,12 +1,23 @@
+import { groupsRoutes } from '../api/groups/routes.ts';
+import { GROUPS_READ_SCOPE, GROUPS_WRITE_SCOPE } from '../api/groups/schemas.ts';
 import { groupMemberships } from '../projections/groups/projection.ts';
 import { defineSlice } from './slice.ts';
 import { demoMetadata } from './demo-metadata.ts';
 
-/** Group memberships (seed 004's bulk assignment): the read model and the realtime topic; files and planning come next. */
+/**
+ * Group memberships (seed 004's bulk assignment): groups managed by routes, CSV assignment files
+ * validated, planned and applied with a report per job, the memberships read model and the
+ * realtime topic. Files from the data-delivery bucket and the CLI, and background jobs, come next.
+ */
 export const groupsSlice = defineSlice({
   name: 'groups',
   doc: "Members' group assignments, changed in bulk from CSV files (seed 004).",
   projections: { memberships: groupMemberships },
+  routes: groupsRoutes,
+  scopes: [
+    { name: GROUPS_WRITE_SCOPE, doc: "Create and rename the organization's groups; assign members to them." },
+    { name: GROUPS_READ_SCOPE, doc: "List the organization's groups, their members and members' groups." },
+  ],
   realtime: [
     {
       name: 'group_membership_changed',

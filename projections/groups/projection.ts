@@ -9,6 +9,7 @@ const HANDLES = [
   'MemberEnrolled',
   'MemberAddedToGroup',
   'MemberRemovedFromGroup',
+  'GroupAssignmentCompleted',
 ] as const;
 type Handled = EventOf<(typeof HANDLES)[number]>;
 
@@ -22,7 +23,7 @@ type Handled = EventOf<(typeof HANDLES)[number]>;
 export const groupMemberships = defineProjection({
   name: 'group_memberships',
   handles: HANDLES,
-  tables: ['groups', 'members', 'memberships'],
+  tables: ['groups', 'members', 'memberships', 'assignment_jobs'],
   migrations: [
     {
       version: 1,
@@ -55,6 +56,18 @@ export const groupMemberships = defineProjection({
         primary key (organization_id, member_id, group_id));
       create index memberships_by_group on memberships (organization_id, group_id, member_id) where in_group;`,
     },
+    {
+      version: 2,
+      name: 'assignment jobs',
+      sql: `create table assignment_jobs (
+        organization_id text not null,
+        assignment_id uuid not null,
+        source_file text,
+        requested_by text,
+        completed_at timestamptz not null,
+        summary jsonb not null,
+        primary key (organization_id, assignment_id));`,
+    },
   ],
   project(events) {
     const of = <T extends Handled['type']>(...types: T[]) =>
@@ -65,6 +78,7 @@ export const groupMemberships = defineProjection({
       ...groupStatements(of('GroupCreated', 'GroupRenamed')),
       ...enrolled(of('MemberEnrolled')),
       ...membershipStatements(of('MemberAddedToGroup', 'MemberRemovedFromGroup')),
+      ...jobsCompleted(of('GroupAssignmentCompleted')),
     ];
   },
 });
@@ -197,6 +211,37 @@ function membershipStatements(
             added_at = case when not excluded.in_group then null
               when memberships.in_group then memberships.added_at else excluded.added_at end`,
       params: [JSON.stringify([...rows.values()])],
+    },
+  ];
+}
+
+/** A job's report, once: the same job completing again (a re-run of the same file) keeps the first. */
+function jobsCompleted(events: readonly EventOf<'GroupAssignmentCompleted'>[]): Statement[] {
+  if (events.length === 0) return [];
+  const rows = events.map(({ metadata, payload }) => ({
+    organization_id: metadata.organizationId,
+    assignment_id: payload.assignmentId,
+    source_file: payload.sourceFile,
+    requested_by: metadata.actor,
+    completed_at: metadata.occurredAt.toISOString(),
+    summary: {
+      totalLines: payload.totalLines,
+      added: payload.added,
+      removed: payload.removed,
+      enrolled: payload.enrolled,
+      unchanged: payload.unchanged,
+      failed: payload.failed,
+      failures: payload.failures,
+      skipped: payload.skipped,
+    },
+  }));
+  return [
+    {
+      sql: `insert into assignment_jobs (organization_id, assignment_id, source_file, requested_by, completed_at, summary)
+        select organization_id, assignment_id, source_file, requested_by, completed_at, summary
+        from jsonb_populate_recordset(null::assignment_jobs, $1::jsonb)
+        on conflict (organization_id, assignment_id) do nothing`,
+      params: [JSON.stringify(rows)],
     },
   ];
 }

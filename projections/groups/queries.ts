@@ -197,3 +197,83 @@ function paged<T>(rows: T[], limit: number, keyOf: (row: T) => string[]): Page<T
   const last = rows.length > limit ? items.at(-1) : undefined;
   return { items, ...(last ? { next: keyOf(last) } : {}) };
 }
+
+/** Which of these (member, group) pairs are memberships in force, as `membershipKey`s, and which members are known. */
+export async function currentStateOf(
+  db: Db,
+  organizationId: string,
+  memberIds: readonly string[],
+  projection: Named = groupMemberships,
+): Promise<{ memberships: Set<string>; knownMembers: Set<string> }> {
+  const ids = [...new Set(memberIds)];
+  const [held, known] = await Promise.all([
+    db.query<{ member_id: string; group_id: string }>(
+      `select member_id, group_id from ${qualified(projection, 'memberships')}
+       where organization_id = $1 and member_id = any($2::text[]) and in_group`,
+      [organizationId, ids],
+    ),
+    db.query<{ member_id: string }>(
+      `select member_id from ${qualified(projection, 'members')} where organization_id = $1 and member_id = any($2::text[])
+       union select member_id from ${qualified(projection, 'memberships')} where organization_id = $1 and member_id = any($2::text[])`,
+      [organizationId, ids],
+    ),
+  ]);
+  return {
+    memberships: new Set(held.rows.map((r) => `${r.member_id}\u0000${r.group_id}`)),
+    knownMembers: new Set(known.rows.map((r) => r.member_id)),
+  };
+}
+
+export interface AssignmentSummary {
+  readonly totalLines: number;
+  readonly added: number;
+  readonly removed: number;
+  readonly enrolled: number;
+  readonly unchanged: number;
+  readonly failed: number;
+  readonly failures: readonly { lineNumber: number; memberId: string | null; reason: string }[];
+  readonly skipped: readonly {
+    lineNumber: number;
+    memberId: string;
+    groupId: string;
+    reason: 'already_in_group' | 'not_in_group' | 'duplicate' | 'overridden';
+    byLine: number | null;
+  }[];
+}
+
+export interface AssignmentJob {
+  readonly assignmentId: string;
+  readonly sourceFile: string | null;
+  readonly requestedBy: string | null;
+  readonly completedAt: Date;
+  readonly summary: AssignmentSummary;
+}
+
+/** A completed assignment job of the organization; undefined when unknown or another organization's. */
+export async function assignmentJobOf(
+  db: Db,
+  organizationId: string,
+  assignmentId: string,
+  projection: Named = groupMemberships,
+): Promise<AssignmentJob | undefined> {
+  const { rows } = await db.query<{
+    assignment_id: string;
+    source_file: string | null;
+    requested_by: string | null;
+    completed_at: Date;
+    summary: AssignmentSummary;
+  }>(`select * from ${qualified(projection, 'assignment_jobs')} where organization_id = $1 and assignment_id = $2`, [
+    organizationId,
+    assignmentId,
+  ]);
+  const row = rows[0];
+  return (
+    row && {
+      assignmentId: row.assignment_id,
+      sourceFile: row.source_file,
+      requestedBy: row.requested_by,
+      completedAt: row.completed_at,
+      summary: row.summary,
+    }
+  );
+}

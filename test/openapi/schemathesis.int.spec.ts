@@ -45,6 +45,7 @@ let backbone: Backbone;
 let app: Awaited<ReturnType<typeof testApp>>;
 let projection: RunningProcessor;
 let attachmentsProjection: RunningProcessor;
+let membershipsProjection: RunningProcessor;
 let schemathesis: string;
 let url: string;
 let position: string;
@@ -65,6 +66,9 @@ beforeAll(async () => {
   // The upload URL route answers once this read model has the attachments it reserved.
   const attachments = slices.find((slice) => slice.name === 'uploads')!.projections.attachments!;
   attachmentsProjection = await startProjection(attachments, backbone.runtime(), { sessionTimeoutMs: 6000 });
+  // The groups routes read this read model's tables, which its migrations create when it starts.
+  const memberships = slices.find((slice) => slice.name === 'groups')!.projections.memberships!;
+  membershipsProjection = await startProjection(memberships, backbone.runtime(), { sessionTimeoutMs: 6000 });
   url = await app.listen({ host: '127.0.0.1', port: 0 });
   const bin = await pythonVenv(
     join(new StackLayout(backbone.config.stack.dir).tools, 'schemathesis-venv'),
@@ -77,6 +81,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await projection?.stop();
   await attachmentsProjection?.stop();
+  await membershipsProjection?.stop();
   await app?.close();
   await backbone?.close();
 });

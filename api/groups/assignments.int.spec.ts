@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer } from '../../test/support/api.ts';
+import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
+import { memberAdded } from '../../test/support/groups-events.ts';
+import { startGroupsFlow, type GroupsFlow } from '../../test/support/groups.ts';
+import { encodePosition } from '../positions.ts';
+
+const SCOPES = ['groups:write', 'groups:read'];
+const FILE = readFileSync(new URL('../../test/fixtures/groups/assignments.csv', import.meta.url), 'utf8');
+
+let backbone: Backbone;
+let flow: GroupsFlow;
+
+beforeAll(async () => {
+  backbone = await isolatedBackbone({ partitions: 2 });
+  flow = await startGroupsFlow(backbone);
+});
+afterAll(async () => {
+  await flow?.stop();
+  await backbone?.close();
+});
+
+async function call(
+  organizationId: string,
+  method: 'GET' | 'POST',
+  url: string,
+  body?: { payload: string | object; contentType: string },
+) {
+  const response = await flow.app.inject({
+    method,
+    url,
+    headers: {
+      ...(await bearer(backbone, { organizationId, scopes: SCOPES, subject: 'hr-admin' })),
+      ...(body ? { 'content-type': body.contentType } : {}),
+    },
+    ...(body ? { payload: body.payload } : {}),
+  });
+  return { status: response.statusCode, body: response.body ? response.json() : undefined };
+}
+
+const upload = (organizationId: string, text: string, query = '') =>
+  call(organizationId, 'POST', `/v1/group-assignments${query}`, { payload: text, contentType: 'text/csv' });
+
+/** An organization with tellers, savers and lenders; 100003 in savers and 100002 in tellers already. */
+async function organizationWithGroups(organizationId: string) {
+  for (const [groupId, name] of [
+    ['tellers', 'Tellers'],
+    ['savers', 'Savers'],
+    ['lenders', 'Lenders'],
+  ]) {
+    const created = await call(organizationId, 'POST', '/v1/groups', {
+      payload: { groupId, name },
+      contentType: 'application/json',
+    });
+    expect((await call(organizationId, 'GET', `/v1/groups/${groupId}?after=${created.body.position}`)).status).toBe(
+      200,
+    );
+  }
+  const meta = { organizationId, actor: 'core-sync' };
+  const written = await backbone.publisher.publishBatch([
+    memberAdded('100003', 'savers', undefined, meta),
+    memberAdded('100002', 'tellers', undefined, meta),
+  ]);
+  expect((await call(organizationId, 'GET', `/v1/members/100003/groups?after=${encodePosition(written)}`)).status).toBe(
+    200,
+  );
+}
+
+describe('POST /v1/group-assignments', () => {
+  it('when a realistic file with adds, removes, unknown groups, new members, duplicates and contradictions comes in, then the changes apply and the report says what happened to every line', async () => {
+    const org = 'org-assign-1';
+    await organizationWithGroups(org);
+
+    const accepted = await upload(org, FILE, '?fileName=monday.csv');
+
+    expect(accepted).toMatchObject({ status: 202, body: { status: 'accepted' } });
+    expect(accepted.body.summary).toMatchObject({
+      totalLines: 13,
+      added: 5, // 100001, 100004, 100006 (last of three), 100007 (once), 100010
+      removed: 1, // 100003 from savers
+      enrolled: 5, // 100001, 100004, 100006, 100007, 100010 were not known
+      unchanged: 4, // 100002 already in; 100006's first two lines; 100007's first line
+      failed: 3, // unknown group, missing field, bad action
+    });
+    expect(accepted.body.summary.failures).toEqual([
+      { lineNumber: 6, memberId: '100005', reason: 'unknown group no-such-group' },
+      { lineNumber: 12, memberId: '100008', reason: '2 field(s); expected 3' },
+      { lineNumber: 13, memberId: '100009', reason: 'action must be add or remove' },
+    ]);
+    expect(accepted.body.summary.skipped).toEqual([
+      { lineNumber: 3, memberId: '100002', groupId: 'tellers', reason: 'already_in_group', byLine: null },
+      { lineNumber: 7, memberId: '100006', groupId: 'tellers', reason: 'duplicate', byLine: 9 },
+      { lineNumber: 8, memberId: '100006', groupId: 'tellers', reason: 'overridden', byLine: 9 },
+      { lineNumber: 10, memberId: '100007', groupId: 'savers', reason: 'duplicate', byLine: 11 },
+    ]);
+
+    const { assignmentId, position } = accepted.body;
+    const job = await call(org, 'GET', `/v1/group-assignments/${assignmentId}?after=${position}`);
+    expect(job).toMatchObject({
+      status: 200,
+      body: { assignmentId, status: 'completed', sourceFile: 'monday.csv', requestedBy: 'hr-admin' },
+    });
+    expect(job.body.summary).toEqual(accepted.body.summary);
+    const tellers = await call(org, 'GET', `/v1/groups/tellers/members?after=${position}`);
+    expect(tellers.body.items.map((m: { memberId: string }) => m.memberId)).toEqual(['100001', '100002', '100006']);
+    const savers = await call(org, 'GET', '/v1/groups/savers/members');
+    expect(savers.body.items.map((m: { memberId: string }) => m.memberId)).toEqual(['100007', '100010']);
+    const member = await call(org, 'GET', '/v1/members/100001/groups');
+    expect(member.body).toMatchObject({
+      member: { enrollment: 'partial', enrolledVia: assignmentId },
+      items: [{ groupId: 'tellers', changedBy: 'hr-admin', assignmentId }],
+    });
+  });
+
+  it('when the same file comes twice, then the second time is the same job and changes nothing', async () => {
+    const org = 'org-assign-2';
+    await organizationWithGroups(org);
+    const first = await upload(org, FILE);
+    await call(org, 'GET', `/v1/group-assignments/${first.body.assignmentId}?after=${first.body.position}`);
+
+    const second = await upload(org, FILE);
+
+    expect(second).toMatchObject({ status: 200, body: { assignmentId: first.body.assignmentId, status: 'completed' } });
+    expect(second.body.summary).toEqual(first.body.summary);
+    const tellers = await call(org, 'GET', '/v1/groups/tellers/members');
+    expect(tellers.body.items.map((m: { memberId: string }) => m.memberId)).toEqual(['100001', '100002', '100006']);
+  });
+
+  it('when the header is wrong, then the whole file is refused and nothing is published', async () => {
+    const refused = await upload('org-assign-3', 'member,group,action\n1,g,add\n');
+    expect(refused).toMatchObject({ status: 400, body: { code: 'wrong_columns' } });
+  });
+
+  it('when the body is JSON, then it is 415, when there is none 400; and the JSON routes still refuse CSV with 415', async () => {
+    const json = await call('org-assign-3', 'POST', '/v1/group-assignments', {
+      payload: { lines: [] },
+      contentType: 'application/json',
+    });
+    expect(json).toMatchObject({ status: 415, body: { code: 'unsupported_media_type' } });
+    const csvToJsonRoute = await call('org-assign-3', 'POST', '/v1/groups', {
+      payload: 'member_id,group_id,action\n',
+      contentType: 'text/csv',
+    });
+    expect(csvToJsonRoute).toMatchObject({ status: 415, body: { code: 'unsupported_media_type' } });
+    const empty = await call('org-assign-3', 'POST', '/v1/group-assignments');
+    expect(empty).toMatchObject({ status: 400, body: { code: 'validation_failed' } });
+  });
+
+  it("when another organization asks for a job, then it is 404, and its file cannot touch this organization's groups", async () => {
+    const org = 'org-assign-4';
+    await organizationWithGroups(org);
+    const mine = await upload(org, 'member_id,group_id,action\n200001,tellers,add\n');
+    await call(org, 'GET', `/v1/group-assignments/${mine.body.assignmentId}?after=${mine.body.position}`);
+    expect((await call('org-assign-other', 'GET', `/v1/group-assignments/${mine.body.assignmentId}`)).status).toBe(404);
+
+    const theirs = await upload('org-assign-other', 'member_id,group_id,action\n200001,tellers,remove\n');
+    expect(theirs.body.summary.failures).toEqual([
+      { lineNumber: 2, memberId: '200001', reason: 'unknown group tellers' },
+    ]);
+  });
+});

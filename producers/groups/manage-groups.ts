@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import type { EventMetadata } from '../../schemas/generated/events.ts';
+import type { Position, Publisher } from '../publisher.ts';
+import { groupError } from './errors.ts';
+
+/** Who asks, as the events they cause record it. */
+export interface Requester {
+  readonly organizationId: string;
+  readonly subject: string;
+  readonly correlationId: string;
+}
+
+export function metadataOf(
+  requester: Requester,
+  environment: string,
+  now: Date,
+  eventId: string = randomUUID(),
+): EventMetadata {
+  return {
+    eventId,
+    occurredAt: now,
+    organizationId: requester.organizationId,
+    environment,
+    correlationId: requester.correlationId,
+    causationId: null,
+    actor: requester.subject,
+  };
+}
+
+/**
+ * Creates a group under the id given (as assignment files will name it) or a new UUID. An id the
+ * read model already holds is refused; two creations racing for one id both publish, and the
+ * read model keeps the first.
+ */
+export async function createGroup(
+  publisher: Publisher,
+  environment: string,
+  requester: Requester,
+  command: { readonly groupId?: string; readonly name: string },
+  exists: (groupId: string) => Promise<boolean>,
+): Promise<{ groupId: string; position: Position }> {
+  const groupId = command.groupId ?? randomUUID();
+  if (command.groupId !== undefined && (await exists(groupId))) throw groupError.groupExists(groupId);
+  const position = await publisher.publish({
+    type: 'GroupCreated',
+    metadata: metadataOf(requester, environment, new Date()),
+    payload: { groupId, name: command.name, createdBy: requester.subject },
+  });
+  return { groupId, position };
+}
+
+/** Renames one of the organization's groups; its id, which files name it by, stays. */
+export async function renameGroup(
+  publisher: Publisher,
+  environment: string,
+  requester: Requester,
+  groupId: string,
+  name: string,
+  exists: (groupId: string) => Promise<boolean>,
+): Promise<Position> {
+  if (!(await exists(groupId))) throw groupError.groupNotFound(groupId);
+  return publisher.publish({
+    type: 'GroupRenamed',
+    metadata: metadataOf(requester, environment, new Date()),
+    payload: { groupId, name, renamedBy: requester.subject },
+  });
+}
