@@ -30,6 +30,15 @@ export const groupsSlice = defineSlice({
     },
   ],
   demo(context) {
+    // The group the memberships name exists in the read model (a repeated creation keeps the first).
+    if (context.round === 1)
+      return [
+        {
+          type: 'GroupCreated',
+          metadata: demoMetadata(context, 'hr-service'),
+          payload: { groupId: 'group-finance', name: 'Finance', createdBy: 'hr-service' },
+        },
+      ];
     if (context.round % 4 !== 0) return [];
     const memberId = `member-${context.round % 7}`;
     const assignmentId = crypto.randomUUID();

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { GroupAssignmentCompleted } from '../../schemas/generated/events.ts';
+import { metadata } from '../../test/support/events.ts';
 import {
   groupCreated,
   groupRenamed,
@@ -86,6 +88,43 @@ describe('group_memberships, events in, statements out', () => {
       .when([memberEnrolled('m-1', '00000000-0000-4000-8000-000000000001'), memberEnrolled('m-1')])
       .then(([members]) => {
         expect(rowsOf(members!.params)).toMatchObject([{ enrolled_via: '00000000-0000-4000-8000-000000000001' }]);
+      });
+  });
+
+  it('when a job completes, then its report is kept once per organization and job', () => {
+    const assignmentId = '6f1d8c1e-2b1a-4c11-9a55-1c2b3d4e5f60';
+    const completed: GroupAssignmentCompleted = {
+      type: 'GroupAssignmentCompleted',
+      metadata: metadata(new Date('2026-11-22T10:00:00Z'), { actor: 'hr-admin' }),
+      payload: {
+        assignmentId,
+        sourceFile: 'monday.csv',
+        totalLines: 3,
+        added: 1,
+        removed: 0,
+        enrolled: 1,
+        unchanged: 1,
+        failed: 1,
+        failures: [{ lineNumber: 4, memberId: null, reason: 'action must be add or remove' }],
+        skipped: [{ lineNumber: 2, memberId: 'm-1', groupId: 'g-1', reason: 'duplicate', byLine: 3 }],
+      },
+    };
+    projectionSpec(groupMemberships)
+      .when([completed])
+      .then(([jobs]) => {
+        expect(jobs!.sql).toMatch(
+          /insert into assignment_jobs[\s\S]*on conflict \(organization_id, assignment_id\) do nothing/,
+        );
+        expect(rowsOf(jobs!.params)).toEqual([
+          {
+            organization_id: 'org-test',
+            assignment_id: assignmentId,
+            source_file: 'monday.csv',
+            requested_by: 'hr-admin',
+            completed_at: '2026-11-22T10:00:00.000Z',
+            summary: expect.objectContaining({ totalLines: 3, failures: completed.payload.failures }),
+          },
+        ]);
       });
   });
 });
