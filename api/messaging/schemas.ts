@@ -10,11 +10,14 @@ const ScopeName = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z
 const Instant = Type.String({ format: 'date-time' });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
-/** A message body: its emptiness and size in bytes are checked before the schema, with errors of their own. */
+/**
+ * A message body: its emptiness and its size in UTF-8 bytes are checked before the schema, with
+ * errors of their own (a size in characters, which is all JSON Schema can say, would refuse some
+ * bodies under the limit and let others over it through).
+ */
 export function bodySchema(maxBodyBytes: number) {
   return Type.String({
     minLength: 1,
-    maxLength: maxBodyBytes,
     pattern: '\\S',
     description: `The text; at most MESSAGING_MAX_BODY_BYTES (${maxBodyBytes} here) bytes in UTF-8. Empty or blank: 400 empty_message; too large: 413 message_too_large.`,
   });
