@@ -46,6 +46,7 @@ let app: Awaited<ReturnType<typeof testApp>>;
 let projection: RunningProcessor;
 let attachmentsProjection: RunningProcessor;
 let membershipsProjection: RunningProcessor;
+let messagingProjection: RunningProcessor;
 let schemathesis: string;
 let url: string;
 let position: string;
@@ -69,6 +70,9 @@ beforeAll(async () => {
   // The groups routes read this read model's tables, which its migrations create when it starts.
   const memberships = slices.find((slice) => slice.name === 'groups')!.projections.memberships!;
   membershipsProjection = await startProjection(memberships, backbone.runtime(), { sessionTimeoutMs: 6000 });
+  // The messaging routes wait for their read model to reach the pinned `?after=` position.
+  const messaging = slices.find((slice) => slice.name === 'messaging')!.projections.messaging!;
+  messagingProjection = await startProjection(messaging, backbone.runtime(), { sessionTimeoutMs: 6000 });
   url = await app.listen({ host: '127.0.0.1', port: 0 });
   const bin = await pythonVenv(
     join(new StackLayout(backbone.config.stack.dir).tools, 'schemathesis-venv'),
@@ -82,6 +86,7 @@ afterAll(async () => {
   await projection?.stop();
   await attachmentsProjection?.stop();
   await membershipsProjection?.stop();
+  await messagingProjection?.stop();
   await app?.close();
   await backbone?.close();
 });
