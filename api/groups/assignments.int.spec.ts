@@ -5,8 +5,9 @@ import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts'
 import { memberAdded } from '../../test/support/groups-events.ts';
 import { startGroupsFlow, type GroupsFlow } from '../../test/support/groups.ts';
 import { encodePosition } from '../positions.ts';
+import { connect, notificationsOf } from '../realtime/realtime.spec-support.ts';
 
-const SCOPES = ['groups:write', 'groups:read'];
+const SCOPES = ['groups:write', 'groups:read', 'realtime:subscribe'];
 const FILE = readFileSync(new URL('../../test/fixtures/groups/assignments.csv', import.meta.url), 'utf8');
 
 let backbone: Backbone;
@@ -158,5 +159,31 @@ describe('POST /v1/group-assignments', () => {
     expect(theirs.body.summary.failures).toEqual([
       { lineNumber: 2, memberId: '200001', reason: 'unknown group tellers' },
     ]);
+  });
+
+  it('when a file changes memberships, then a dashboard subscribed to the group gets group_membership_changed for each change', async () => {
+    const org = 'org-assign-5';
+    await organizationWithGroups(org);
+    const token = (await bearer(backbone, { organizationId: org, scopes: SCOPES })).authorization.slice(
+      'Bearer '.length,
+    );
+    const client = await connect(flow.realtimeUrl, ['tributary.v1', `bearer.${token}`]);
+    client.send({ type: 'subscribe', topics: ['group_membership_changed'], filters: { groupId: ['lenders'] } });
+    await client.waitFor((m) => m.some((x) => x.type === 'subscribed'));
+
+    const accepted = await upload(
+      org,
+      'member_id,group_id,action\n300001,lenders,add\n300002,lenders,add\n300003,tellers,add\n',
+    );
+    expect(accepted.status).toBe(202);
+
+    await client.waitFor(
+      (messages) =>
+        notificationsOf({ received: messages }).filter((n) => n.topic === 'group_membership_changed').length >= 2,
+      30_000,
+    );
+    const members = notificationsOf(client).map((n) => (n.filters as Record<string, string>).memberId);
+    expect(members.sort()).toEqual(['300001', '300002']);
+    client.socket.close();
   });
 });
