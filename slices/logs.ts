@@ -1,3 +1,4 @@
+import { logRoutes, READ_LOGS_SCOPE } from '../api/logs/routes.ts';
 import { logLakeWorker } from '../processors/logs/lake-worker.ts';
 import { defineSlice } from './slice.ts';
 import { demoMetadata } from './demo-metadata.ts';
@@ -7,6 +8,8 @@ export const logsSlice = defineSlice({
   name: 'logs',
   doc: 'Log entries with their timeline, partitioned into the lake (seeds 001 and 004).',
   workers: (context) => [logLakeWorker(context)],
+  routes: logRoutes,
+  scopes: [{ name: READ_LOGS_SCOPE, doc: "Query the organization's logs in the lake." }],
   realtime: [
     {
       name: 'log_error',

@@ -96,3 +96,11 @@ export class S3Lake implements LakeStore {
     return target;
   }
 }
+
+/** The configured lake: the directory (the embedded default) or the bucket. */
+export function lakeStoreOf(
+  lake: { readonly target: 'directory' | 's3'; readonly directory: string; readonly bucket: string },
+  s3: S3Client,
+): LakeStore {
+  return lake.target === 's3' ? new S3Lake(s3, lake.bucket) : new DirectoryLake(lake.directory);
+}

@@ -1,4 +1,4 @@
-import { DirectoryLake, S3Lake, type LakeStore } from '../../infra/lake/store.ts';
+import { lakeStoreOf, type LakeStore } from '../../infra/lake/store.ts';
 import { migrate } from '../../infra/postgres/migrations.ts';
 import { EVENT_ROUTES } from '../../schemas/catalog.ts';
 import type { SliceWorker, SliceWorkerContext } from '../../slices/slice.ts';
@@ -32,11 +32,7 @@ export function logLakeWorker(
       const { config, aws, pool, logger, runtime } = context;
       const schema = options.schema ?? 'log_lake';
       await migrate(pool, `${LAKE_MIGRATION_OWNER}:${schema}`, LAKE_MIGRATIONS, { schema });
-      const store =
-        options.store ??
-        (config.lake.target === 's3'
-          ? new S3Lake(aws.s3, config.lake.bucket)
-          : new DirectoryLake(config.lake.directory));
+      const store = options.store ?? lakeStoreOf(config.lake, aws.s3);
       const writer = new ParquetWriter();
       const flusher = new LakeFlusher(pool, schema, store, writer, config.lake, logger.child({ worker: 'log-lake' }));
       const stager = await startProcessor(

@@ -1,22 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsClients } from '../../infra/aws/clients.ts';
-import type { Config } from '../../infra/config/index.ts';
-import { DirectoryLake, type LakeStore } from '../../infra/lake/store.ts';
-import type { EventOf } from '../../schemas/generated/events.ts';
+import { queryLogs } from '../../infra/lake/query-logs.ts';
+import { DirectoryLake } from '../../infra/lake/store.ts';
 import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
 import { eventually } from '../../test/support/eventually.ts';
-import { metadata } from '../../test/support/events.ts';
-import { quietLogger, testConfig, uniqueName } from '../../test/support/platform.ts';
-import { queryLogs } from '../../infra/lake/query-logs.ts';
-import { logLakeWorker } from './lake-worker.ts';
+import { lakeRows, logEntry, startLake } from '../../test/support/lake.ts';
 
 let backbone: Backbone;
-let config: Config;
 
 beforeAll(async () => {
   backbone = await isolatedBackbone({ partitions: 2 });
@@ -25,90 +14,9 @@ afterAll(async () => {
   await backbone?.close();
 });
 
-function logEntry(
-  organizationId: string,
-  logType: 'web' | 'app' | 'agw',
-  occurredAt: Date,
-  outcome: { success: boolean; message: string } = { success: true, message: 'request served' },
-): EventOf<'LogEntry'> {
-  const transactionId = randomUUID();
-  return {
-    type: 'LogEntry',
-    metadata: metadata(occurredAt, { organizationId, correlationId: transactionId }),
-    payload: {
-      organizationId,
-      logType,
-      environment: 'test',
-      server: 'web-1',
-      level: 'info',
-      message: outcome.message,
-      events: [
-        {
-          action: 'received request',
-          description: 'GET /accounts',
-          detail: { route: '/accounts' },
-          caller: 'portal',
-          server: 'web-1',
-          success: outcome.success,
-          time: occurredAt,
-          transactionId,
-          type: 'request',
-        },
-      ],
-    },
-  };
-}
-
-/** A lake of the test's own: its directory, staging schema, stager group and topic. */
-async function startLake(store?: (directory: string) => LakeStore) {
-  const directory = mkdtempSync(join(tmpdir(), 'tributary-lake-test-'));
-  const schema = uniqueName('lake').replace(/-/g, '_');
-  config = await testConfig({
-    LAKE_DIRECTORY: directory,
-    LAKE_FILE_MAX_AGE_SECONDS: '1',
-    LAKE_FLUSH_INTERVAL_MS: '200',
-  });
-  const running = await logLakeWorker(
-    {
-      publisher: backbone.publisher,
-      config,
-      aws: createAwsClients(config.aws),
-      pool: backbone.pool,
-      projections: {},
-      logger: quietLogger(),
-      runtime: backbone.runtime(),
-    },
-    {
-      schema,
-      stagerName: uniqueName('lake-stage'),
-      topics: [backbone.topics['logs.entries']],
-      ...(store ? { store: store(directory) } : {}),
-    },
-  ).start();
-  return { directory, running, schema };
-}
-
-/** Every row of the lake directory, with the partition values DuckDB reads from the paths. */
-async function lakeRows(directory: string) {
-  const db = await DuckDBInstance.create(':memory:');
-  const connection = await db.connect();
-  try {
-    const reader = await connection.runAndReadAll(
-      `select event_id, organization, logtype, year, month, day, hour, kafka_offset
-       from read_parquet('${directory}/logs/**/*.parquet', hive_partitioning = true, hive_types_autocast = false)`,
-    );
-    return reader.getRowObjectsJson() as Record<string, string>[];
-  } catch (error) {
-    if (/No files found/.test((error as Error).message)) return [];
-    throw error;
-  } finally {
-    connection.closeSync();
-  }
-}
-
 describe('the log lake partitioner', () => {
   it('when entries of several organizations, types and hours arrive, a late one included, then each lands once in the partition of its own hour', async () => {
-    const { directory, running } = await startLake();
+    const { directory, running } = await startLake(backbone);
     const at = (hour: number) => new Date(Date.UTC(2026, 10, 22, hour, 30));
     const entries = [
       ...['org-a', 'org-b'].flatMap((org) =>
@@ -156,7 +64,7 @@ describe('the log lake partitioner', () => {
   });
 
   it('when one organization queries an hour of one log type, then only that partition’s files are read and only its rows come back', async () => {
-    const { directory, running } = await startLake();
+    const { directory, running } = await startLake(backbone);
     const at = (hour: number, minute = 30) => new Date(Date.UTC(2026, 10, 21, hour, minute));
     const wanted = logEntry('org-q', 'web', at(11, 5));
     const failed = logEntry('org-q', 'web', at(11, 45), { success: false, message: 'Connector TIMED OUT' });
@@ -210,7 +118,7 @@ describe('the log lake partitioner', () => {
 
   it('when storing a file fails after the object was written, then the flush is finished again under the same key and no row is doubled', async () => {
     let failures = 0;
-    const { directory, running, schema } = await startLake((root) => {
+    const { directory, running, schema } = await startLake(backbone, (root) => {
       const lake = new DirectoryLake(root);
       return {
         location: lake.location,

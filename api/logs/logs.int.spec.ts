@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logsSlice } from '../../slices/logs.ts';
+import { bearer, testApp } from '../../test/support/api.ts';
+import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
+import { eventually } from '../../test/support/eventually.ts';
+import { lakeRows, logEntry, startLake } from '../../test/support/lake.ts';
+
+let backbone: Backbone;
+let lake: Awaited<ReturnType<typeof startLake>>;
+let app: Awaited<ReturnType<typeof testApp>>;
+const at = (minute: number) => new Date(Date.UTC(2026, 10, 20, 8, minute));
+const mine = [
+  logEntry('org-x', 'web', at(1)),
+  logEntry('org-x', 'web', at(2), { success: false, message: 'failed, "badly"' }),
+];
+
+beforeAll(async () => {
+  backbone = await isolatedBackbone({ partitions: 1 });
+  lake = await startLake(backbone);
+  app = await testApp(backbone, { slices: [logsSlice], config: lake.config });
+  await backbone.publisher.publishBatch([...mine, logEntry('org-y', 'web', at(3))]);
+  await eventually(async () => expect(await lakeRows(lake.directory)).toHaveLength(3), { timeoutMs: 30_000 });
+});
+afterAll(async () => {
+  await app?.close();
+  await lake?.running.stop();
+  await backbone?.close();
+});
+
+const query = async (organizationId: string, body: object, accept = 'application/x-ndjson') =>
+  app.inject({
+    method: 'POST',
+    url: '/v1/logs/query',
+    headers: { ...(await bearer(backbone, { organizationId, scopes: ['logs:read'] })), accept },
+    payload: { environment: 'test', from: at(0).toISOString(), hours: 1, ...body },
+  });
+
+describe('POST /v1/logs/query', () => {
+  it('when an organization queries its logs, then it gets its entries as JSON lines, oldest first, and never another’s', async () => {
+    const response = await query('org-x', { logTypes: ['web'] });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toContain('application/x-ndjson');
+    const lines = response.body
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.map((l) => l.event_id)).toEqual(mine.map((e) => e.metadata.eventId));
+    expect(response.headers['x-lake-objects']).toBe('1');
+    expect((await query('org-z', {})).body).toBe('');
+  });
+
+  it('when CSV is asked for, then the rows come as CSV with a header and quoted cells', async () => {
+    const response = await query('org-x', { success: false }, 'text/csv');
+
+    expect(response.headers['content-type']).toContain('text/csv');
+    const [header, row] = response.body.trim().split('\n');
+    expect(header).toContain('event_id');
+    expect(row).toContain(mine[1]!.metadata.eventId);
+    expect(row).toContain('"failed, ""badly"""');
+  });
+
+  it('when the range is longer than a query may span, then 400 names body.hours', async () => {
+    const response = await query('org-x', { hours: 24 * 31 + 1 });
+
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'validation_failed', errors: [{ field: 'body.hours' }] });
+  });
+});

@@ -1,0 +1,105 @@
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import { LOG_TYPES, MAX_QUERY_HOURS } from '../../infra/lake/log-query.ts';
+import { queryLogs } from '../../infra/lake/query-logs.ts';
+import { lakeStoreOf } from '../../infra/lake/store.ts';
+import type { SliceRouteOptions } from '../../slices/slice.ts';
+import { principalOf } from '../auth/plugin.ts';
+import { problemRef } from '../errors.ts';
+
+export const READ_LOGS_SCOPE = 'logs:read';
+const MAX_ROWS = 10_000;
+
+const QueryBody = Type.Object(
+  {
+    environment: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: 'The environment the entries were logged in (default: this deployment’s).',
+      }),
+    ),
+    logTypes: Type.Optional(
+      Type.Array(Type.Union(LOG_TYPES.map((type) => Type.Literal(type))), { minItems: 1, uniqueItems: true }),
+    ),
+    from: Type.String({ format: 'date-time', description: 'The start of the range, inclusive.' }),
+    hours: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_QUERY_HOURS,
+        default: 1,
+        description: 'How many hours from `from` the range covers (a range, not an end, so it can never be backwards).',
+      }),
+    ),
+    transactionId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    success: Type.Optional(Type.Boolean({ description: 'false: only entries with a failed step; true: none failed.' })),
+    text: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'Words all found in the message or a step.' }),
+    ),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ROWS, default: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+/** Structured queries over the organization's log partitions (seed 004's Athena searches). */
+export const logRoutes: FastifyPluginAsync<SliceRouteOptions> = async (instance, options) => {
+  const { config, aws, api } = options;
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  const store = lakeStoreOf(config.lake, aws.s3);
+
+  app.post(
+    '/v1/logs/query',
+    {
+      config: { scope: READ_LOGS_SCOPE, rateLimit: { max: api.rateLimitPerMinute, timeWindow: 60_000 } },
+      schema: {
+        summary: 'Query the organization’s logs in the lake',
+        description:
+          'Reads only the partitions of the caller’s organization, the named types and the hours of the range. Answers JSON lines, one entry per line (CSV with `Accept: text/csv`), oldest first, at most `limit` rows; `x-lake-objects` says how many files were read.',
+        tags: ['logs'],
+        body: QueryBody,
+        response: {
+          200: {
+            description: 'The entries, one per line.',
+            content: {
+              'application/x-ndjson': { schema: { type: 'string' } },
+              'text/csv': { schema: { type: 'string' } },
+            },
+          },
+          400: problemRef,
+        },
+      },
+    },
+    async (request, reply) => {
+      const from = new Date(request.body.from);
+      const to = new Date(from.getTime() + (request.body.hours ?? 1) * 3_600_000);
+      const { transactionId, success, text, logTypes } = request.body;
+      const result = await queryLogs(store, {
+        environment: request.body.environment ?? config.environment,
+        organizationId: principalOf(request).organizationId,
+        from,
+        to,
+        limit: request.body.limit ?? 1000,
+        ...(logTypes ? { logTypes } : {}),
+        ...(transactionId !== undefined ? { transactionId } : {}),
+        ...(success !== undefined ? { success } : {}),
+        ...(text !== undefined ? { text } : {}),
+      });
+      reply.header('x-lake-objects', String(result.objects.length));
+      if ((request.headers.accept ?? '').includes('text/csv')) return reply.type('text/csv').send(csvOf(result.rows));
+      return reply
+        .type('application/x-ndjson')
+        .send(result.rows.map((row) => JSON.stringify(row)).join('\n') + (result.rows.length ? '\n' : ''));
+    },
+  );
+};
+
+function csvOf(rows: readonly Record<string, unknown>[]): string {
+  if (rows.length === 0) return '';
+  const columns = Object.keys(rows[0]!);
+  const cell = (value: unknown) => {
+    const text =
+      value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  return [columns.join(','), ...rows.map((row) => columns.map((c) => cell(row[c])).join(','))].join('\n') + '\n';
+}
