@@ -46,6 +46,7 @@ export const UPCASTERS: readonly Upcaster[] = [
           sourceType: payload.sourceType,
           filters,
           data: payload.data,
+          audience: [],
         },
       } satisfies NotificationIssued;
     },

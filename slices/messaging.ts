@@ -28,6 +28,8 @@ export const messagingSlice = defineSlice({
       doc: 'A message was sent to a thread.',
       filterKeys: ['threadId'],
       from: { MessageSent: (e) => ({ threadId: e.payload.threadId }) },
+      // A message is for the thread's participants when it was sent, no one else in the organization.
+      audience: { MessageSent: (e) => [e.payload.senderId, ...e.payload.recipients] },
     },
   ],
   demo: (context) => messagingDemo(context, (actor) => demoMetadata(context, actor)),

@@ -49,6 +49,7 @@ const notification = (n: number): NotificationIssued => ({
     sourceType: 'LogEntry',
     filters: { logType: 'crash', server: 'browser' },
     data: JSON.stringify({ n }),
+    audience: [],
   },
 });
 

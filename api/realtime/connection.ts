@@ -164,6 +164,8 @@ export class RealtimeConnection {
     const after = this.resumedAfter;
     if (after && partition === after.partition && offset <= after.offset) return;
     const { payload } = notification;
+    // A notification for some subjects only (a thread's participants) reaches no one else.
+    if (payload.audience.length > 0 && !payload.audience.includes(this.principal.subject)) return;
     const passes = (subscription: SubscriptionFilters | undefined) =>
       subscription !== undefined && matches(subscription, payload.filters);
     if (!passes(this.subscriptions.get(payload.topic)) && !passes(this.stored.get(payload.topic))) return;

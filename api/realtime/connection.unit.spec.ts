@@ -81,7 +81,7 @@ function notification(partition: number, offset: bigint): PositionedNotification
     notification: {
       type: 'NotificationIssued',
       metadata: metadata(new Date(), { organizationId: 'org-1' }),
-      payload: { topic: 'log_error', sourceEventId: 'e', sourceType: 'Test', filters: {}, data: '{}' },
+      payload: { topic: 'log_error', sourceEventId: 'e', sourceType: 'Test', filters: {}, data: '{}', audience: [] },
     },
   };
 }

@@ -4,6 +4,7 @@ import type { NotificationIssued } from '../../schemas/generated/events.ts';
 import { bearer } from '../../test/support/api.ts';
 import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
 import { eventually } from '../../test/support/eventually.ts';
+import { uniqueName } from '../../test/support/platform.ts';
 import {
   connect,
   notification,
@@ -96,7 +97,8 @@ describe('the realtime websocket', () => {
 
   it("when notifications flow, then a client gets its own organization's, on its topics, matching its filters, each with a position", async () => {
     const { url, passed } = await instance();
-    const client = await connect(url, ['tributary.v1', `bearer.${await token()}`]);
+    // A subject of its own: REST subscriptions stored for a shared one (by other tests) would also deliver.
+    const client = await connect(url, ['tributary.v1', `bearer.${await token({ subject: uniqueName('user') })}`]);
     client.send({ type: 'subscribe', topics: ['account_balanceupdated'], filters: { accountId: ['acc-1'] } });
     await client.waitFor((m) => m.some((x) => x.type === 'subscribed'));
     const mine = notification('account_balanceupdated', {
@@ -123,6 +125,29 @@ describe('the realtime websocket', () => {
       }),
     ]);
     client.socket.close();
+  });
+
+  it('when a notification names its audience, then only those subjects of the organization get it', async () => {
+    const { url, passed } = await instance();
+    const connectAs = async (subject: string) => {
+      const client = await connect(url, ['tributary.v1', `bearer.${await token({ subject })}`]);
+      client.send({ type: 'subscribe', topics: ['message_sent'] });
+      await client.waitFor((m) => m.some((x) => x.type === 'subscribed'));
+      return client;
+    };
+    const [alice, mallory] = [await connectAs('alice'), await connectAs('mallory')];
+    const forAlice = notification('message_sent', { filters: { threadId: 't-1' }, audience: ['alice', 'bob'] });
+    const forEveryone = notification('message_sent', { filters: { threadId: 't-2' } });
+
+    await backbone.publisher.publishBatch([forAlice, forEveryone]);
+    await passed([forAlice, forEveryone]);
+    await alice.roundTrip();
+    await mallory.roundTrip();
+
+    expect(notificationsOf(alice).map((n) => n.id)).toEqual([forAlice.metadata.eventId, forEveryone.metadata.eventId]);
+    expect(notificationsOf(mallory).map((n) => n.id)).toEqual([forEveryone.metadata.eventId]);
+    alice.socket.close();
+    mallory.socket.close();
   });
 
   it('when a message is not JSON, names an unknown topic or a filter key its topic lacks, then an error frame says which and the socket closes with 4400', async () => {

@@ -57,7 +57,7 @@ export class RealtimeInstances {
 
 export function notification(
   topic: string,
-  options: { organizationId?: string; filters?: Record<string, string>; data?: object } = {},
+  options: { organizationId?: string; filters?: Record<string, string>; data?: object; audience?: string[] } = {},
 ): NotificationIssued {
   return {
     type: 'NotificationIssued',
@@ -68,6 +68,7 @@ export function notification(
       sourceType: 'Test',
       filters: options.filters ?? {},
       data: JSON.stringify(options.data ?? { n: 1 }),
+      audience: options.audience ?? [],
     },
   };
 }

@@ -14,6 +14,8 @@ export function notificationsFor(event: TributaryEvent, topics: RealtimeTopics):
       ((event: EventOf<EventType>) => NotificationFilters | undefined) | undefined;
     const filters = source?.(event);
     if (!filters) continue;
+    const audienceOf = topic.audience?.[event.type] as ((event: EventOf<EventType>) => readonly string[]) | undefined;
+    const audience = [...new Set(audienceOf?.(event) ?? [])];
     const undeclared = Object.keys(filters).filter((key) => !topic.filterKeys.includes(key));
     if (undeclared.length > 0)
       throw new Error(
@@ -32,6 +34,7 @@ export function notificationsFor(event: TributaryEvent, topics: RealtimeTopics):
         sourceType: event.type,
         filters,
         data: JSON.stringify(event.payload),
+        audience,
       },
     });
   }

@@ -47,6 +47,7 @@ describe('notificationsFor, by the slices rules', () => {
       sourceType: 'AccountBalanceUpdated',
       filters: { accountId: 'acc-1' },
       data: JSON.stringify(balance.payload),
+      audience: [],
     });
     expect(notification!.metadata).toMatchObject({
       eventId: derivedEventId(balance.metadata.eventId, 'notification/account_balanceupdated'),
@@ -134,5 +135,15 @@ describe('RealtimeTopics', () => {
     ]);
     expect(topics.problemsWith(['nope'], [])[0]).toMatch(/^unknown topic "nope"; the topics are: .*message_sent/);
     expect(topics.problemsWith(['message_sent'], ['threadId'])).toEqual([]);
+  });
+
+  it('when a topic names an audience, then the notification carries it (each subject once); otherwise it is for everyone', () => {
+    const message = messageSent('6f1c1e52-8a0a-4a77-9d0e-6b3c8f7a2d91', 'hi');
+
+    const [sent] = notificationsFor(message, topics);
+    const [counted] = notificationsFor(balance, topics);
+
+    expect(sent!.payload.audience).toEqual(['user-2', 'user-1']);
+    expect(counted!.payload.audience).toEqual([]);
   });
 });

@@ -11,6 +11,11 @@ export type NotificationSources = {
   readonly [T in EventType]?: (event: EventOf<T>) => NotificationFilters | undefined;
 };
 
+/** Who may receive an event's notification (subjects); none of these: everyone subscribed in the organization. */
+export type NotificationAudiences = {
+  readonly [T in EventType]?: (event: EventOf<T>) => readonly string[];
+};
+
 /** A realtime topic a slice declares: clients subscribe to it by name and filter on its keys. */
 export interface RealtimeTopic {
   /** Lower-case letters, digits and underscores, e.g. `message_sent` (seed 004's naming). */
@@ -19,6 +24,11 @@ export interface RealtimeTopic {
   /** The keys subscriptions may filter on; every source gives values for these only. */
   readonly filterKeys: readonly string[];
   readonly from: NotificationSources;
+  /**
+   * For topics whose notifications are not for the whole organization (a thread's messages are for
+   * its participants): the subjects each event's notification may reach, checked at delivery.
+   */
+  readonly audience?: NotificationAudiences;
 }
 
 /** The realtime topics of every slice, checked once: names unique and well formed, sources within their keys. */

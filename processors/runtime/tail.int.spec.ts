@@ -120,7 +120,14 @@ describe('where a key is', () => {
         organizations.map((organizationId) => ({
           type: 'NotificationIssued' as const,
           metadata: metadata(new Date(), { organizationId }),
-          payload: { topic: 'log_error', sourceEventId: 'e', sourceType: 'Test', filters: {}, data: '{}' },
+          payload: {
+            topic: 'log_error',
+            sourceEventId: 'e',
+            sourceType: 'Test',
+            filters: {},
+            data: '{}',
+            audience: [],
+          },
         })),
       );
       expect(organizations.map((organizationId) => keyPartition(organizationId, 6))).toEqual(

@@ -44,6 +44,7 @@ describe('event_counts, events in, statements out', () => {
         sourceType: 'MessageSent',
         filters: {},
         data: '{}',
+        audience: [],
       },
     };
     projectionSpec(eventCounts).when([notification]).thenNothing();

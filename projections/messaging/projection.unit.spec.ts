@@ -73,6 +73,7 @@ describe('messaging, events in, statements out', () => {
         sourceType: 'MessageSent',
         filters: {},
         data: '{}',
+        audience: [],
       },
     };
     projectionSpec(messaging).when([notification]).thenNothing();

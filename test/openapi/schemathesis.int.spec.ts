@@ -22,6 +22,11 @@ const SCHEMATHESIS = 'schemathesis==4.32.5';
 const MAX_EXAMPLES = 25;
 const SEED = 20261122;
 const ORGANIZATION = 'org-test';
+/**
+ * A subject of its own: the REST subscriptions schemathesis makes are stored for the caller and
+ * would reach other tests' sockets of the same subject.
+ */
+const SUBJECT = uniqueName('schemathesis');
 
 /**
  * Checks that cannot apply to an operation, switched off for it alone (every other check still
@@ -97,7 +102,7 @@ afterAll(async () => {
  * which api/event-counts/positions.int.spec.ts tests).
  */
 async function appliedPosition(): Promise<string> {
-  const headers = await bearer(backbone, { organizationId: ORGANIZATION });
+  const headers = await bearer(backbone, { organizationId: ORGANIZATION, subject: SUBJECT });
   const accepted = await app.inject({
     method: 'POST',
     url: '/v1/events/ThreadCreated',
@@ -155,6 +160,7 @@ describe('the OpenAPI document against the running API (schemathesis, every chec
     // Every scope there is, so every operation is reached past its scope check.
     const { authorization } = await bearer(backbone, {
       organizationId: ORGANIZATION,
+      subject: SUBJECT,
       scopes: scopesOf().map((scope) => scope.name),
     });
     const args = [
