@@ -57,6 +57,8 @@ describe('records written under a retired schema', () => {
         sourceType: 'AccountBalanceUpdated',
         filters: { accountId: 'acc-7' },
         data: '{"balanceMinor":5}',
+        // No audience then: the whole organization's.
+        audience: [],
       },
     });
   });
