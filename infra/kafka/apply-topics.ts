@@ -10,6 +10,21 @@ export interface TopicChange {
   readonly detail: string;
 }
 
+/** Waits (at most 30 s) until every partition of the topics has a leader. */
+async function leadersElected(admin: Admin, topics: readonly string[]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
+      if (metadata.topics.every((topic) => topic.partitions.every((partition) => partition.leader >= 0))) return;
+    } catch (error) {
+      if ((error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION' || Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`the topics ${topics.join(', ')} have no leader after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 /** The topic configs Tributary owns; max.message.bytes is set even when not declared, so the publisher's limit is the broker's. */
 function desiredConfig(topic: TopicDeclaration): Record<string, string> {
   return {
@@ -28,14 +43,24 @@ export async function applyTopics(admin: Admin, declarations: readonly TopicDecl
   const existing = new Set(await admin.listTopics());
   const missing = declarations.filter((topic) => !existing.has(topic.name));
   if (missing.length > 0) {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((topic) => ({
-        topic: topic.name,
-        numPartitions: topic.partitions,
-        configEntries: Object.entries(desiredConfig(topic)).map(([name, value]) => ({ name, value })),
-      })),
-    });
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({
+          topic: topic.name,
+          numPartitions: topic.partitions,
+          configEntries: Object.entries(desiredConfig(topic)).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    } catch (error) {
+      // A broker that has just started may not know the topics it has just created when kafkajs
+      // asks for their leaders (kafkajs retries only LEADER_NOT_AVAILABLE): ask again until it does.
+      if ((error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+      await leadersElected(
+        admin,
+        missing.map((topic) => topic.name),
+      );
+    }
   }
   const changes: TopicChange[] = missing.map((topic) => ({
     topic: topic.name,
