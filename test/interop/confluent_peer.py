@@ -50,8 +50,15 @@ def as_json(value):
     raise TypeError(f"cannot print {type(value)}")
 
 
+def registry_settings(registry_url):
+    # The client's default is no timeout at all: one registry response that never comes (seen once,
+    # with the whole suite loading the machine) blocks the peer for good. A bounded read is retried
+    # on a new connection (max.retries, 3 by default).
+    return {"url": registry_url, "timeout": 8}
+
+
 def consume(bootstrap, registry_url, topic, count):
-    registry = SchemaRegistryClient({"url": registry_url})
+    registry = SchemaRegistryClient(registry_settings(registry_url))
     deserializer = AvroDeserializer(registry)
     # Partitions assigned directly from the beginning, no group join: the test is about reading
     # Tributary's records with Confluent's deserializer, and librdkafka's first join on this
@@ -95,7 +102,7 @@ def produce(bootstrap, registry_url, topic, event_file, subject_strategy, auto_r
     record_name = request["recordName"]
     event = request["event"]
     event["metadata"]["occurredAt"] = datetime.fromisoformat(event["metadata"]["occurredAt"].replace("Z", "+00:00"))
-    registry = SchemaRegistryClient({"url": registry_url})
+    registry = SchemaRegistryClient(registry_settings(registry_url))
     schema = json.loads(registry.get_latest_version(f"{topic}-{record_name}").schema.schema_str)
     if extra_field:
         schema["fields"].append({"name": extra_field, "type": ["null", "string"], "default": None})
