@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -6,6 +5,7 @@ import { createKafka } from '../../kafka/client.ts';
 import { findJavas, mavenClasspath } from '../installers.ts';
 import { run, spawnDetached } from '../processes.ts';
 import type { ServiceContext, StackService } from '../service.ts';
+import { kraftClusterId } from './cluster-id.ts';
 
 /**
  * Apache Kafka in KRaft mode, one combined broker and controller, from Maven Central jars.
@@ -38,8 +38,7 @@ export function kafkaService({ settings, layout }: ServiceContext): StackService
       writeFileSync(properties, serverProperties(port, controllerPort, logDir));
       writeFileSync(log4j, LOG4J2);
       if (!existsSync(join(logDir, 'meta.properties'))) {
-        // A KRaft cluster id is 16 random bytes in URL-safe base64, as `kafka-storage random-uuid` prints.
-        const clusterId = randomBytes(16).toString('base64url');
+        const clusterId = kraftClusterId();
         await run(java, [
           `-Dlog4j2.configurationFile=${log4j}`,
           '-cp',
@@ -47,8 +46,7 @@ export function kafkaService({ settings, layout }: ServiceContext): StackService
           'kafka.tools.StorageTool',
           'format',
           '--standalone',
-          '-t',
-          clusterId,
+          `--cluster-id=${clusterId}`,
           '-c',
           properties,
         ]);
