@@ -38,6 +38,11 @@ export const EVENT_ROUTES: { readonly [T in EventType]: EventRoute<T> } = {
   // The run's summary concerns no single member: keyed by the run.
   GroupAssignmentCompleted: { topic: 'groups.events', key: (e) => e.payload.assignmentId },
 
+  ImportStarted: { topic: 'imports.events', key: (e) => e.payload.jobId },
+  ImportProgressed: { topic: 'imports.events', key: (e) => e.payload.jobId },
+  ImportCompleted: { topic: 'imports.events', key: (e) => e.payload.jobId },
+  ImportFailed: { topic: 'imports.events', key: (e) => e.payload.jobId },
+
   LogEntry: { topic: 'logs.entries', key: (e) => e.payload.organizationId },
 
   // One organization's notifications in one partition, in order: the offset is a resume position.
@@ -63,6 +68,10 @@ export const RECORDED_BY_TRIBUTARY: readonly EventType[] = [
   'UploadRejected',
   'AttachmentDetailsChanged',
   'AttachmentDeleted',
+  'ImportStarted',
+  'ImportProgressed',
+  'ImportCompleted',
+  'ImportFailed',
 ];
 
 /** The event types services may publish over HTTP ingest. */

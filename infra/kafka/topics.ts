@@ -68,6 +68,14 @@ export const TOPICS = [
     doc: 'Group assignment requests and membership changes, keyed by member id.',
   },
   {
+    name: 'imports.events',
+    partitions: 3,
+    retentionMs: FOREVER,
+    cleanupPolicy: 'delete',
+    maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+    doc: 'Import jobs (CSV files of transactions, of group assignments): started, progress, completed or failed, keyed by job id.',
+  },
+  {
     name: 'logs.entries',
     partitions: 6,
     retentionMs: 7 * DAY,
