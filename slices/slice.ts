@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ScopeDeclaration } from '../api/auth/principal.ts';
 import type pg from 'pg';
@@ -53,6 +54,65 @@ export interface SliceWorker {
   start(): Promise<{ stop(): Promise<void> }>;
 }
 
+/**
+ * A file to import, however it arrived: `tributary import <kind> <file>`, an object put into the
+ * organization's data-delivery bucket, or an HTTP upload (which lands in that bucket too).
+ */
+export interface ImportFile {
+  /** Derived from the organization, the kind and the file's SHA-256: the same file is the same job. */
+  readonly jobId: string;
+  readonly organizationId: string;
+  /** A token's subject, or the CLI's operator. */
+  readonly requestedBy: string;
+  /** The local path's or the object key's base name. */
+  readonly fileName: string;
+  readonly sizeBytes: number | null;
+  /** The file's bytes from the start; each call opens it anew (a retry reads it again). */
+  open(): Readable;
+}
+
+/** One line an importer refused: where, and why. */
+export interface RejectedLine {
+  /** Counting the header as line 1. */
+  readonly lineNumber: number;
+  readonly column: string | null;
+  readonly reason: string;
+}
+
+/** What an importer runs with: the platform's clients, and the job's progress and report. */
+export interface ImportContext {
+  readonly publisher: Publisher;
+  readonly pool: pg.Pool;
+  /** The slice's own projections, by handle (tests rename them). */
+  readonly projections: Readonly<Record<string, Projection>>;
+  readonly config: Config;
+  /** Stamped on every event as metadata.environment. */
+  readonly environment: string;
+  readonly logger: Logger;
+  /** How far the file has been read; the platform throttles it into a progress bar and ImportProgressed events. */
+  progress(linesRead: number, bytesRead: number): void;
+  /** A refused line; the platform streams it into the job's CSV report (formula cells escaped). */
+  reject(line: RejectedLine): void;
+}
+
+/** What an import did, in the order a person reads it: read, accepted, rejected, duplicate, then the kind's own. */
+export interface ImportSummary {
+  readonly counts: readonly { readonly name: string; readonly value: number }[];
+}
+
+/**
+ * A slice's importer for one kind of file. `run` streams the file, publishes its events with ids
+ * derived from the job and the line (a rerun after a crash republishes the same ids), reports
+ * each bad line through `context.reject` and goes on; a file it cannot take at all (wrong columns)
+ * makes it throw ImportRefused before publishing anything.
+ */
+export interface SliceImporter {
+  /** kebab-case; the CLI's `tributary import <kind>` and the bucket's `incoming/<org>/<kind>/` prefix. */
+  readonly kind: string;
+  readonly doc: string;
+  run(file: ImportFile, context: ImportContext): Promise<ImportSummary>;
+}
+
 /** One round of `tributary demo` for one organization. */
 export interface DemoContext {
   readonly organizationId: string;
@@ -84,6 +144,8 @@ export interface Slice {
   readonly processors: (context: SliceProcessorContext) => readonly Processor[];
   /** Its loops that are not Kafka consumers (the S3-notification bridge of uploads). */
   readonly workers: (context: SliceWorkerContext) => readonly SliceWorker[];
+  /** Its importers of files (CSV), run by `tributary import`, the data-delivery bucket and HTTP uploads. */
+  readonly importers: readonly SliceImporter[];
   /** Its HTTP routes, as one Fastify plugin. */
   readonly routes?: FastifyPluginAsync<SliceRouteOptions>;
   /** Its realtime topics: which events become which notifications, with which filter keys. */
@@ -102,5 +164,13 @@ export interface Slice {
 /** A slice with the parts it leaves out filled with nothing. */
 export function defineSlice(spec: Pick<Slice, 'name' | 'doc'> & Partial<Omit<Slice, 'name' | 'doc'>>): Slice {
   if (!/^[a-z][a-z0-9-]*$/.test(spec.name)) throw new Error(`slice name ${spec.name} must be kebab-case`);
-  return { projections: {}, processors: () => [], workers: () => [], realtime: [], scopes: [], ...spec };
+  return {
+    projections: {},
+    processors: () => [],
+    workers: () => [],
+    importers: [],
+    realtime: [],
+    scopes: [],
+    ...spec,
+  };
 }
