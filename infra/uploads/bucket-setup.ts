@@ -13,7 +13,7 @@ import {
 } from './bucket-settings.ts';
 import { createBucket, readBucket, writeSetting } from './bucket-state.ts';
 import type { UploadLayout } from './layout.ts';
-import { createQueue, findQueue, setQueuePolicy } from './queue.ts';
+import { createQueue, findQueue, setQueuePolicy } from '../aws/queue.ts';
 
 export interface UploadQueue {
   readonly url: string;

@@ -14,7 +14,7 @@ import type { Attachment } from '../../projections/uploads/queries.ts';
 import type { EventMetadata, TributaryEvent, UploadRejectionReason } from '../../schemas/generated/events.ts';
 import type { Publisher } from '../publisher.ts';
 import { disposeOf } from './dispose.ts';
-import { parseS3Notification, type CreatedObject } from './s3-notification.ts';
+import { parseS3Notification, type CreatedObject } from '../../infra/aws/s3-notification.ts';
 import { judge, type LandedObject } from './verdict.ts';
 
 export interface BridgeDependencies {
