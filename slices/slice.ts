@@ -11,7 +11,7 @@ import type { RuntimeDependencies } from '../processors/runtime/dependencies.ts'
 import type { Processor } from '../processors/runtime/processor.ts';
 import type { Projection } from '../projections/projection.ts';
 import type { EventCodec } from '../schemas/codec.ts';
-import type { TributaryEvent } from '../schemas/generated/events.ts';
+import type { EventMetadata, TributaryEvent } from '../schemas/generated/events.ts';
 
 export type { ScopeDeclaration };
 
@@ -93,6 +93,11 @@ export interface ImportContext {
   progress(linesRead: number, bytesRead: number): void;
   /** A refused line; the platform streams it into the job's CSV report (formula cells escaped). */
   reject(line: RejectedLine): void;
+  /**
+   * Metadata for one event of the job: its id derived from the job and `purpose` (e.g. `line-42`),
+   * so a rerun of the job republishes the same ids; the job id as correlation id; the requester as actor.
+   */
+  eventMetadata(purpose: string): EventMetadata;
 }
 
 /** What an import did, in the order a person reads it: read, accepted, rejected, duplicate, then the kind's own. */
