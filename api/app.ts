@@ -160,6 +160,7 @@ export async function buildApp(deps: AppDependencies) {
       api: deps.api,
       config: deps.config,
       aws: deps.aws,
+      slices: deps.slices,
     });
   }
   return app;

@@ -14,6 +14,8 @@ import { openPlatform, type Platform } from '../infra/platform.ts';
 import { Stack } from '../infra/stack/supervisor.ts';
 import { PartFailedError, Startup } from '../infra/startup.ts';
 import { runDemo } from '../producers/demo.ts';
+import type { LogShipper } from '../producers/logs/log-shipper.ts';
+import { ownLogShipper } from '../producers/logs/own-logs.ts';
 import { createPublisher, type Publisher } from '../producers/publisher.ts';
 import { realtimeRelay } from '../processors/realtime-relay/processor.ts';
 import { startProcessor, type RunningProcessor } from '../processors/runtime/runner.ts';
@@ -49,10 +51,11 @@ export function registerStartCommand(program: Command): void {
     )
     .action(async (options: StartOptions) => {
       const { config } = await loadConfig();
-      const logger = createRootLogger(config.log);
+      const shipper = ownLogShipper(config);
+      const logger = createRootLogger(config.log, 'tributary', shipper?.write);
       const startup = new Startup(logger);
       try {
-        await start(config, options, logger, startup);
+        await start(config, options, logger, startup, shipper);
       } catch (error) {
         const failure = error instanceof PartFailedError ? error : new PartFailedError('tributary', error);
         logger.error({ err: error, part: failure.part }, 'start failed; stopping what did start');
@@ -65,7 +68,13 @@ export function registerStartCommand(program: Command): void {
     });
 }
 
-async function start(config: Config, options: StartOptions, logger: Logger, startup: Startup): Promise<void> {
+async function start(
+  config: Config,
+  options: StartOptions,
+  logger: Logger,
+  startup: Startup,
+  shipper?: LogShipper,
+): Promise<void> {
   const local = isLocalEnvironment({ ENVIRONMENT: config.environment });
   const useStack = options.stack && local;
   if (useStack) {
@@ -94,6 +103,15 @@ async function start(config: Config, options: StartOptions, logger: Logger, star
     start: async () => createPublisher(platform.kafka, codec, logger, config.publisher),
     stop: (opened) => opened.close(),
   });
+  if (shipper)
+    await startup.part<LogShipper>({
+      name: 'log shipping',
+      start: async () => {
+        shipper.attach(publisher);
+        return shipper;
+      },
+      stop: (running) => running.close(),
+    });
   const runtime = { kafka: platform.kafka, codec, pool: platform.pool, logger, metrics: platform.metrics };
   const topics = realtimeTopicsOf(SLICES);
   const stopProcessor = (running: RunningProcessor) => running.stop();
@@ -110,6 +128,7 @@ async function start(config: Config, options: StartOptions, logger: Logger, star
         projections: slice.projections,
         logger,
         runtime,
+        slices: SLICES,
       })
       .map((worker) => ({ slice, worker })),
   );

@@ -27,6 +27,8 @@ export interface SliceRouteOptions {
   /** The whole configuration: a slice reads its own settings from it. */
   readonly config: Config;
   readonly aws: AwsClients;
+  /** Every slice the app serves (the import routes find the other slices' importers here). */
+  readonly slices: readonly Slice[];
 }
 
 /** What a slice's processors are built from. */
@@ -46,6 +48,8 @@ export interface SliceWorkerContext {
   readonly logger: Logger;
   /** For a worker that runs consumers of its own (the log lake's stager). */
   readonly runtime: RuntimeDependencies;
+  /** Every slice that runs (the delivery worker finds the other slices' importers here). */
+  readonly slices: readonly Slice[];
 }
 
 /** A background loop of a slice, started by `tributary start` beside the consumers. */

@@ -64,6 +64,7 @@ export async function startLake(backbone: Backbone, store?: (directory: string) 
       projections: {},
       logger: quietLogger(),
       runtime: backbone.runtime(),
+      slices: [],
     },
     {
       schema,

@@ -80,6 +80,7 @@ export async function startUploadsFlow(backbone: Backbone, overrides: NodeJS.Pro
       projections: { attachments: projection },
       logger: quietLogger(),
       runtime,
+      slices: [slice!],
     },
     { waitSeconds: 1, retryDelaySeconds: 1 },
   ).start();
