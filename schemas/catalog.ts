@@ -28,6 +28,7 @@ export const EVENT_ROUTES: { readonly [T in EventType]: EventRoute<T> } = {
   AccountNicknameUpdated: { topic: 'transactions.cleansed', key: (e) => e.payload.accountId },
   // A connector's notice about several accounts: keyed by its batch, not by one account.
   AccountTransactionsAdded: { topic: 'transactions.cleansed', key: (e) => e.payload.batchId },
+  AccountTransactionsLoaded: { topic: 'transactions.cleansed', key: (e) => e.payload.accountId },
 
   GroupAssignmentRequested: { topic: 'groups.events', key: (e) => e.payload.memberId },
   GroupCreated: { topic: 'groups.events', key: (e) => e.payload.groupId },

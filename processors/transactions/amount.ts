@@ -1,0 +1,47 @@
+/** Every ISO 4217 code this runtime's ICU knows, for telling a currency from a typo. */
+const KNOWN_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+/**
+ * Digits after the decimal point in `currency`'s minor unit (JPY 0, USD 2, KWD 3), from ICU's
+ * ISO 4217 data rather than a table of our own; undefined for a code that is not a currency.
+ */
+export function currencyExponent(currency: string): number | undefined {
+  if (!/^[A-Z]{3}$/.test(currency) || !KNOWN_CURRENCIES.has(currency)) return undefined;
+  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits;
+}
+
+export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
+
+// Sign, symbols and grouping people and banks' exports put around an amount.
+const SYMBOLS = /[$€£¥₩₹]|^[A-Z]{3}\s*|\s*[A-Z]{3}$/g;
+const LARGEST = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * An amount as banks write it, in minor units of `currency`, computed on the digits (never
+ * through a float): `-12.50`, `+12.50`, `(12.50)` and `12.50-` (negative), `1,234.56`, `$12.50`,
+ * `USD 12.50`. More decimals than the currency has are refused unless they are zeros
+ * (`1200.00` JPY is 1200; `12.345` USD is not an amount in dollars).
+ */
+export function parseAmount(raw: string, currency: string): Parsed<number> {
+  const exponent = currencyExponent(currency);
+  if (exponent === undefined) return { ok: false, problem: `cannot be read without a known currency` };
+  let text = raw.trim().toUpperCase().replace(SYMBOLS, '').trim();
+  let negative = false;
+  if (/^\(.*\)$/.test(text)) [negative, text] = [true, text.slice(1, -1).trim()];
+  if (text.endsWith('-')) [negative, text] = [!negative, text.slice(0, -1).trim()];
+  if (text.startsWith('-') || text.startsWith('+')) {
+    if (text.startsWith('-')) negative = !negative;
+    text = text.slice(1).trim();
+  }
+  const match = /^(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$/.exec(text) ?? /^()\.(\d+)$/.exec(text);
+  if (!match) return { ok: false, problem: `"${raw}" is not an amount (e.g. -12.50, (12.50), 1,234.56)` };
+  const whole = (match[1] ?? '').replaceAll(',', '') || '0';
+  const fraction = match[2] ?? '';
+  const kept = fraction.slice(0, exponent);
+  if (/[1-9]/.test(fraction.slice(exponent)))
+    return { ok: false, problem: `"${raw}" has ${fraction.length} decimals; ${currency} has ${exponent}` };
+  const minor = BigInt(whole) * 10n ** BigInt(exponent) + BigInt(kept.padEnd(exponent, '0') || '0');
+  if (minor > LARGEST) return { ok: false, problem: `"${raw}" is too large` };
+  const value = Number(minor);
+  return { ok: true, value: negative && value !== 0 ? -value : value };
+}

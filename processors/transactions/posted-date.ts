@@ -1,0 +1,43 @@
+import type { Parsed } from './amount.ts';
+
+const DATE_ONLY: readonly { pattern: RegExp; order: 'ymd' | 'mdy' }[] = [
+  { pattern: /^(\d{4})-(\d{1,2})-(\d{1,2})$/, order: 'ymd' },
+  { pattern: /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/, order: 'ymd' },
+  { pattern: /^(\d{4})(\d{2})(\d{2})$/, order: 'ymd' },
+  // US banks' exports put the month first; day-first files are refused on days past 12, never silently swapped.
+  { pattern: /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/, order: 'mdy' },
+];
+
+// An instant with its offset (ISO 8601 / RFC 3339): a moment, converted to its UTC date.
+const INSTANT = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+// A local time without an offset: the date as written (the institution's day), its time dropped.
+const LOCAL_TIME = /^(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$/;
+
+/**
+ * A posting date as YYYY-MM-DD in UTC: ISO dates, `YYYY/MM/DD`, `YYYYMMDD`, US `MM/DD/YYYY`, and
+ * instants with an offset (`2026-03-01T23:30:00-05:00` posts on 2026-03-02 UTC). A date that does
+ * not exist on the calendar (2026-02-30) is refused.
+ */
+export function parsePostedDate(raw: string): Parsed<string> {
+  const text = raw.trim();
+  if (INSTANT.test(text)) {
+    const instant = new Date(text.replace(' ', 'T').replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+    if (!Number.isNaN(instant.getTime())) return { ok: true, value: instant.toISOString().slice(0, 10) };
+  }
+  const local = LOCAL_TIME.exec(text);
+  for (const { pattern, order } of DATE_ONLY) {
+    const match = pattern.exec(local ? local[1]! : text);
+    if (!match) continue;
+    const [a, b, c] = [Number(match[1]), Number(match[2]), Number(match[3])];
+    const [year, month, day] = order === 'ymd' ? [a, b, c] : [c, a, b];
+    return calendarDate(raw, year, month, day);
+  }
+  return { ok: false, problem: `"${raw}" is not a date (e.g. 2026-03-01, 03/01/2026, 2026-03-01T10:00:00Z)` };
+}
+
+function calendarDate(raw: string, year: number, month: number, day: number): Parsed<string> {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (year < 1900 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day)
+    return { ok: false, problem: `"${raw}" is not a day of the calendar` };
+  return { ok: true, value: date.toISOString().slice(0, 10) };
+}

@@ -1,0 +1,127 @@
+import { defineProjection } from '../projection.ts';
+import type { Statement } from '../statement.ts';
+
+/**
+ * The transaction warehouse (seed 004): every cleansed transaction of every account, and the
+ * accounts with their balance and nickname.
+ *
+ * Downstream of the cleanser, which publishes at least once with derived ids: a transaction's
+ * copy has the same transaction id and is dropped by the primary key. An account's balance and
+ * nickname events share its partition, so each column keeps the one with the highest offset
+ * (`*_seq`): a replay, however the topic is cut into batches, writes identical rows.
+ */
+export const transactionsWarehouse = defineProjection({
+  name: 'transactions_warehouse',
+  handles: ['TransactionCleansed', 'AccountBalanceUpdated', 'AccountNicknameUpdated'],
+  tables: ['transactions', 'accounts'],
+  migrations: [
+    {
+      version: 1,
+      name: 'transactions and accounts',
+      sql: `create table transactions (
+        transaction_id uuid primary key,
+        organization_id text not null,
+        account_id text not null,
+        amount_minor bigint not null,
+        currency text not null,
+        posted_on date not null,
+        description text not null,
+        merchant text,
+        category text,
+        external_transaction_id text,
+        reference text,
+        source_file text,
+        line_number integer,
+        source_event_id uuid not null,
+        added_at timestamptz not null);
+      create index transactions_by_account
+        on transactions (organization_id, account_id, posted_on desc, transaction_id desc);
+      create table accounts (
+        organization_id text not null,
+        account_id text not null,
+        currency text,
+        balance_minor bigint,
+        available_balance_minor bigint,
+        balance_as_of timestamptz,
+        balance_seq bigint,
+        nickname text,
+        nickname_seq bigint,
+        primary key (organization_id, account_id));`,
+    },
+  ],
+  project(events) {
+    const statements: Statement[] = [];
+    const transactions = events.flatMap(({ event }) =>
+      event.type === 'TransactionCleansed'
+        ? [
+            {
+              transaction_id: event.payload.transactionId,
+              organization_id: event.metadata.organizationId,
+              account_id: event.payload.accountId,
+              amount_minor: event.payload.amountMinor,
+              currency: event.payload.currency,
+              posted_on: event.payload.postedOn,
+              description: event.payload.description,
+              merchant: event.payload.merchant,
+              category: event.payload.category,
+              external_transaction_id: event.payload.externalTransactionId,
+              reference: event.payload.reference,
+              source_file: event.payload.sourceFile,
+              line_number: event.payload.lineNumber,
+              source_event_id: event.payload.sourceEventId,
+              added_at: event.metadata.occurredAt,
+            },
+          ]
+        : [],
+    );
+    if (transactions.length > 0)
+      statements.push({
+        sql: `insert into transactions
+          select * from jsonb_populate_recordset(null::transactions, $1::jsonb)
+          on conflict (transaction_id) do nothing`,
+        params: [JSON.stringify(transactions)],
+      });
+    // The last of each account's events in the batch: offsets grow within the one partition.
+    const balances = new Map<string, Record<string, unknown>>();
+    const nicknames = new Map<string, Record<string, unknown>>();
+    for (const { event, offset } of events) {
+      const key = JSON.stringify([event.metadata.organizationId, event.payload.accountId]);
+      const account = { organization_id: event.metadata.organizationId, account_id: event.payload.accountId };
+      if (event.type === 'AccountBalanceUpdated')
+        balances.set(key, {
+          ...account,
+          currency: event.payload.currency,
+          balance_minor: event.payload.balanceMinor,
+          available_balance_minor: event.payload.availableBalanceMinor,
+          balance_as_of: event.payload.asOf,
+          balance_seq: offset,
+        });
+      if (event.type === 'AccountNicknameUpdated')
+        // An empty nickname clears it.
+        nicknames.set(key, { ...account, nickname: event.payload.nickname || null, nickname_seq: offset });
+    }
+    if (balances.size > 0)
+      statements.push({
+        sql: `insert into accounts (organization_id, account_id, currency, balance_minor, available_balance_minor,
+            balance_as_of, balance_seq)
+          select organization_id, account_id, currency, balance_minor, available_balance_minor, balance_as_of, balance_seq
+          from jsonb_populate_recordset(null::accounts, $1::jsonb)
+          on conflict (organization_id, account_id) do update set currency = excluded.currency,
+            balance_minor = excluded.balance_minor, available_balance_minor = excluded.available_balance_minor,
+            balance_as_of = excluded.balance_as_of, balance_seq = excluded.balance_seq
+          where accounts.balance_seq is null or accounts.balance_seq < excluded.balance_seq`,
+        params: [JSON.stringify([...balances.values()])],
+      });
+    if (nicknames.size > 0)
+      statements.push({
+        sql: `insert into accounts (organization_id, account_id, nickname, nickname_seq)
+          select organization_id, account_id, nickname, nickname_seq
+          from jsonb_populate_recordset(null::accounts, $1::jsonb)
+          on conflict (organization_id, account_id) do update set nickname = excluded.nickname,
+            nickname_seq = excluded.nickname_seq
+          where accounts.nickname_seq is null or accounts.nickname_seq < excluded.nickname_seq`,
+        params: [JSON.stringify([...nicknames.values()])],
+      });
+    return statements;
+  },
+});
