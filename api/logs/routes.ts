@@ -1,4 +1,5 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { stringify } from 'csv-stringify/sync';
 import type { FastifyPluginAsync } from 'fastify';
 import { LOG_TYPES, MAX_QUERY_HOURS } from '../../infra/lake/log-query.ts';
 import { queryLogs } from '../../infra/lake/query-logs.ts';
@@ -6,6 +7,7 @@ import { lakeStoreOf } from '../../infra/lake/store.ts';
 import type { SliceRouteOptions } from '../../slices/slice.ts';
 import { principalOf } from '../auth/plugin.ts';
 import { problemRef } from '../errors.ts';
+import { logIngestRoutes } from './ingest-routes.ts';
 
 export const READ_LOGS_SCOPE = 'logs:read';
 const MAX_ROWS = 10_000;
@@ -46,6 +48,7 @@ export const logRoutes: FastifyPluginAsync<SliceRouteOptions> = async (instance,
   const { config, aws, api } = options;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const store = lakeStoreOf(config.lake, aws.s3);
+  await instance.register(logIngestRoutes, options);
 
   app.post(
     '/v1/logs/query',
@@ -96,10 +99,11 @@ export const logRoutes: FastifyPluginAsync<SliceRouteOptions> = async (instance,
 function csvOf(rows: readonly Record<string, unknown>[]): string {
   if (rows.length === 0) return '';
   const columns = Object.keys(rows[0]!);
-  const cell = (value: unknown) => {
-    const text =
-      value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
-    return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  return [columns.join(','), ...rows.map((row) => columns.map((c) => cell(row[c])).join(','))].join('\n') + '\n';
+  const cells = rows.map((row) =>
+    columns.map((c) => {
+      const value = row[c];
+      return value !== null && typeof value === 'object' ? JSON.stringify(value) : value;
+    }),
+  );
+  return stringify(cells, { header: true, columns, cast: { boolean: (value) => String(value) } });
 }

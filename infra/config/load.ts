@@ -118,6 +118,9 @@ function crossChecks(values: ParsedValues, failed: ReadonlySet<VariableName>): s
   if (values.MESSAGING_PUSH_ENABLED && !values.MESSAGING_PUSH_URL && !failed.has('MESSAGING_PUSH_URL')) {
     errors.push('MESSAGING_PUSH_URL is required when MESSAGING_PUSH_ENABLED is true');
   }
+  if (values.LOG_SHIPPING_ENABLED && !values.LOG_SHIPPING_ORGANIZATION) {
+    errors.push('LOG_SHIPPING_ORGANIZATION is required when LOG_SHIPPING_ENABLED is true');
+  }
   if (Boolean(values.MESSAGING_PUSH_USERNAME) !== Boolean(values.MESSAGING_PUSH_PASSWORD)) {
     errors.push('MESSAGING_PUSH_USERNAME and MESSAGING_PUSH_PASSWORD must be set together');
   }

@@ -47,6 +47,29 @@ export interface LakeSettings {
   readonly maxBytes: number;
   readonly maxAgeMs: number;
   readonly flushIntervalMs: number;
+  readonly query: LakeQuerySettings;
+  /** Tributary's own logs into the lake; off unless enabled. */
+  readonly shipping: LogShippingSettings;
+  /** The `log_error` rate limit: one notification per organization per window. */
+  readonly alertWindowMs: number;
+}
+
+/** What runs the lake's queries: DuckDB over the files, or Athena over the bucket. */
+export interface LakeQuerySettings {
+  readonly engine: 'duckdb' | 'athena';
+  readonly athena: {
+    readonly database: string;
+    readonly workgroup: string;
+    readonly outputLocation?: string;
+    readonly pollMs: number;
+  };
+}
+
+export interface LogShippingSettings {
+  readonly enabled: boolean;
+  readonly organizationId?: string;
+  readonly logType: ParsedValues['LOG_SHIPPING_TYPE'];
+  readonly level: ParsedValues['LOG_SHIPPING_LEVEL'];
 }
 
 /** Uploads (seed 000): where objects go, how buckets are set up, and the limits of an upload URL. */
@@ -208,6 +231,22 @@ export function buildConfig(v: ParsedValues): Config {
       maxBytes: v.LAKE_FILE_MAX_BYTES,
       maxAgeMs: v.LAKE_FILE_MAX_AGE_SECONDS * 1000,
       flushIntervalMs: v.LAKE_FLUSH_INTERVAL_MS,
+      query: {
+        engine: v.LAKE_QUERY_ENGINE,
+        athena: {
+          database: v.ATHENA_DATABASE,
+          workgroup: v.ATHENA_WORKGROUP,
+          ...(v.ATHENA_OUTPUT_LOCATION ? { outputLocation: v.ATHENA_OUTPUT_LOCATION } : {}),
+          pollMs: v.ATHENA_POLL_MS,
+        },
+      },
+      shipping: {
+        enabled: v.LOG_SHIPPING_ENABLED,
+        ...(v.LOG_SHIPPING_ORGANIZATION ? { organizationId: v.LOG_SHIPPING_ORGANIZATION } : {}),
+        logType: v.LOG_SHIPPING_TYPE,
+        level: v.LOG_SHIPPING_LEVEL,
+      },
+      alertWindowMs: v.LOG_ERROR_ALERT_WINDOW_SECONDS * 1000,
     },
     uploads: uploadSettings(v),
     messaging: {

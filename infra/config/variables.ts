@@ -321,6 +321,58 @@ export const variables = {
     schema: positiveInt,
     default: '1000',
   },
+  LAKE_QUERY_ENGINE: {
+    doc: 'What runs `tributary logs query` and `POST /v1/logs/query`: `duckdb` (over LAKE_TARGET\u2019s files, fetching from S3 only the objects of the query\u2019s partitions) or `athena` (ATHENA_WORKGROUP, ATHENA_DATABASE, ATHENA_OUTPUT_LOCATION, over LAKE_BUCKET).',
+    schema: oneOf(['duckdb', 'athena']),
+    default: 'duckdb',
+  },
+  ATHENA_DATABASE: {
+    doc: 'The Glue/Athena database holding the lake\u2019s tables (one per log type, `tributary logs ddl --apply` creates them).',
+    schema: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be lower-case letters, digits and underscores'),
+    default: 'tributary_logs',
+  },
+  ATHENA_WORKGROUP: {
+    doc: 'The Athena workgroup queries run in (its limits and encryption apply).',
+    schema: z.string().min(1),
+    default: 'primary',
+  },
+  ATHENA_OUTPUT_LOCATION: {
+    doc: 'Where Athena writes query results (s3://bucket/prefix/). Unset: the workgroup\u2019s own result location.',
+    schema: z
+      .string()
+      .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'must be an s3:// URL')
+      .optional(),
+    default: (raw) => `s3://${raw.LAKE_BUCKET ?? `tributary-${raw.ENVIRONMENT ?? 'local'}-lake`}/athena-results/`,
+  },
+  ATHENA_POLL_MS: {
+    doc: 'How often a running Athena query\u2019s state is asked for.',
+    schema: positiveInt,
+    default: '500',
+  },
+  LOG_SHIPPING_ENABLED: {
+    doc: 'Ship Tributary\u2019s own logs (API and processors) to the log lake as LogEntry events, through the publisher. The lake\u2019s own logs never ship (they would ship themselves forever).',
+    schema: bool,
+    default: 'false',
+  },
+  LOG_SHIPPING_ORGANIZATION: {
+    doc: 'The organization Tributary\u2019s own log entries belong to (the operator\u2019s); required when LOG_SHIPPING_ENABLED.',
+    schema: optionalText,
+  },
+  LOG_SHIPPING_TYPE: {
+    doc: 'The log type of Tributary\u2019s own entries.',
+    schema: oneOf(['web', 'app', 'agw', 'hub', 'connector', 'container', 'crash']),
+    default: 'app',
+  },
+  LOG_SHIPPING_LEVEL: {
+    doc: 'The lowest pino level shipped to the lake (what reaches stdout is LOG_LEVEL\u2019s business).',
+    schema: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
+    default: 'info',
+  },
+  LOG_ERROR_ALERT_WINDOW_SECONDS: {
+    doc: 'The `log_error` rate limit: at most one notification per organization per window of this many seconds of the entries\u2019 own time (seed 001\u2019s incident alerting).',
+    schema: positiveInt,
+    default: '60',
+  },
   UPLOADS_BUCKET_STRATEGY: {
     doc: 'Where uploads are stored: `shared` (one bucket, one key prefix per organization) or `per-organization` (one bucket per organization, named by UPLOADS_BUCKET_TEMPLATE).',
     schema: oneOf(['shared', 'per-organization']),

@@ -51,13 +51,24 @@ const SERIALIZERS = {
 };
 
 /** The root logger's options, without its destination (tests give their own stream). */
-export function loggerOptions(log: Config['log'], name = 'tributary'): LoggerOptions {
+export function loggerOptions(log: Config['log'], name = 'tributary', tee?: (line: string) => void): LoggerOptions {
   const pretty = log.format === 'pretty' || (log.format === 'auto' && process.stdout.isTTY === true);
   return {
     name,
     level: log.level,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: SERIALIZERS,
+    // Every serialized line, redacted, also goes to `tee` (the log lake's shipper, when enabled).
+    ...(tee
+      ? {
+          hooks: {
+            streamWrite: (line: string) => {
+              tee(line);
+              return line;
+            },
+          },
+        }
+      : {}),
     ...(pretty
       ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }
       : {}),
@@ -68,6 +79,6 @@ export function loggerOptions(log: Config['log'], name = 'tributary'): LoggerOpt
  * The root logger; everything else takes a child of it (Fastify included), so one
  * configuration decides level, format and redaction for the whole process.
  */
-export function createRootLogger(log: Config['log'], name = 'tributary'): Logger {
-  return pino(loggerOptions(log, name));
+export function createRootLogger(log: Config['log'], name = 'tributary', tee?: (line: string) => void): Logger {
+  return pino(loggerOptions(log, name, tee));
 }

@@ -1,5 +1,6 @@
 import { lakeStoreOf, type LakeStore } from '../../infra/lake/store.ts';
 import { migrate } from '../../infra/postgres/migrations.ts';
+import { NOT_SHIPPED } from '../../producers/logs/pino-record.ts';
 import { EVENT_ROUTES } from '../../schemas/catalog.ts';
 import type { SliceWorker, SliceWorkerContext } from '../../slices/slice.ts';
 import { startProcessor } from '../runtime/runner.ts';
@@ -34,10 +35,19 @@ export function logLakeWorker(
       await migrate(pool, `${LAKE_MIGRATION_OWNER}:${schema}`, LAKE_MIGRATIONS, { schema });
       const store = options.store ?? lakeStoreOf(config.lake, aws.s3);
       const writer = new ParquetWriter();
-      const flusher = new LakeFlusher(pool, schema, store, writer, config.lake, logger.child({ worker: 'log-lake' }));
+      // The lake's own logs never ship to the lake: each file stored would log an entry that
+      // makes another file, for ever.
+      const flusher = new LakeFlusher(
+        pool,
+        schema,
+        store,
+        writer,
+        config.lake,
+        logger.child({ worker: 'log-lake', ...NOT_SHIPPED }),
+      );
       const stager = await startProcessor(
         lakeStager(options.stagerName ?? 'log-lake.stage.v1', options.topics ?? [EVENT_ROUTES.LogEntry.topic], schema),
-        runtime,
+        { ...runtime, logger: runtime.logger.child(NOT_SHIPPED) },
       );
       flusher.start(config.lake.flushIntervalMs);
       return {
