@@ -1,0 +1,207 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, notificationsOf, token } from '../../api/realtime/realtime.spec-support.ts';
+import type { TributaryEvent } from '../../schemas/generated/events.ts';
+import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
+import { eventually } from '../../test/support/eventually.ts';
+import { uniqueName } from '../../test/support/platform.ts';
+import {
+  ACCOUNT_SCOPES,
+  connectorNotice,
+  ingested,
+  startTransactionsFlow,
+  type TransactionsFlow,
+} from '../../test/support/transactions.ts';
+import { readToEnd } from '../runtime/read-to-end.ts';
+
+let backbone: Backbone;
+let flow: TransactionsFlow;
+
+beforeAll(async () => {
+  backbone = await isolatedBackbone({ partitions: 2 });
+  flow = await startTransactionsFlow(backbone);
+});
+afterAll(async () => {
+  await flow?.stop();
+  await backbone?.close();
+});
+
+async function published<T extends TributaryEvent['type']>(
+  type: T,
+  organizationId: string,
+): Promise<Extract<TributaryEvent, { type: T }>[]> {
+  const records = await readToEnd(backbone.kafka, backbone.topics['transactions.cleansed'], uniqueName('read'));
+  const events = await Promise.all(records.map((r) => backbone.codec.decode(r.value)));
+  return events.filter(
+    (e): e is Extract<TributaryEvent, { type: T }> => e.type === type && e.metadata.organizationId === organizationId,
+  );
+}
+
+async function transactionsOf(org: string, account: string) {
+  const answer = await flow.call(org, 'GET', `/v1/accounts/${account}/transactions?limit=200`);
+  return answer.body.items as Record<string, unknown>[];
+}
+
+describe('cleansing into the warehouse', () => {
+  it('when a nightly file has good, invalid and duplicate lines, then the warehouse and balances hold the good ones once and the rest are rejected with reasons', async () => {
+    const org = uniqueName('org');
+    const lines = [
+      ingested(
+        org,
+        'chk',
+        { amount: '-4.75', date: '03/01/2026', description: 'POS PURCHASE STARBUCKS #1234 SEATTLE WA' },
+        2,
+      ),
+      ingested(org, 'chk', { amount: '(23.99)', date: '2026-03-02', description: 'AMZN Mktp US*2K4RT5' }, 3),
+      ingested(
+        org,
+        'chk',
+        { amount: '2,150.00', date: '2026-03-03T23:30:00-05:00', description: 'ACME PAYROLL PPD' },
+        4,
+      ),
+      // The same purchase as line 2, written differently: a duplicate.
+      ingested(
+        org,
+        'chk',
+        { amount: '-4.75', date: '2026-03-01', description: 'pos purchase  Starbucks #1234, Seattle WA' },
+        5,
+      ),
+      ingested(org, 'chk', { amount: 'abc', date: '2026-02-30', description: 'BROKEN' }, 6),
+      ingested(org, 'yen', { amount: '1200', date: '2026-03-01', description: 'FAMILYMART 0042', currency: 'JPY' }, 7),
+      ingested(org, 'yen', { amount: '1.5', date: '2026-03-01', description: 'FAMILYMART 0042', currency: 'JPY' }, 8),
+      ingested(org, 'kwd', { amount: '-1.234', date: '2026-03-01', description: 'SOUQ', currency: 'KWD' }, 9),
+    ];
+    await backbone.publisher.publishBatch(lines);
+
+    const checking = await eventually(async () => {
+      const answer = await flow.call(org, 'GET', '/v1/accounts/chk');
+      expect(answer.body).toMatchObject({ balanceMinor: -475 - 2399 + 215000, currency: 'USD' });
+      return answer.body;
+    });
+    expect(checking.accountId).toBe('chk');
+    expect(await transactionsOf(org, 'chk')).toEqual([
+      expect.objectContaining({ postedOn: '2026-03-04', amountMinor: 215000, category: 'income', lineNumber: 4 }),
+      expect.objectContaining({ postedOn: '2026-03-02', merchant: 'Amazon', category: 'shopping', amountMinor: -2399 }),
+      expect.objectContaining({
+        postedOn: '2026-03-01',
+        merchant: 'Starbucks',
+        category: 'dining',
+        amountMinor: -475,
+        currency: 'USD',
+        description: 'POS PURCHASE STARBUCKS #1234 SEATTLE WA',
+        sourceFile: 'nightly.csv',
+        lineNumber: 2,
+      }),
+    ]);
+    await eventually(async () => {
+      expect((await flow.call(org, 'GET', '/v1/accounts/yen')).body).toMatchObject({
+        balanceMinor: 1200,
+        currency: 'JPY',
+      });
+      expect((await flow.call(org, 'GET', '/v1/accounts/kwd')).body).toMatchObject({
+        balanceMinor: -1234,
+        currency: 'KWD',
+      });
+    });
+    const rejected = await published('TransactionRejected', org);
+    expect(rejected.map((e) => e.payload).sort((a, b) => Number(a.lineNumber) - Number(b.lineNumber))).toEqual([
+      expect.objectContaining({
+        lineNumber: 6,
+        reasons: [
+          { field: 'rawAmount', problem: '"abc" is not an amount (e.g. -12.50, (12.50), 1,234.56)' },
+          { field: 'rawDate', problem: '"2026-02-30" is not a day of the calendar' },
+        ],
+      }),
+      expect.objectContaining({
+        lineNumber: 8,
+        reasons: [{ field: 'rawAmount', problem: '"1.5" has 1 decimals; JPY has 0' }],
+      }),
+    ]);
+  });
+
+  it('when the same events are delivered again, or the same lines come again under new ids, then nothing is added twice', async () => {
+    const org = uniqueName('org');
+    const first = [
+      ingested(org, 'sav', { amount: '100.00', date: '2026-03-01', description: 'DEPOSIT' }, 2, { reference: 'D-1' }),
+      ingested(org, 'sav', { amount: '100.00', date: '2026-03-01', description: 'DEPOSIT' }, 3, { reference: 'D-2' }),
+    ];
+    await backbone.publisher.publishBatch(first);
+    await eventually(async () =>
+      expect((await flow.call(org, 'GET', '/v1/accounts/sav')).body).toMatchObject({ balanceMinor: 20000 }),
+    );
+    // A redelivery (same event ids) and a re-import (new ids, same lines), then one new line.
+    const again = first.map((e) => ({ ...e, metadata: { ...e.metadata, eventId: crypto.randomUUID() } }));
+    const last = ingested(org, 'sav', { amount: '1.00', date: '2026-03-02', description: 'INTEREST' }, 4);
+    await backbone.publisher.publishBatch([...first, ...again, last]);
+    await eventually(async () =>
+      expect((await flow.call(org, 'GET', '/v1/accounts/sav')).body).toMatchObject({ balanceMinor: 20100 }),
+    );
+    const rows = await transactionsOf(org, 'sav');
+    expect(rows.map((r) => `${r.amountMinor} ${r.reference}`).sort()).toEqual(['100 null', '10000 D-1', '10000 D-2']);
+    expect(new Set(rows.map((r) => r.transactionId)).size).toBe(3);
+    expect(await published('TransactionCleansed', org)).toHaveLength(3);
+  });
+
+  it('when an organization adds a merchant alias, then the next transactions cleansed use it, and another organization is not affected', async () => {
+    const org = uniqueName('org');
+    const other = uniqueName('org');
+    const rule = await flow.call(org, 'PUT', '/v1/cleansing-rules', {
+      kind: 'alias',
+      pattern: 'Corner Bakery',
+      value: 'Corner Bakery Café',
+    });
+    expect(rule).toMatchObject({ status: 200, body: { pattern: 'CORNER BAKERY', scope: 'organization' } });
+    await flow.call(org, 'PUT', '/v1/cleansing-rules', { kind: 'category', pattern: 'corner bakery', value: 'dining' });
+    const line = { amount: '-8.00', date: '2026-03-05', description: 'CORNER BAKERY #17 PORTLAND OR' };
+    await backbone.publisher.publishBatch([ingested(org, 'card', line), ingested(other, 'card', line)]);
+    await eventually(async () => {
+      expect(await transactionsOf(org, 'card')).toEqual([
+        expect.objectContaining({ merchant: 'Corner Bakery Café', category: 'dining' }),
+      ]);
+      expect(await transactionsOf(other, 'card')).toEqual([
+        expect.objectContaining({ merchant: 'Corner Bakery Portland', category: null }),
+      ]);
+    });
+    expect((await flow.call(other, 'DELETE', `/v1/cleansing-rules/${rule.body.ruleId}`)).status).toBe(404);
+    expect((await flow.call(org, 'DELETE', `/v1/cleansing-rules/${rule.body.ruleId}`)).status).toBe(204);
+  });
+});
+
+describe('the connector flow', () => {
+  it("when a connector says accounts have new transactions, then each subscribed client of that organization hears of its account's, once", async () => {
+    const org = uniqueName('org');
+    const socket = (organizationId: string) =>
+      token(backbone, { organizationId, subject: uniqueName('user'), scopes: ACCOUNT_SCOPES }).then((t) =>
+        connect(flow.realtimeUrl, ['tributary.v1', `bearer.${t}`]),
+      );
+    const mine = await socket(org);
+    const stranger = await socket(uniqueName('org'));
+    for (const client of [mine, stranger]) {
+      client.send({ type: 'subscribe', topics: ['account_transactionadded'], filters: { accountId: ['acc-a'] } });
+      await client.waitFor((m) => m.some((x) => x.type === 'subscribed'));
+    }
+    const delivered = [
+      ingested(org, 'acc-a', { amount: '-12.00', date: '2026-03-06', description: 'UBER TRIP 123' }, 2),
+      ingested(org, 'acc-a', { amount: '-3.00', date: '2026-03-06', description: 'LYFT RIDE' }, 3),
+      ingested(org, 'acc-b', { amount: '-1.00', date: '2026-03-06', description: 'ATM FEE' }, 4),
+    ];
+    await backbone.publisher.publishBatch(delivered);
+    await backbone.publisher.publish(connectorNotice(org, ['acc-a', 'acc-b'], 3));
+
+    await mine.waitFor((m) => notificationsOf({ received: m }).length > 0, 30_000);
+    await backbone.publisher.publish(connectorNotice(org, ['acc-a'], null));
+    await mine.roundTrip();
+    const heard = notificationsOf(mine);
+    expect(heard).toEqual([
+      expect.objectContaining({
+        topic: 'account_transactionadded',
+        filters: { accountId: 'acc-a' },
+        data: expect.objectContaining({ accountId: 'acc-a', count: 2, sourceSystem: 'cdp-transfer' }),
+      }),
+    ]);
+    expect((heard[0]!.data as { transactionIds: string[] }).transactionIds).toHaveLength(2);
+    await stranger.roundTrip();
+    expect(notificationsOf(stranger)).toEqual([]);
+    mine.socket.close();
+    stranger.socket.close();
+  });
+});
