@@ -4,6 +4,7 @@ import { registerBucketCommands } from './buckets.ts';
 import { registerConfigCommand } from './config.ts';
 import { registerDeadLetterCommands } from './dlq.ts';
 import { registerDemoCommand } from './demo.ts';
+import { registerImportCommand } from './import.ts';
 import { registerProjectionCommands } from './projections.ts';
 import { printError } from './output.ts';
 import { registerSchemaCommands } from './schemas.ts';
@@ -28,6 +29,7 @@ registerProjectionCommands(program);
 registerTokenCommand(program);
 registerDemoCommand(program);
 registerBucketCommands(program);
+registerImportCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -72,6 +72,18 @@ export interface LogShippingSettings {
   readonly level: ParsedValues['LOG_SHIPPING_LEVEL'];
 }
 
+/** Import jobs: the data-delivery bucket, its notification queue, and how often progress is told. */
+export interface ImportSettings {
+  readonly bucket: string;
+  readonly queue: string;
+  readonly progressIntervalMs: number;
+  readonly visibilitySeconds: number;
+  readonly csv: {
+    readonly encoding: 'auto' | 'utf-8' | 'latin1';
+    readonly delimiter: 'auto' | 'comma' | 'semicolon' | 'tab' | 'pipe';
+  };
+}
+
 /** Uploads (seed 000): where objects go, how buckets are set up, and the limits of an upload URL. */
 export interface UploadSettings {
   readonly bucketStrategy: 'shared' | 'per-organization';
@@ -157,6 +169,7 @@ export interface Config {
   readonly aws: AwsSettings;
   readonly lake: LakeSettings;
   readonly uploads: UploadSettings;
+  readonly imports: ImportSettings;
   readonly messaging: MessagingSettings;
   readonly stack: StackSettings;
 }
@@ -249,6 +262,13 @@ export function buildConfig(v: ParsedValues): Config {
       alertWindowMs: v.LOG_ERROR_ALERT_WINDOW_SECONDS * 1000,
     },
     uploads: uploadSettings(v),
+    imports: {
+      bucket: v.IMPORTS_BUCKET,
+      queue: v.IMPORTS_QUEUE,
+      progressIntervalMs: v.IMPORTS_PROGRESS_INTERVAL_MS,
+      visibilitySeconds: v.IMPORTS_VISIBILITY_SECONDS,
+      csv: { encoding: v.IMPORTS_CSV_ENCODING, delimiter: v.IMPORTS_CSV_DELIMITER },
+    },
     messaging: {
       createThreadScopes: v.MESSAGING_CREATE_THREAD_SCOPES,
       replyScopes: v.MESSAGING_REPLY_SCOPES,

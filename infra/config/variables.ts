@@ -541,6 +541,38 @@ export const variables = {
     schema: positiveInt,
     default: '5000',
   },
+  IMPORTS_BUCKET: {
+    doc: 'The data-delivery bucket: a CSV put under `incoming/<organization>/<kind>/` is imported (its notification reaches IMPORTS_QUEUE); reports of rejected lines go under `reports/`. Created with public access blocked, encryption and versioning when missing.',
+    schema: bucketName,
+    default: (raw) => `tributary-${raw.ENVIRONMENT ?? 'local'}-deliveries`,
+  },
+  IMPORTS_QUEUE: {
+    doc: 'SQS queue the data-delivery bucket sends object-created notifications to (for `incoming/` only); created with a policy that lets that bucket alone send.',
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,80}$/, 'must be an SQS queue name (letters, digits, - and _, at most 80)'),
+    default: (raw) => `tributary-${raw.ENVIRONMENT ?? 'local'}-deliveries`,
+  },
+  IMPORTS_PROGRESS_INTERVAL_MS: {
+    doc: 'How often a running import publishes ImportProgressed (and redraws the CLI\u2019s progress bar).',
+    schema: positiveInt,
+    default: '2000',
+  },
+  IMPORTS_VISIBILITY_SECONDS: {
+    doc: 'How long a delivered file\u2019s notification stays hidden from other workers while one imports it; the worker extends it while the import runs, so a crashed worker\u2019s file is taken up again after at most this long.',
+    schema: positiveInt,
+    default: '60',
+  },
+  IMPORTS_CSV_ENCODING: {
+    doc: 'The encoding of imported CSV files: `auto` (UTF-8, with or without BOM, when the start of the file is valid UTF-8; Latin-1 otherwise), `utf-8` or `latin1`.',
+    schema: oneOf(['auto', 'utf-8', 'latin1']),
+    default: 'auto',
+  },
+  IMPORTS_CSV_DELIMITER: {
+    doc: 'The field delimiter of imported CSV files: `auto` (the one of comma, semicolon, tab and pipe the header line uses most), `comma`, `semicolon`, `tab` or `pipe`.',
+    schema: oneOf(['auto', 'comma', 'semicolon', 'tab', 'pipe']),
+    default: 'auto',
+  },
   STACK_DIR: {
     doc: 'Folder of the local stack: tools, data, logs and pid files (git-ignored).',
     schema: z.string().min(1),

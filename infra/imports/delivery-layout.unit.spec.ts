@@ -18,8 +18,12 @@ describe('the data-delivery layout', () => {
     expect(parseIncomingKey('reports/org-a/transactions/x.csv')).toEqual({
       problem: 'the key does not start with incoming/',
     });
-    expect(parseIncomingKey('incoming/org-a/Transactions/x.csv')).toMatchObject({ problem: expect.stringMatching(/kind/) });
-    expect(parseIncomingKey('incoming//transactions/x.csv')).toMatchObject({ problem: expect.stringMatching(/organization/) });
+    expect(parseIncomingKey('incoming/org-a/Transactions/x.csv')).toMatchObject({
+      problem: expect.stringMatching(/kind/),
+    });
+    expect(parseIncomingKey('incoming//transactions/x.csv')).toMatchObject({
+      problem: expect.stringMatching(/organization/),
+    });
     expect(parseIncomingKey('incoming/org-a/transactions/')).toEqual({ problem: 'the key names no file' });
   });
 

@@ -1,0 +1,155 @@
+import type { Readable } from 'node:stream';
+import { parse, type CsvError, type InfoRecord, type Options } from 'csv-parse';
+import { ImportRefused } from '../imports/refused.ts';
+import { sniffDialect, type CsvDialect, type DelimiterName } from './sniff.ts';
+
+/** One CSV record, or a line the parser could not read, with the line it starts on (the header is line 1). */
+export type CsvRecord =
+  | { readonly kind: 'record'; readonly lineNumber: number; readonly fields: readonly string[] }
+  | { readonly kind: 'unreadable'; readonly lineNumber: number; readonly reason: string };
+
+export interface CsvReadOptions {
+  readonly encoding: 'auto' | 'utf-8' | 'latin1';
+  readonly delimiter: 'auto' | DelimiterName;
+  /** Called with the bytes read so far, as they are read. */
+  readonly onBytes?: (bytesRead: number) => void;
+  /** A record longer than this is unreadable (one huge quoted cell must not eat the memory). */
+  readonly maxRecordBytes?: number;
+}
+
+const HEAD_BYTES = 64 * 1024;
+
+/**
+ * Streams a CSV file's records in constant memory with csv-parse: the dialect sniffed from the
+ * first 64 KiB (or configured), CRLF or LF, quoted cells across lines, and a record the parser
+ * cannot read (a stray quote, an unclosed one) reported with its line rather than ending the
+ * file. Each record carries the line it starts on, so a quoted newline does not shift the
+ * numbers of the lines after it.
+ */
+export async function* readCsvRecords(
+  bytes: Readable,
+  options: CsvReadOptions,
+): AsyncGenerator<CsvRecord, void, undefined> {
+  const sniffed: { dialect?: CsvDialect } = {};
+  const text = decodedText(bytes, options, sniffed);
+  const first = await text.next(); // reads the head: the dialect is known after it
+  const dialect = sniffed.dialect ?? { encoding: 'utf-8', delimiter: ',', bom: false };
+  // csv-parse counts a CRLF inside a quoted cell as two lines: its counts are corrected by those seen.
+  let doubleCounted = 0;
+  let parsed = 0;
+  const unreadable: { readonly after: number; readonly record: CsvRecord }[] = [];
+  const parser = parse({
+    delimiter: dialect.delimiter,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    max_record_size: options.maxRecordBytes ?? 1024 * 1024,
+    // Runs in parse order, interleaved with skips, so the corrections apply to the right lines.
+    on_record: (fields: string[], context: InfoRecord): CsvRecord => {
+      let breaks = 0;
+      for (const field of fields) {
+        const counted = lineBreaks(field);
+        breaks += counted.breaks;
+        doubleCounted += counted.crlf;
+      }
+      parsed += 1;
+      return { kind: 'record', lineNumber: context.lines - doubleCounted - breaks, fields };
+    },
+  } as unknown as Options);
+  parser.on('skip', (error: CsvError & { lines?: number }) => {
+    const lineNumber = (error.lines ?? 0) - doubleCounted;
+    unreadable.push({ after: parsed, record: { kind: 'unreadable', lineNumber, reason: readable(error) } });
+  });
+  const feeding = (async () => {
+    try {
+      if (!first.done && !parser.write(first.value)) await once(parser, 'drain');
+      for await (const chunk of text) if (!parser.write(chunk)) await once(parser, 'drain');
+      parser.end();
+    } catch (error) {
+      parser.destroy(error as Error);
+    }
+  })();
+  let yielded = 0;
+  for await (const record of parser as AsyncIterable<CsvRecord>) {
+    while (unreadable.length > 0 && unreadable[0]!.after <= yielded) yield unreadable.shift()!.record;
+    yielded += 1;
+    yield record;
+  }
+  while (unreadable.length > 0) yield unreadable.shift()!.record;
+  await feeding;
+}
+
+/** The file's text: the first 64 KiB read whole to sniff the dialect (stored in `sniffed`), then chunk by chunk. */
+async function* decodedText(
+  bytes: Readable,
+  options: CsvReadOptions,
+  sniffed: { dialect?: CsvDialect },
+): AsyncGenerator<string, void, undefined> {
+  let read = 0;
+  let head: Buffer[] | undefined = [];
+  let headBytes = 0;
+  let decoder: TextDecoder | undefined;
+  const settle = (buffer: Buffer): string => {
+    const dialect = sniffDialect(buffer, options);
+    if ('problem' in dialect) throw new ImportRefused(dialect.problem, 1);
+    sniffed.dialect = dialect;
+    if (dialect.encoding === 'utf-8') decoder = new TextDecoder('utf-8');
+    return decode(dialect.bom ? buffer.subarray(3) : buffer);
+  };
+  const decode = (chunk: Buffer): string =>
+    decoder ? decoder.decode(chunk, { stream: true }) : chunk.toString('latin1');
+  for await (const chunk of bytes) {
+    const buffer = chunk as Buffer;
+    read += buffer.length;
+    options.onBytes?.(read);
+    if (!head) {
+      yield decode(buffer);
+      continue;
+    }
+    head.push(buffer);
+    headBytes += buffer.length;
+    if (headBytes < HEAD_BYTES) continue;
+    const text = settle(Buffer.concat(head));
+    head = undefined;
+    yield text;
+  }
+  if (head) yield settle(Buffer.concat(head));
+  if (decoder) yield decoder.decode();
+}
+
+/** The line breaks inside a (quoted) cell: LF, CRLF and lone CR each one, and how many were CRLF. */
+function lineBreaks(field: string): { breaks: number; crlf: number } {
+  let breaks = 0;
+  let crlf = 0;
+  for (let i = 0; i < field.length; i += 1) {
+    const c = field.charCodeAt(i);
+    if (c === 10) breaks += 1;
+    else if (c === 13) {
+      breaks += 1;
+      if (field.charCodeAt(i + 1) === 10) {
+        crlf += 1;
+        i += 1;
+      }
+    }
+  }
+  return { breaks, crlf };
+}
+
+function readable(error: CsvError): string {
+  switch (error.code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return 'a quoted cell is never closed';
+    case 'INVALID_OPENING_QUOTE':
+      return 'a quote opens in the middle of a cell';
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return 'a quoted cell is followed by more text before the delimiter';
+    case 'CSV_MAX_RECORD_SIZE':
+      return 'the line is longer than the largest record accepted';
+    default:
+      return error.message;
+  }
+}
+
+function once(emitter: NodeJS.EventEmitter, event: string): Promise<void> {
+  return new Promise((resolve) => emitter.once(event, () => resolve()));
+}

@@ -1,0 +1,54 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { readCsvRecords, type CsvRecord } from './csv-records.ts';
+
+async function records(bytes: Buffer | string, chunkSize = 7): Promise<CsvRecord[]> {
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes);
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < buffer.length; i += chunkSize) chunks.push(buffer.subarray(i, i + chunkSize));
+  const out: CsvRecord[] = [];
+  for await (const record of readCsvRecords(Readable.from(chunks), { encoding: 'auto', delimiter: 'auto' }))
+    out.push(record);
+  return out;
+}
+
+describe('readCsvRecords', () => {
+  it('when cells hold quoted line breaks (LF or CRLF), then later records keep their true line numbers', async () => {
+    for (const eol of ['\n', '\r\n']) {
+      const text = ['account_id,description', `A,"two${eol}lines"`, '', 'B,after'].join(eol) + eol;
+      expect(await records(text)).toEqual([
+        { kind: 'record', lineNumber: 1, fields: ['account_id', 'description'] },
+        { kind: 'record', lineNumber: 2, fields: ['A', `two${eol}lines`] },
+        { kind: 'record', lineNumber: 5, fields: ['B', 'after'] },
+      ]);
+    }
+  });
+
+  it('when a line has a stray quote, then that line is unreadable and the lines after it still come, in order', async () => {
+    const text = 'a,b\r\n1,ok\r\n2,bad"quote\r\n3,fine\r\n';
+    expect(await records(text)).toEqual([
+      { kind: 'record', lineNumber: 1, fields: ['a', 'b'] },
+      { kind: 'record', lineNumber: 2, fields: ['1', 'ok'] },
+      { kind: 'unreadable', lineNumber: 3, reason: 'a quote opens in the middle of a cell' },
+      { kind: 'record', lineNumber: 4, fields: ['3', 'fine'] },
+    ]);
+  });
+
+  it('when a quoted cell is never closed, then the file ends with an unreadable line, not an error', async () => {
+    const result = await records('a,b\n1,"open\n');
+    expect(result.at(-1)).toMatchObject({ kind: 'unreadable', reason: 'a quoted cell is never closed' });
+  });
+
+  it('when the file is Latin-1 with semicolons and a BOM-less header, then its text reads right', async () => {
+    const latin1 = Buffer.from('account_id;description\nA;Caf\xe9 cr\xe8me\n', 'latin1');
+    expect((await records(latin1))[1]).toEqual({ kind: 'record', lineNumber: 2, fields: ['A', 'Café crème'] });
+  });
+
+  it('when a UTF-8 file starts with a BOM and a character spans two chunks, then neither shows', async () => {
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('name\nZoë\n')]);
+    expect(await records(bytes, 1)).toEqual([
+      { kind: 'record', lineNumber: 1, fields: ['name'] },
+      { kind: 'record', lineNumber: 2, fields: ['Zoë'] },
+    ]);
+  });
+});

@@ -1,0 +1,63 @@
+/** How a CSV file's bytes are to be read: detected from its start, or as configured. */
+export interface CsvDialect {
+  readonly encoding: 'utf-8' | 'latin1';
+  readonly delimiter: string;
+  /** Whether the file starts with a UTF-8 byte-order mark (skipped). */
+  readonly bom: boolean;
+}
+
+const DELIMITERS = { comma: ',', semicolon: ';', tab: '\t', pipe: '|' } as const;
+export type DelimiterName = keyof typeof DELIMITERS;
+
+/**
+ * Reads the dialect from the file's first bytes: a UTF-8 BOM, or bytes that decode as UTF-8,
+ * mean UTF-8, anything else Latin-1 (Windows exports); the delimiter is whichever of comma,
+ * semicolon, tab and pipe the header line holds most outside quotes. A UTF-16 file is refused:
+ * its BOM says so, and it would otherwise read as garbage.
+ */
+export function sniffDialect(
+  head: Buffer,
+  configured: { readonly encoding: 'auto' | 'utf-8' | 'latin1'; readonly delimiter: 'auto' | DelimiterName },
+): CsvDialect | { readonly problem: string } {
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))
+    return { problem: 'the file is UTF-16; save it as UTF-8 (or Latin-1)' };
+  const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
+  const encoding = configured.encoding !== 'auto' ? configured.encoding : bom || isUtf8(head) ? 'utf-8' : 'latin1';
+  const text = head.subarray(bom ? 3 : 0).toString(encoding === 'utf-8' ? 'utf8' : 'latin1');
+  const delimiter =
+    configured.delimiter !== 'auto' ? DELIMITERS[configured.delimiter] : mostUsedDelimiter(firstLine(text));
+  return { encoding, delimiter, bom };
+}
+
+/** Whether the bytes are valid UTF-8, allowing a sequence cut at the end (the head is a prefix). */
+function isUtf8(bytes: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The first line, up to a line break outside quotes. */
+function firstLine(text: string): string {
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && (c === '\n' || c === '\r')) return text.slice(0, i);
+  }
+  return text;
+}
+
+function mostUsedDelimiter(line: string): string {
+  const counts = new Map<string, number>(Object.values(DELIMITERS).map((d) => [d, 0]));
+  let quoted = false;
+  for (const c of line) {
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && counts.has(c)) counts.set(c, counts.get(c)! + 1);
+  }
+  let best = ',';
+  for (const [delimiter, count] of counts) if (count > counts.get(best)!) best = delimiter;
+  return best;
+}
