@@ -1,19 +1,23 @@
 import { groupsRoutes } from '../api/groups/routes.ts';
 import { GROUPS_READ_SCOPE, GROUPS_WRITE_SCOPE } from '../api/groups/schemas.ts';
+import { DEMO_GROUPS, demoAssignment } from '../producers/groups/demo-assignment.ts';
+import { groupsImporter } from '../producers/groups/importer.ts';
 import { groupMemberships } from '../projections/groups/projection.ts';
 import { defineSlice } from './slice.ts';
 import { demoMetadata } from './demo-metadata.ts';
 
 /**
  * Group memberships (seed 004's bulk assignment): groups managed by routes, CSV assignment files
- * validated, planned and applied with a report per job, the memberships read model and the
- * realtime topic. Files from the data-delivery bucket and the CLI, and background jobs, come next.
+ * imported as jobs of the imports platform (HTTP uploads, the data-delivery bucket, `tributary
+ * import groups`), streamed, planned against the memberships read model and applied with a report
+ * per job, and the realtime topic.
  */
 export const groupsSlice = defineSlice({
   name: 'groups',
   doc: "Members' group assignments, changed in bulk from CSV files (seed 004).",
   projections: { memberships: groupMemberships },
   routes: groupsRoutes,
+  importers: [groupsImporter],
   scopes: [
     { name: GROUPS_WRITE_SCOPE, doc: "Create and rename the organization's groups; assign members to them." },
     { name: GROUPS_READ_SCOPE, doc: "List the organization's groups, their members and members' groups." },
@@ -30,15 +34,13 @@ export const groupsSlice = defineSlice({
     },
   ],
   demo(context) {
-    // The group the memberships name exists in the read model (a repeated creation keeps the first).
+    // The groups the memberships and files name exist in the read model (a repeated creation keeps the first).
     if (context.round === 1)
-      return [
-        {
-          type: 'GroupCreated',
-          metadata: demoMetadata(context, 'hr-service'),
-          payload: { groupId: 'group-finance', name: 'Finance', createdBy: 'hr-service' },
-        },
-      ];
+      return DEMO_GROUPS.map(({ groupId, name }) => ({
+        type: 'GroupCreated' as const,
+        metadata: demoMetadata(context, 'hr-service'),
+        payload: { groupId, name, createdBy: 'hr-service' },
+      }));
     if (context.round % 4 !== 0) return [];
     const memberId = `member-${context.round % 7}`;
     const assignmentId = crypto.randomUUID();
@@ -50,4 +52,5 @@ export const groupsSlice = defineSlice({
       },
     ];
   },
+  demoActions: demoAssignment,
 });

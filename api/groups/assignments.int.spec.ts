@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../../test/support/api.ts';
 import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
 import { memberAdded } from '../../test/support/groups-events.ts';
+import { eventually } from '../../test/support/eventually.ts';
 import { startGroupsFlow, type GroupsFlow } from '../../test/support/groups.ts';
 import { encodePosition } from '../positions.ts';
 import { connect, notificationsOf } from '../realtime/realtime.spec-support.ts';
@@ -37,11 +38,20 @@ async function call(
     },
     ...(body ? { payload: body.payload } : {}),
   });
-  return { status: response.statusCode, body: response.body ? response.json() : undefined };
+  const json = response.headers['content-type']?.toString().includes('json');
+  return { status: response.statusCode, body: response.body && json ? response.json() : response.body };
 }
 
 const upload = (organizationId: string, text: string, query = '') =>
   call(organizationId, 'POST', `/v1/group-assignments${query}`, { payload: text, contentType: 'text/csv' });
+
+/** The job once the background import has completed it and its summary is in the read model. */
+const completed = (organizationId: string, assignmentId: string) =>
+  eventually(async () => {
+    const job = await call(organizationId, 'GET', `/v1/group-assignments/${assignmentId}`);
+    expect(job).toMatchObject({ status: 200, body: { status: 'completed', summary: expect.any(Object) } });
+    return job.body;
+  });
 
 /** An organization with tellers, savers and lenders; 100003 in savers and 100002 in tellers already. */
 async function organizationWithGroups(organizationId: string) {
@@ -69,14 +79,28 @@ async function organizationWithGroups(organizationId: string) {
 }
 
 describe('POST /v1/group-assignments', () => {
-  it('when a realistic file with adds, removes, unknown groups, new members, duplicates and contradictions comes in, then the changes apply and the report says what happened to every line', async () => {
+  it('when a realistic file with adds, removes, unknown groups, new members, duplicates and contradictions comes in, then it runs as a job, the changes apply and the report says what happened to every line', async () => {
     const org = 'org-assign-1';
     await organizationWithGroups(org);
 
     const accepted = await upload(org, FILE, '?fileName=monday.csv');
 
     expect(accepted).toMatchObject({ status: 202, body: { status: 'accepted' } });
-    expect(accepted.body.summary).toMatchObject({
+    const { assignmentId, links } = accepted.body;
+    expect(links).toEqual({
+      self: `/v1/group-assignments/${assignmentId}`,
+      report: `/v1/group-assignments/${assignmentId}/report`,
+    });
+    const job = await completed(org, assignmentId);
+    expect(job).toMatchObject({
+      assignmentId,
+      sourceFile: 'monday.csv',
+      requestedBy: 'hr-admin',
+      attempts: 1,
+      progress: { linesRead: 13, bytesRead: Buffer.byteLength(FILE) },
+      failure: null,
+    });
+    expect(job.summary).toMatchObject({
       totalLines: 13,
       added: 5, // 100001, 100004, 100006 (last of three), 100007 (once), 100010
       removed: 1, // 100003 from savers
@@ -84,26 +108,31 @@ describe('POST /v1/group-assignments', () => {
       unchanged: 4, // 100002 already in; 100006's first two lines; 100007's first line
       failed: 3, // unknown group, missing field, bad action
     });
-    expect(accepted.body.summary.failures).toEqual([
+    expect(job.summary.failures).toEqual([
       { lineNumber: 6, memberId: '100005', reason: 'unknown group no-such-group' },
       { lineNumber: 12, memberId: '100008', reason: '2 field(s); expected 3' },
       { lineNumber: 13, memberId: '100009', reason: 'action must be add or remove' },
     ]);
-    expect(accepted.body.summary.skipped).toEqual([
+    expect(job.summary.skipped).toEqual([
       { lineNumber: 3, memberId: '100002', groupId: 'tellers', reason: 'already_in_group', byLine: null },
       { lineNumber: 7, memberId: '100006', groupId: 'tellers', reason: 'duplicate', byLine: 9 },
       { lineNumber: 8, memberId: '100006', groupId: 'tellers', reason: 'overridden', byLine: 9 },
       { lineNumber: 10, memberId: '100007', groupId: 'savers', reason: 'duplicate', byLine: 11 },
     ]);
+    const report = await call(org, 'GET', links.report);
+    expect(report.status).toBe(200);
+    expect(String(report.body).trim().split(/\r?\n/)).toEqual([
+      'line_number,column,reason',
+      '6,group_id,unknown group no-such-group',
+      '12,,2 field(s); expected 3',
+      '13,action,action must be add or remove',
+    ]);
 
-    const { assignmentId, position } = accepted.body;
-    const job = await call(org, 'GET', `/v1/group-assignments/${assignmentId}?after=${position}`);
-    expect(job).toMatchObject({
-      status: 200,
-      body: { assignmentId, status: 'completed', sourceFile: 'monday.csv', requestedBy: 'hr-admin' },
+    const tellers = await eventually(async () => {
+      const page = await call(org, 'GET', '/v1/groups/tellers/members');
+      expect(page.body.items).toHaveLength(3);
+      return page;
     });
-    expect(job.body.summary).toEqual(accepted.body.summary);
-    const tellers = await call(org, 'GET', `/v1/groups/tellers/members?after=${position}`);
     expect(tellers.body.items.map((m: { memberId: string }) => m.memberId)).toEqual(['100001', '100002', '100006']);
     const savers = await call(org, 'GET', '/v1/groups/savers/members');
     expect(savers.body.items.map((m: { memberId: string }) => m.memberId)).toEqual(['100007', '100010']);
@@ -114,18 +143,20 @@ describe('POST /v1/group-assignments', () => {
     });
   });
 
-  it('when the same file comes twice, then the second time is the same job and changes nothing', async () => {
+  it('when the same file comes twice, then the second time is the same job, answered with its report, and changes nothing', async () => {
     const org = 'org-assign-2';
     await organizationWithGroups(org);
     const first = await upload(org, FILE);
-    await call(org, 'GET', `/v1/group-assignments/${first.body.assignmentId}?after=${first.body.position}`);
+    const job = await completed(org, first.body.assignmentId);
+    const before = await call(org, 'GET', '/v1/groups/tellers/members');
 
     const second = await upload(org, FILE);
 
     expect(second).toMatchObject({ status: 200, body: { assignmentId: first.body.assignmentId, status: 'completed' } });
-    expect(second.body.summary).toEqual(first.body.summary);
-    const tellers = await call(org, 'GET', '/v1/groups/tellers/members');
-    expect(tellers.body.items.map((m: { memberId: string }) => m.memberId)).toEqual(['100001', '100002', '100006']);
+    expect(second.body.summary).toEqual(job.summary);
+    const after = await call(org, 'GET', `/v1/group-assignments/${first.body.assignmentId}`);
+    expect(after.body).toMatchObject({ attempts: 1, summary: job.summary });
+    expect((await call(org, 'GET', '/v1/groups/tellers/members')).body).toEqual(before.body);
   });
 
   it('when the header is wrong, then the whole file is refused and nothing is published', async () => {
@@ -148,17 +179,21 @@ describe('POST /v1/group-assignments', () => {
     expect(empty).toMatchObject({ status: 400, body: { code: 'validation_failed' } });
   });
 
-  it("when another organization asks for a job, then it is 404, and its file cannot touch this organization's groups", async () => {
+  it("when another organization asks for a job or its report, then it is 404, and its file cannot touch this organization's groups", async () => {
     const org = 'org-assign-4';
     await organizationWithGroups(org);
-    const mine = await upload(org, 'member_id,group_id,action\n200001,tellers,add\n');
-    await call(org, 'GET', `/v1/group-assignments/${mine.body.assignmentId}?after=${mine.body.position}`);
-    expect((await call('org-assign-other', 'GET', `/v1/group-assignments/${mine.body.assignmentId}`)).status).toBe(404);
+    const mine = await upload(org, 'member_id,group_id,action\n200001,tellers,add\n200002,nowhere,add\n');
+    await completed(org, mine.body.assignmentId);
+    const other = 'org-assign-other';
+    expect((await call(other, 'GET', `/v1/group-assignments/${mine.body.assignmentId}`)).status).toBe(404);
+    expect((await call(other, 'GET', `/v1/group-assignments/${mine.body.assignmentId}/report`)).status).toBe(404);
+    expect((await call(org, 'GET', `/v1/group-assignments/${mine.body.assignmentId}/report`)).status).toBe(200);
 
-    const theirs = await upload('org-assign-other', 'member_id,group_id,action\n200001,tellers,remove\n');
-    expect(theirs.body.summary.failures).toEqual([
-      { lineNumber: 2, memberId: '200001', reason: 'unknown group tellers' },
-    ]);
+    const theirs = await upload(other, 'member_id,group_id,action\n200001,tellers,remove\n');
+    const job = await completed(other, theirs.body.assignmentId);
+    expect(job.summary.failures).toEqual([{ lineNumber: 2, memberId: '200001', reason: 'unknown group tellers' }]);
+    const tellers = await call(org, 'GET', '/v1/groups/tellers/members');
+    expect(tellers.body.items.map((m: { memberId: string }) => m.memberId)).toContain('200001');
   });
 
   it('when a file changes memberships, then a dashboard subscribed to the group gets group_membership_changed for each change', async () => {

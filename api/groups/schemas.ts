@@ -141,8 +141,8 @@ export const AssignmentSummaryJson = Type.Object({
   added: Type.Integer(),
   removed: Type.Integer(),
   enrolled: Type.Integer({ description: 'Members partially enrolled before their first add.' }),
-  unchanged: Type.Integer({ description: 'Valid lines that changed nothing; each is in `skipped`.' }),
-  failed: Type.Integer({ description: 'Rejected lines; each is in `failures`.' }),
+  unchanged: Type.Integer({ description: 'Valid lines that changed nothing; the first 100 are in `skipped`.' }),
+  failed: Type.Integer({ description: 'Rejected lines; the first 100 are in `failures`, all in the report.' }),
   failures: Type.Array(Failure),
   skipped: Type.Array(Skip),
 });
@@ -155,24 +155,48 @@ export const AssignmentParams = Type.Object(
 export const AssignmentQuery = Type.Object(
   {
     fileName: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 500, description: 'The file’s name, kept in the report.' }),
+      Type.String({ minLength: 1, maxLength: 200, description: 'The file’s name, kept on the job and in its report.' }),
     ),
   },
   { additionalProperties: false },
 );
 
+const Links = Type.Object({
+  self: Type.String({ description: 'Poll this for the job’s status, progress and summary.' }),
+  report: Type.String({ description: 'The CSV report of every rejected line (line_number, column, reason).' }),
+});
+
 export const AssignmentAccepted = Type.Object({
   assignmentId: Type.String({ format: 'uuid', description: 'The job; the same file gives the same job.' }),
   status: Type.Literal('accepted'),
-  position: Type.String({ description: 'Pass as ?after= to a read to see the changes applied.' }),
-  summary: AssignmentSummaryJson,
+  links: Links,
 });
 
 export const AssignmentJobJson = Type.Object({
   assignmentId: Type.String({ format: 'uuid' }),
-  status: Type.Literal('completed'),
+  status: Type.Union(
+    [Type.Literal('queued'), Type.Literal('running'), Type.Literal('completed'), Type.Literal('failed')],
+    {
+      description: '`queued` until a worker takes the file, `failed` when it was refused whole (see `failure`).',
+    },
+  ),
   sourceFile: Type.Union([Type.String(), Type.Null()]),
   requestedBy: Type.Union([Type.String(), Type.Null()]),
-  completedAt: Type.String({ format: 'date-time' }),
-  summary: AssignmentSummaryJson,
+  attempts: Type.Integer({ description: 'How many times the job started (a crashed worker’s job starts again).' }),
+  startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  completedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  progress: Type.Object({
+    linesRead: Type.Integer(),
+    bytesRead: Type.Integer(),
+    totalBytes: Type.Union([Type.Integer(), Type.Null()]),
+  }),
+  summary: Type.Union([AssignmentSummaryJson, Type.Null()], {
+    description:
+      'Once completed; `failures` and `skipped` list the first 100 lines each, the report has every rejected one.',
+  }),
+  failure: Type.Union([
+    Type.Object({ reason: Type.String(), lineNumber: Type.Union([Type.Integer(), Type.Null()]) }),
+    Type.Null(),
+  ]),
+  links: Links,
 });

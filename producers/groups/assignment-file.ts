@@ -1,8 +1,8 @@
-import { parse } from 'csv-parse/sync';
 import { TributaryError } from '../../infra/errors.ts';
 
 /** The columns every assignment file has, in any order. */
 export const ASSIGNMENT_COLUMNS = ['member_id', 'group_id', 'action'] as const;
+export type AssignmentColumn = (typeof ASSIGNMENT_COLUMNS)[number];
 
 const ORDERS = [
   [0, 1, 2],
@@ -34,76 +34,55 @@ export interface AssignmentLine {
 export interface RejectedLine {
   readonly lineNumber: number;
   readonly memberId: string | null;
+  /** The column at fault, when one is. */
+  readonly column: AssignmentColumn | null;
   readonly reason: string;
-}
-
-export interface AssignmentFile {
-  readonly lines: AssignmentLine[];
-  readonly rejected: RejectedLine[];
-  /** Data lines read (records, header and blank lines excluded), good and bad. */
-  readonly totalLines: number;
 }
 
 export class AssignmentFileError extends TributaryError {
   override readonly name = 'AssignmentFileError';
 }
 
-export const wrongColumns = (firstLine: string) =>
+/** Why a file's first line is not the assignment header, or undefined when it is. */
+export function headerProblem(text: string): string | undefined {
+  if (HEADER.test(text)) return undefined;
+  const firstLine = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
+  return `the first line must name the columns ${ASSIGNMENT_COLUMNS.join(', ')} (in any order, unquoted, nothing else); it is: ${JSON.stringify(firstLine.slice(0, 200))}`;
+}
+
+export const wrongColumns = (problem: string) =>
   new AssignmentFileError({
     status: 400,
     code: 'wrong_columns',
     title: 'The file does not have the assignment columns',
-    detail: `the first line must name the columns ${ASSIGNMENT_COLUMNS.join(', ')} (in any order, nothing else); it is: ${JSON.stringify(firstLine.slice(0, 200))}`,
+    detail: problem,
     errors: [{ field: 'body', problem: `header must be ${ASSIGNMENT_COLUMNS.join(',')} in any order` }],
   });
 
-/**
- * Reads an assignment CSV with csv-parse. A file whose header is not the three columns is refused
- * whole; after that every record is either a line to apply or a rejected line with its number and
- * reason (wrong field count, a malformed quote, a bad id or action), and good lines go on.
- */
-export function readAssignmentFile(text: string): AssignmentFile {
-  if (!HEADER.test(text)) throw wrongColumns(text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '');
-  const rejected = new Map<number, RejectedLine>();
-  const records = parse(text, {
-    bom: true,
-    info: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    skip_records_with_error: true,
-    on_skip: (error) => {
-      const lineNumber = Number(error?.lines ?? 0);
-      if (!rejected.has(lineNumber))
-        rejected.set(lineNumber, {
-          lineNumber,
-          memberId: null,
-          reason: `malformed CSV: ${error?.message ?? 'unreadable'}`,
-        });
-    },
-  }) as unknown as { record: string[]; info: { lines: number } }[];
-  const [header, ...rows] = records;
-  const column = (name: (typeof ASSIGNMENT_COLUMNS)[number]) => header!.record.indexOf(name);
-  const at = { memberId: column('member_id'), groupId: column('group_id'), action: column('action') };
-  const lines: AssignmentLine[] = [];
-  for (const { record, info } of rows) {
-    const lineNumber = info.lines;
-    const memberId = (record[at.memberId] ?? '').trim();
-    const reject = (reason: string) =>
-      rejected.set(lineNumber, { lineNumber, memberId: ID.test(memberId) ? memberId : null, reason });
-    if (record.length !== ASSIGNMENT_COLUMNS.length) {
-      reject(`${record.length} field(s); expected ${ASSIGNMENT_COLUMNS.length}`);
-      continue;
-    }
-    const groupId = (record[at.groupId] ?? '').trim();
-    const action = (record[at.action] ?? '').trim().toLowerCase();
-    if (!ID.test(memberId)) reject('member_id is not a valid member id');
-    else if (!ID.test(groupId)) reject('group_id is not a valid group id');
-    else if (action !== 'add' && action !== 'remove') reject('action must be add or remove');
-    else lines.push({ lineNumber, memberId, groupId, action });
-  }
-  return {
-    lines,
-    rejected: [...rejected.values()].sort((a, b) => a.lineNumber - b.lineNumber),
-    totalLines: lines.length + rejected.size,
-  };
+/** Where each column is in the file's records, from its header record. */
+export type ColumnIndex = Readonly<Record<AssignmentColumn, number>>;
+
+export function columnIndexOf(header: readonly string[]): ColumnIndex {
+  const index = (name: AssignmentColumn) => header.indexOf(name);
+  return { member_id: index('member_id'), group_id: index('group_id'), action: index('action') };
+}
+
+/** One data record as a line to apply, or as a rejected line with its reason (wrong field count, a bad id or action). */
+export function lineOf(
+  record: readonly string[],
+  at: ColumnIndex,
+  lineNumber: number,
+): { line: AssignmentLine } | { rejected: RejectedLine } {
+  const memberId = (record[at.member_id] ?? '').trim();
+  const reject = (column: AssignmentColumn | null, reason: string) => ({
+    rejected: { lineNumber, memberId: ID.test(memberId) ? memberId : null, column, reason },
+  });
+  if (record.length !== ASSIGNMENT_COLUMNS.length)
+    return reject(null, `${record.length} field(s); expected ${ASSIGNMENT_COLUMNS.length}`);
+  const groupId = (record[at.group_id] ?? '').trim();
+  const action = (record[at.action] ?? '').trim().toLowerCase();
+  if (!ID.test(memberId)) return reject('member_id', 'member_id is not a valid member id');
+  if (!ID.test(groupId)) return reject('group_id', 'group_id is not a valid group id');
+  if (action !== 'add' && action !== 'remove') return reject('action', 'action must be add or remove');
+  return { line: { lineNumber, memberId, groupId, action } };
 }

@@ -17,6 +17,13 @@ export const groupError = {
       title: 'Not found',
       detail: `no assignment job ${assignmentId}`,
     }),
+  noReport: (assignmentId: string, why: string) =>
+    new GroupError({
+      status: 404,
+      code: 'not_found',
+      title: 'Not found',
+      detail: `assignment job ${assignmentId} has no report to download: ${why}`,
+    }),
   groupExists: (groupId: string) =>
     new GroupError({
       status: 409,

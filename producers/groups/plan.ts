@@ -10,90 +10,115 @@ export interface SkippedLine {
   readonly byLine: number | null;
 }
 
-/** A change to make, from the line that decided it. */
-export interface PlannedChange {
+/** The line of the file that decides a member's membership of a group: the last valid one naming both. */
+export interface WinningLine {
   readonly lineNumber: number;
-  readonly memberId: string;
-  readonly groupId: string;
   readonly action: 'add' | 'remove';
 }
 
-/** What the organization has now, for the members and groups the file names. */
-export interface CurrentState {
-  readonly knownGroups: ReadonlySet<string>;
-  /** `${memberId}\u0000${groupId}` of every membership in force. */
-  readonly memberships: ReadonlySet<string>;
-  /** Members group assignment knows (enrolled, or in some group). */
-  readonly knownMembers: ReadonlySet<string>;
+/** A change to make, from the line that decided it. */
+export interface PlannedChange extends AssignmentLine {
+  /** A run of this same job applied it already (the read model says so): count it, do not publish it again. */
+  readonly applied: boolean;
+  /** The member is enrolled partially just before this change (their first add in the file). */
+  readonly enroll: null | { readonly applied: boolean };
 }
 
-export interface AssignmentPlan {
-  /** Members to enroll partially before their first add, in file order. */
-  readonly enroll: string[];
+/** What planning a chunk needs to know, for the members and groups the chunk names. */
+export interface ChunkState {
+  readonly knownGroups: ReadonlySet<string>;
+  /** The file's winning line per `membershipKey` (valid lines of known groups, the whole file). */
+  readonly winning: ReadonlyMap<string, WinningLine>;
+  /** Each member's first winning add in the whole file. */
+  readonly firstAdds: ReadonlyMap<string, number>;
+  /** `membershipKey`s of the memberships in force now. */
+  readonly memberships: ReadonlySet<string>;
+  /** `membershipKey`s whose last change came from this very job: an earlier run of it applied their winning line. */
+  readonly changedByJob: ReadonlySet<string>;
+  /** Members group assignment knew before this job (enrolled by another, or in some group). */
+  readonly knownMembers: ReadonlySet<string>;
+  /** Members an earlier run of this job enrolled already. */
+  readonly enrolledByJob: ReadonlySet<string>;
+}
+
+export interface ChunkPlan {
+  /** In line order, each with the enrollment that goes before it. */
   readonly changes: PlannedChange[];
   readonly skipped: SkippedLine[];
-  /** The file's rejected lines and the lines naming unknown groups, in line order. */
+  /** The chunk's rejected lines and its lines naming unknown groups. */
   readonly rejected: RejectedLine[];
 }
 
 export const membershipKey = (memberId: string, groupId: string) => `${memberId}\u0000${groupId}`;
 
 /**
- * Plans a file against current memberships (seed 004's "set of updates"). A line naming a group
- * the organization lacks is rejected. For each member and group the last line wins (file order):
- * an earlier line asking the opposite is skipped as `overridden`, one asking the same as
- * `duplicate`. The winning line is skipped when it changes nothing (adding a member already in,
- * removing one not in); otherwise it is a change. Members not known yet are enrolled before their
- * first add.
+ * Plans a chunk of a file against current memberships (seed 004's "set of updates"). A line
+ * naming a group the organization lacks is rejected. For each member and group the last line in
+ * the file wins: an earlier line asking the opposite is skipped as `overridden`, one asking the
+ * same as `duplicate`. The winning line is skipped when it changes nothing (adding a member
+ * already in, removing one not in); otherwise it is a change. A member not known before the job
+ * is enrolled before their first add in the file.
+ *
+ * A rerun after a crash plans as the first run did: a membership whose last change is this job's
+ * is its winning line's change, already applied (counted again, not published again), and a member
+ * this job enrolled was unknown before it. So the summary comes out the same.
  */
-export function planAssignment(
+export function planChunk(
   lines: readonly AssignmentLine[],
   fileRejected: readonly RejectedLine[],
-  state: CurrentState,
-): AssignmentPlan {
+  state: ChunkState,
+): ChunkPlan {
   const rejected = [...fileRejected];
-  const lastLine = new Map<string, AssignmentLine>();
-  const valid: AssignmentLine[] = [];
+  const skipped: SkippedLine[] = [];
+  const changes: PlannedChange[] = [];
   for (const line of lines) {
     if (!state.knownGroups.has(line.groupId)) {
       rejected.push({
         lineNumber: line.lineNumber,
         memberId: line.memberId,
+        column: 'group_id',
         reason: `unknown group ${line.groupId}`,
       });
       continue;
     }
-    valid.push(line);
-    lastLine.set(membershipKey(line.memberId, line.groupId), line);
-  }
-  const skipped: SkippedLine[] = [];
-  const changes: PlannedChange[] = [];
-  const enroll: string[] = [];
-  const enrolling = new Set<string>();
-  for (const line of valid) {
     const key = membershipKey(line.memberId, line.groupId);
-    const last = lastLine.get(key)!;
+    const winner = state.winning.get(key);
     const skip = (reason: SkipReason, byLine: number | null = null) =>
       skipped.push({ lineNumber: line.lineNumber, memberId: line.memberId, groupId: line.groupId, reason, byLine });
-    if (last !== line) {
-      skip(last.action === line.action ? 'duplicate' : 'overridden', last.lineNumber);
+    if (!winner) throw new Error(`line ${line.lineNumber} has no winning line: the first pass missed it`);
+    if (winner.lineNumber !== line.lineNumber) {
+      skip(winner.action === line.action ? 'duplicate' : 'overridden', winner.lineNumber);
       continue;
     }
+    const applied = state.changedByJob.has(key);
     const inGroup = state.memberships.has(key);
-    if (line.action === 'add' && inGroup) skip('already_in_group');
-    else if (line.action === 'remove' && !inGroup) skip('not_in_group');
+    if (!applied && line.action === 'add' && inGroup) skip('already_in_group');
+    else if (!applied && line.action === 'remove' && !inGroup) skip('not_in_group');
     else {
-      if (line.action === 'add' && !state.knownMembers.has(line.memberId) && !enrolling.has(line.memberId)) {
-        enrolling.add(line.memberId);
-        enroll.push(line.memberId);
-      }
-      changes.push(line);
+      const enrolls =
+        line.action === 'add' &&
+        state.firstAdds.get(line.memberId) === line.lineNumber &&
+        !state.knownMembers.has(line.memberId);
+      changes.push({ ...line, applied, enroll: enrolls ? { applied: state.enrolledByJob.has(line.memberId) } : null });
     }
   }
-  return {
-    enroll,
-    changes,
-    skipped,
-    rejected: rejected.sort((a, b) => a.lineNumber - b.lineNumber),
-  };
+  return { changes, skipped, rejected: rejected.sort((a, b) => a.lineNumber - b.lineNumber) };
+}
+
+/** The winning lines and first adds of lines held in memory (a whole small file, as the tests give one). */
+export function winningLinesOf(
+  lines: readonly AssignmentLine[],
+  knownGroups: ReadonlySet<string>,
+): { winning: Map<string, WinningLine>; firstAdds: Map<string, number> } {
+  const winning = new Map<string, WinningLine>();
+  for (const line of lines)
+    if (knownGroups.has(line.groupId))
+      winning.set(membershipKey(line.memberId, line.groupId), { lineNumber: line.lineNumber, action: line.action });
+  const firstAdds = new Map<string, number>();
+  for (const [key, line] of winning) {
+    const memberId = key.split('\u0000')[0]!;
+    if (line.action === 'add' && line.lineNumber < (firstAdds.get(memberId) ?? Infinity))
+      firstAdds.set(memberId, line.lineNumber);
+  }
+  return { winning, firstAdds };
 }

@@ -72,4 +72,16 @@ describe('the group_memberships projection on Kafka and Postgres', () => {
     expect(await memberOf(pool, 'org-test', 'm-2', projection)).toMatchObject({ enrollment: 'unknown' });
     expect(await memberOf(pool, 'org-other', 'm-1', projection)).toBeUndefined();
   });
+
+  it('when a change is republished under its id after a later change by another job, then it is skipped and the later change stands', async () => {
+    const crashed = '6f1d8c1e-2b1a-4c11-9a55-1c2b3d4e5f61';
+    const added = memberAdded('m-1', 'g-1', crashed, { actor: 'import' });
+    const scenario = projectionScenario(groupMemberships, backbone)
+      .given([groupCreated('g-1', 'Finance'), added, memberRemoved('m-1', 'g-1', undefined, { actor: 'admin' })])
+      .when([{ ...added, metadata: { ...added.metadata, occurredAt: new Date() } }]);
+
+    const rows = await scenario.run("select in_group, changed_by from memberships where group_id = 'g-1'");
+
+    expect(rows).toEqual([{ in_group: false, changed_by: 'admin' }]);
+  });
 });

@@ -23,7 +23,7 @@ type Handled = EventOf<(typeof HANDLES)[number]>;
 export const groupMemberships = defineProjection({
   name: 'group_memberships',
   handles: HANDLES,
-  tables: ['groups', 'members', 'memberships', 'assignment_jobs'],
+  tables: ['groups', 'members', 'memberships', 'assignment_jobs', 'applied_changes'],
   migrations: [
     {
       version: 1,
@@ -67,6 +67,14 @@ export const groupMemberships = defineProjection({
         completed_at timestamptz not null,
         summary jsonb not null,
         primary key (organization_id, assignment_id));`,
+    },
+    {
+      version: 3,
+      name: 'membership changes applied, by event id',
+      sql: `create table applied_changes (
+        event_id uuid primary key,
+        assignment_id uuid not null);
+      create index applied_changes_by_job on applied_changes (assignment_id);`,
     },
   ],
   project(events) {
@@ -176,41 +184,59 @@ function enrolled(events: readonly EventOf<'MemberEnrolled'>[]): Statement[] {
   ];
 }
 
-/** The last change per (member, group) in the batch wins; `added_at` is when the current stay began. */
+/**
+ * The last change per (member, group) in the batch wins; `added_at` is when the current stay began.
+ * A change whose event id was applied before is skipped: an import rerun after a crash republishes
+ * its changes under the same ids, and one must not be applied twice (a later change by another job
+ * would be undone). The ids are kept until their job completes.
+ */
 function membershipStatements(
   events: readonly EventOf<'MemberAddedToGroup' | 'MemberRemovedFromGroup'>[],
 ): Statement[] {
   if (events.length === 0) return [];
-  const rows = new Map<string, Record<string, unknown>>();
-  for (const event of events) {
+  const stays = new Map<string, { in_group: boolean; added_at: string | null }>();
+  const rows = events.map((event, seq) => {
     const { metadata, payload } = event;
     const key = JSON.stringify([metadata.organizationId, payload.memberId, payload.groupId]);
     const inGroup = event.type === 'MemberAddedToGroup';
-    const before = rows.get(key);
+    const before = stays.get(key);
     const at = metadata.occurredAt.toISOString();
-    rows.set(key, {
+    const stay = { in_group: inGroup, added_at: inGroup ? (before?.in_group ? before.added_at : at) : null };
+    stays.set(key, stay);
+    return {
+      seq,
+      event_id: metadata.eventId,
       organization_id: metadata.organizationId,
       member_id: payload.memberId,
       group_id: payload.groupId,
-      in_group: inGroup,
       assignment_id: payload.assignmentId,
       changed_at: at,
       changed_by: metadata.actor,
-      added_at: inGroup ? (before?.in_group ? before.added_at : at) : null,
-    });
-  }
+      ...stay,
+    };
+  });
   return [
     {
-      sql: `insert into memberships (organization_id, member_id, group_id, in_group, assignment_id, changed_at,
+      sql: `with incoming as (
+          select * from jsonb_to_recordset($1::jsonb) as r(seq integer, event_id uuid, organization_id text,
+            member_id text, group_id text, in_group boolean, assignment_id uuid, changed_at timestamptz,
+            changed_by text, added_at timestamptz)),
+        fresh as (
+          insert into applied_changes (event_id, assignment_id) select event_id, assignment_id from incoming
+          on conflict (event_id) do nothing returning event_id),
+        latest as (
+          select distinct on (organization_id, member_id, group_id) i.* from incoming i join fresh using (event_id)
+          order by organization_id, member_id, group_id, seq desc)
+        insert into memberships (organization_id, member_id, group_id, in_group, assignment_id, changed_at,
           changed_by, added_at)
         select organization_id, member_id, group_id, in_group, assignment_id, changed_at, changed_by, added_at
-        from jsonb_populate_recordset(null::memberships, $1::jsonb)
+        from latest
         on conflict (organization_id, member_id, group_id) do update
           set in_group = excluded.in_group, assignment_id = excluded.assignment_id, changed_at = excluded.changed_at,
             changed_by = excluded.changed_by,
             added_at = case when not excluded.in_group then null
               when memberships.in_group then memberships.added_at else excluded.added_at end`,
-      params: [JSON.stringify([...rows.values()])],
+      params: [JSON.stringify(rows)],
     },
   ];
 }
@@ -242,6 +268,11 @@ function jobsCompleted(events: readonly EventOf<'GroupAssignmentCompleted'>[]): 
         from jsonb_populate_recordset(null::assignment_jobs, $1::jsonb)
         on conflict (organization_id, assignment_id) do nothing`,
       params: [JSON.stringify(rows)],
+    },
+    // A completed job is not run again (the importer answers its report), so its ids need no keeping.
+    {
+      sql: `delete from applied_changes where assignment_id = any($1::uuid[])`,
+      params: [rows.map((r) => r.assignment_id)],
     },
   ];
 }

@@ -198,30 +198,61 @@ function paged<T>(rows: T[], limit: number, keyOf: (row: T) => string[]): Page<T
   return { items, ...(last ? { next: keyOf(last) } : {}) };
 }
 
-/** Which of these (member, group) pairs are memberships in force, as `membershipKey`s, and which members are known. */
-export async function currentStateOf(
+/** What an assignment job plans a chunk against, for the members the chunk names. */
+export interface AssignmentState {
+  /** `${memberId}\u0000${groupId}` of every membership in force. */
+  readonly memberships: Set<string>;
+  /** The same keys, for memberships whose last change is this job's. */
+  readonly changedByJob: Set<string>;
+  /** Members known before this job: enrolled by another job, or with a membership (enrollment precedes a job's first add). */
+  readonly knownMembers: Set<string>;
+  readonly enrolledByJob: Set<string>;
+}
+
+/**
+ * The memberships and enrollments of these members, telling apart what this very job changed (an
+ * earlier run of it that crashed), so a rerun plans as the first run did.
+ */
+export async function assignmentStateOf(
   db: Db,
   organizationId: string,
+  assignmentId: string,
   memberIds: readonly string[],
   projection: Named = groupMemberships,
-): Promise<{ memberships: Set<string>; knownMembers: Set<string> }> {
+): Promise<AssignmentState> {
   const ids = [...new Set(memberIds)];
-  const [held, known] = await Promise.all([
-    db.query<{ member_id: string; group_id: string }>(
-      `select member_id, group_id from ${qualified(projection, 'memberships')}
-       where organization_id = $1 and member_id = any($2::text[]) and in_group`,
-      [organizationId, ids],
+  const [held, enrolled] = await Promise.all([
+    db.query<{ member_id: string; group_id: string; in_group: boolean; by_job: boolean }>(
+      `select member_id, group_id, in_group, assignment_id = $3::uuid as by_job from ${qualified(projection, 'memberships')}
+       where organization_id = $1 and member_id = any($2::text[])`,
+      [organizationId, ids, assignmentId],
     ),
-    db.query<{ member_id: string }>(
-      `select member_id from ${qualified(projection, 'members')} where organization_id = $1 and member_id = any($2::text[])
-       union select member_id from ${qualified(projection, 'memberships')} where organization_id = $1 and member_id = any($2::text[])`,
-      [organizationId, ids],
+    db.query<{ member_id: string; by_job: boolean }>(
+      `select member_id, enrolled_via = $3::uuid as by_job from ${qualified(projection, 'members')}
+       where organization_id = $1 and member_id = any($2::text[])`,
+      [organizationId, ids, assignmentId],
     ),
   ]);
-  return {
-    memberships: new Set(held.rows.map((r) => `${r.member_id}\u0000${r.group_id}`)),
-    knownMembers: new Set(known.rows.map((r) => r.member_id)),
+  const state: AssignmentState = {
+    memberships: new Set(),
+    changedByJob: new Set(),
+    knownMembers: new Set(),
+    enrolledByJob: new Set(),
   };
+  for (const row of held.rows) {
+    const key = `${row.member_id}\u0000${row.group_id}`;
+    if (row.in_group) state.memberships.add(key);
+    if (row.by_job) state.changedByJob.add(key);
+    state.knownMembers.add(row.member_id);
+  }
+  // An enrollment decides: a member this job enrolled was unknown before it, whatever memberships it then gave them.
+  for (const row of enrolled.rows) {
+    if (row.by_job) {
+      state.enrolledByJob.add(row.member_id);
+      state.knownMembers.delete(row.member_id);
+    } else state.knownMembers.add(row.member_id);
+  }
+  return state;
 }
 
 export interface AssignmentSummary {

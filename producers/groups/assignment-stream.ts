@@ -1,0 +1,108 @@
+import { pipeline, Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import { ImportRefused } from '../imports/refused.ts';
+import {
+  columnIndexOf,
+  headerProblem,
+  lineOf,
+  type AssignmentLine,
+  type ColumnIndex,
+  type RejectedLine,
+} from './assignment-file.ts';
+
+/** A run of consecutive records of a file: the lines to apply and the lines refused. */
+export interface AssignmentChunk {
+  readonly lines: AssignmentLine[];
+  readonly rejected: RejectedLine[];
+  /** Data lines read from the start of the file through this chunk (header and blank lines not counted). */
+  readonly linesRead: number;
+  readonly bytesRead: number;
+}
+
+/** The header must be whole in the first bytes; a longer first line is not a header anyway. */
+const HEADER_BYTES = 4096;
+
+/**
+ * Streams an assignment file with csv-parse, a chunk of about `chunkLines` records at a time, so
+ * a file of any size is read in constant memory. The header is checked on the raw first line
+ * (the columns unquoted, in any order) and a wrong one refuses the file whole (ImportRefused)
+ * before any chunk is yielded. Every other record is a line or a rejected line with its number
+ * (the header is line 1) and reason; malformed CSV (a stray quote) rejects its record only.
+ */
+export async function* assignmentChunks(source: Readable, chunkLines = 5000): AsyncGenerator<AssignmentChunk> {
+  const counted = { bytes: 0 };
+  let pending: RejectedLine[] = [];
+  let lastSkipped = 0;
+  let malformed = 0;
+  const parser = parse({
+    bom: true,
+    info: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    on_skip: (error) => {
+      const lineNumber = Number(error?.lines ?? 0);
+      if (lineNumber === lastSkipped) return;
+      lastSkipped = lineNumber;
+      malformed += 1;
+      pending.push({
+        lineNumber,
+        memberId: null,
+        column: null,
+        reason: `malformed CSV: ${error?.message ?? 'unreadable'}`,
+      });
+    },
+  });
+  // pipeline, not pipe: a refused header or a failing source destroys the parser, so the loop below throws.
+  const records = pipeline(Readable.from(checkedBytes(source, counted)), parser, () => {});
+  let at: ColumnIndex | undefined;
+  let lines: AssignmentLine[] = [];
+  let recordsRead = 0;
+  const take = (): AssignmentChunk => {
+    // Records skipped as malformed are lines read too (each is a rejected line).
+    const chunk = { lines, rejected: pending, linesRead: recordsRead + malformed, bytesRead: counted.bytes };
+    lines = [];
+    pending = [];
+    return chunk;
+  };
+  for await (const { record, info } of records as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    if (!at) {
+      at = columnIndexOf(record);
+      continue;
+    }
+    recordsRead += 1;
+    const read = lineOf(record, at, info.lines);
+    if ('line' in read) lines.push(read.line);
+    else pending.push(read.rejected);
+    if (lines.length + pending.length >= chunkLines) yield take();
+  }
+  if (!at) throw new ImportRefused(headerProblem('')!, 1);
+  yield take();
+}
+
+/** The file's bytes as they come, after checking its raw first line is the header, and counting them. */
+async function* checkedBytes(source: Readable, counted: { bytes: number }): AsyncGenerator<Buffer> {
+  let head: Buffer | undefined = Buffer.alloc(0);
+  for await (const chunk of source as AsyncIterable<Buffer | string>) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    counted.bytes += bytes.length;
+    if (head === undefined) {
+      yield bytes;
+      continue;
+    }
+    head = Buffer.concat([head, bytes]);
+    if (head.indexOf(10) < 0 && head.length < HEADER_BYTES) continue;
+    refuseWrongHeader(head);
+    yield head;
+    head = undefined;
+  }
+  if (head !== undefined) {
+    refuseWrongHeader(head);
+    yield head;
+  }
+}
+
+function refuseWrongHeader(head: Buffer): void {
+  const problem = headerProblem(head.subarray(0, HEADER_BYTES).toString('utf8'));
+  if (problem) throw new ImportRefused(problem, 1);
+}
