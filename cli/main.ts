@@ -4,6 +4,7 @@ import { registerBucketCommands } from './buckets.ts';
 import { registerConfigCommand } from './config.ts';
 import { registerDeadLetterCommands } from './dlq.ts';
 import { registerDemoCommand } from './demo.ts';
+import { registerLogCommands } from './logs.ts';
 import { registerImportCommand } from './import.ts';
 import { registerProjectionCommands } from './projections.ts';
 import { printError } from './output.ts';
@@ -29,6 +30,7 @@ registerProjectionCommands(program);
 registerTokenCommand(program);
 registerDemoCommand(program);
 registerBucketCommands(program);
+registerLogCommands(program);
 registerImportCommand(program);
 
 try {

@@ -2,8 +2,7 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyPluginAsync } from 'fastify';
 import { LOG_TYPES, MAX_QUERY_HOURS } from '../../infra/lake/log-query.ts';
-import { queryLogs } from '../../infra/lake/query-logs.ts';
-import { lakeStoreOf } from '../../infra/lake/store.ts';
+import { logQueryEngineOf } from '../../infra/lake/log-engine.ts';
 import type { SliceRouteOptions } from '../../slices/slice.ts';
 import { principalOf } from '../auth/plugin.ts';
 import { problemRef } from '../errors.ts';
@@ -47,7 +46,7 @@ const QueryBody = Type.Object(
 export const logRoutes: FastifyPluginAsync<SliceRouteOptions> = async (instance, options) => {
   const { config, aws, api } = options;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
-  const store = lakeStoreOf(config.lake, aws.s3);
+  const engine = logQueryEngineOf(config.lake, aws);
   await instance.register(logIngestRoutes, options);
 
   app.post(
@@ -57,7 +56,7 @@ export const logRoutes: FastifyPluginAsync<SliceRouteOptions> = async (instance,
       schema: {
         summary: 'Query the organization’s logs in the lake',
         description:
-          'Reads only the partitions of the caller’s organization, the named types and the hours of the range. Answers JSON lines, one entry per line (CSV with `Accept: text/csv`), oldest first, at most `limit` rows; `x-lake-objects` says how many files were read.',
+          'Reads only the partitions of the caller’s organization, the named types and the hours of the range. Answers JSON lines, one entry per line (CSV with `Accept: text/csv`), oldest first, at most `limit` rows; `x-lake-engine` says what ran it (duckdb or athena), `x-lake-objects` how many files DuckDB read, `x-lake-scanned-bytes` what Athena scanned.',
         tags: ['logs'],
         body: QueryBody,
         response: {
@@ -76,7 +75,7 @@ export const logRoutes: FastifyPluginAsync<SliceRouteOptions> = async (instance,
       const from = new Date(request.body.from);
       const to = new Date(from.getTime() + (request.body.hours ?? 1) * 3_600_000);
       const { transactionId, success, text, logTypes } = request.body;
-      const result = await queryLogs(store, {
+      const result = await engine.structured({
         environment: request.body.environment ?? config.environment,
         organizationId: principalOf(request).organizationId,
         from,
@@ -87,7 +86,9 @@ export const logRoutes: FastifyPluginAsync<SliceRouteOptions> = async (instance,
         ...(success !== undefined ? { success } : {}),
         ...(text !== undefined ? { text } : {}),
       });
-      reply.header('x-lake-objects', String(result.objects.length));
+      reply.header('x-lake-engine', result.engine);
+      if (result.engine === 'duckdb') reply.header('x-lake-objects', String(result.objects.length));
+      if (result.scannedBytes !== undefined) reply.header('x-lake-scanned-bytes', String(result.scannedBytes));
       if ((request.headers.accept ?? '').includes('text/csv')) return reply.type('text/csv').send(csvOf(result.rows));
       return reply
         .type('application/x-ndjson')

@@ -54,6 +54,8 @@ export interface AwsClients {
   /** For URLs handed to clients: see createPresigningS3Client. */
   readonly presigner: S3Client;
   readonly sqs: SQSClient;
+  /** For the log lake's queries when LAKE_QUERY_ENGINE is athena. */
+  readonly athena: AthenaClient;
 }
 
 export function createAwsClients(settings: AwsSettings): AwsClients {
@@ -61,5 +63,6 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     s3: createS3Client(settings),
     presigner: createPresigningS3Client(settings),
     sqs: createSqsClient(settings),
+    athena: createAthenaClient(settings),
   };
 }

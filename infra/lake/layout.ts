@@ -53,3 +53,63 @@ export function hourOf(time: Date): Date {
   hour.setUTCMinutes(0, 0, 0);
   return hour;
 }
+
+/** What an object's name says: its partition's folder and the Kafka range of its rows. */
+export interface ObjectName {
+  readonly key: string;
+  /** The partition's path, without the trailing slash. */
+  readonly folder: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly first: bigint;
+  readonly last: bigint;
+}
+
+const OBJECT_NAME = /^(.*)\/([A-Za-z0-9._-]+)\+(\d+)\+(\d+)-(\d+)\.parquet$/;
+
+export function parseObjectKey(key: string): ObjectName | undefined {
+  const match = OBJECT_NAME.exec(key);
+  if (!match) return undefined;
+  return {
+    key,
+    folder: match[1]!,
+    topic: match[2]!,
+    partition: Number(match[3]),
+    first: BigInt(match[4]!),
+    last: BigInt(match[5]!),
+  };
+}
+
+/**
+ * The objects a reader reads: those whose range no other object of the same partition folder and
+ * Kafka partition contains. A compacted file covers the files it was made from, so from the moment
+ * it is stored readers ignore them, whether or not they are deleted yet: compaction is atomic for
+ * readers, and a crash between storing and deleting doubles no row.
+ */
+export function visibleObjects(keys: readonly string[]): string[] {
+  const named = keys.map((key) => ({ key, name: parseObjectKey(key) }));
+  return named
+    .filter(({ key, name }) => {
+      if (!name) return true;
+      return !named.some(
+        (other) =>
+          other.key !== key &&
+          other.name &&
+          other.name.folder === name.folder &&
+          other.name.topic === name.topic &&
+          other.name.partition === name.partition &&
+          other.name.first <= name.first &&
+          other.name.last >= name.last &&
+          other.name.last - other.name.first > name.last - name.first,
+      );
+    })
+    .map(({ key }) => key);
+}
+
+/** The hour a partition folder holds (from its year=/month=/day=/hour= segments). */
+export function hourOfFolder(folder: string): Date | undefined {
+  const match = /year=(\d{4})\/month=(\d{2})\/day=(\d{2})\/hour=(\d{2})/.exec(folder);
+  if (!match) return undefined;
+  const [, y, m, d, h] = match.map(Number) as [number, number, number, number, number];
+  return new Date(Date.UTC(y, m - 1, d, h));
+}

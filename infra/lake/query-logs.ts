@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { visibleObjects } from './layout.ts';
 import { conditionsOf, partitionsOf, type LogQuery } from './log-query.ts';
 import type { LakeStore } from './store.ts';
 
@@ -19,7 +20,7 @@ export interface LogQueryResult {
  * is ever opened.
  */
 export async function queryLogs(store: LakeStore, query: LogQuery): Promise<LogQueryResult> {
-  const objects = (await Promise.all(partitionsOf(query).map((prefix) => store.list(prefix)))).flat();
+  const objects = visibleObjects((await Promise.all(partitionsOf(query).map((prefix) => store.list(prefix)))).flat());
   if (objects.length === 0) return { rows: [], objects };
   const scratch = await mkdtemp(join(tmpdir(), 'tributary-query-'));
   const db = await DuckDBInstance.create(':memory:');

@@ -1,6 +1,12 @@
 import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 
 /**
  * Where the lake's objects live: a directory with the bucket's layout (the embedded default) or
@@ -15,6 +21,8 @@ export interface LakeStore {
   list(prefix: string): Promise<string[]>;
   /** A local path holding the object: the file itself for a directory, a download into `scratch` for S3. */
   local(key: string, scratch: string): Promise<string>;
+  /** Deletes the object (nothing when it is gone already). */
+  remove(key: string): Promise<void>;
 }
 
 export class DirectoryLake implements LakeStore {
@@ -55,6 +63,10 @@ export class DirectoryLake implements LakeStore {
   async local(key: string, _scratch?: string): Promise<string> {
     return join(this.root, key);
   }
+
+  async remove(key: string): Promise<void> {
+    await rm(join(this.root, key), { force: true });
+  }
 }
 
 export class S3Lake implements LakeStore {
@@ -94,6 +106,10 @@ export class S3Lake implements LakeStore {
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, await object.Body!.transformToByteArray());
     return target;
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 }
 

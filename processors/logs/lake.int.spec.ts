@@ -124,6 +124,7 @@ describe('the log lake partitioner', () => {
         location: lake.location,
         list: (prefix) => lake.list(prefix),
         local: (key, scratch) => lake.local(key, scratch),
+        remove: (key) => lake.remove(key),
         async put(key, file) {
           await lake.put(key, file);
           // The object is stored; the process "dies" before recording it.
