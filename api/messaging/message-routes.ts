@@ -6,7 +6,7 @@ import { messageOf, messagesOf, threadView } from '../../projections/messaging/q
 import { problemRef } from '../errors.ts';
 import { encodePosition } from '../positions.ts';
 import type { MessagingContext } from './context.ts';
-import { decodeMessageCursor, encodeMessageCursor } from './cursors.ts';
+import { messagingCursors } from './cursors.ts';
 import {
   Accepted,
   MarkReadBody,
@@ -31,6 +31,7 @@ export const messageRoutes: FastifyPluginAsync<{ context: MessagingContext }> = 
   const { projection, rules, rateLimit } = context;
   const { pool } = context.options;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  const cursors = messagingCursors(context.options.config);
   const viewFor = async (request: FastifyRequest, threadId: string) => {
     const { organizationId, subject } = context.requester(request);
     return threadView(pool, organizationId, threadId, subject, projection);
@@ -105,7 +106,11 @@ export const messageRoutes: FastifyPluginAsync<{ context: MessagingContext }> = 
       const { threadId } = request.params;
       const me = readerOf(await viewFor(request, threadId), threadId);
       const { direction = 'older', limit = 50 } = request.query;
-      const cursor = request.query.cursor === undefined ? undefined : decodeMessageCursor(request.query.cursor);
+      const { organizationId } = context.requester(request);
+      const cursor =
+        request.query.cursor === undefined
+          ? undefined
+          : cursors.decodeMessage(organizationId, threadId, request.query.cursor);
       const page = await messagesOf(
         pool,
         threadId,
@@ -119,8 +124,8 @@ export const messageRoutes: FastifyPluginAsync<{ context: MessagingContext }> = 
       const older = page.hasOlder ? (first ?? cursor) : undefined;
       return {
         items: page.items.map(messageJson),
-        ...(older !== undefined ? { olderCursor: encodeMessageCursor(older) } : {}),
-        ...(newer !== undefined ? { newerCursor: encodeMessageCursor(newer) } : {}),
+        ...(older !== undefined ? { olderCursor: cursors.encodeMessage(organizationId, threadId, older) } : {}),
+        ...(newer !== undefined ? { newerCursor: cursors.encodeMessage(organizationId, threadId, newer) } : {}),
       };
     },
   );

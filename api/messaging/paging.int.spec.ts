@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
 import { eventually } from '../../test/support/eventually.ts';
+import { messagingCursors } from './cursors.ts';
 import { startMessagingFlow, type Caller, type MessagingFlow } from '../../test/support/messaging.ts';
 
 let backbone: Backbone;
@@ -80,9 +81,17 @@ describe('paging through a long thread', () => {
 
     const beyond = await page(alice, threadId, `direction=newer&cursor=${all.newerCursor}`);
     expect(beyond).toEqual({ items: [], newerCursor: all.newerCursor });
-    const before = await page(alice, threadId, 'direction=older&cursor=0');
+    // The place before everything: what the API hands a reader who sees nothing yet.
+    const start = messagingCursors(backbone.config).encodeMessage('org-msg', threadId, 0n);
+    const before = await page(alice, threadId, `direction=older&cursor=${start}`);
     expect(before.items).toEqual([]);
-    const fromStart = await page(alice, threadId, 'direction=newer&cursor=0');
+    const fromStart = await page(alice, threadId, `direction=newer&cursor=${start}`);
     expect(fromStart.items.map((m) => m.body)).toEqual(['only one']);
+    const otherThread = await alice('POST', '/v1/threads', { subject: 'Other', participants: [], body: 'x' });
+    const carried = await alice(
+      'GET',
+      `/v1/threads/${otherThread.body.threadId}/messages?after=${otherThread.body.position}&cursor=${all.newerCursor}`,
+    );
+    expect(carried).toMatchObject({ status: 400, body: { code: 'invalid_cursor' } });
   });
 });

@@ -175,13 +175,10 @@ export const MessagePage = Type.Object({
   ),
 });
 
-/** A message cursor is its place in the thread; any such number is a place, so any value the pattern allows works. */
-export const MessageCursor = Type.String({ pattern: '^(0|[1-9][0-9]{0,17})$', description: 'A cursor of a page.' });
-/** An inbox cursor: the last entry's activity (epoch ms) and thread id. */
-export const InboxCursor = Type.String({
-  pattern: '^[0-9]{1,13}\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
-  description: 'The nextCursor of the previous page.',
-});
+/** A message cursor: opaque (api/paging), a place in its thread; the same one pages older and newer. */
+export const MessageCursor = Type.String({ maxLength: 1000, description: 'An olderCursor or newerCursor of a page.' });
+/** An inbox cursor: opaque (api/paging), bound to the caller and the status filter. */
+export const InboxCursor = Type.String({ maxLength: 1000, description: 'The nextCursor of the previous page.' });
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 

@@ -11,7 +11,7 @@ import { inboxOf, threadView } from '../../projections/messaging/queries.ts';
 import { problemRef } from '../errors.ts';
 import { encodePosition } from '../positions.ts';
 import type { MessagingContext } from './context.ts';
-import { decodeInboxCursor, encodeInboxCursor } from './cursors.ts';
+import { messagingCursors } from './cursors.ts';
 import {
   Accepted,
   AddParticipantsBody,
@@ -38,6 +38,7 @@ export const threadRoutes: FastifyPluginAsync<{ context: MessagingContext }> = a
   const { projection, rules, rateLimit } = context;
   const { pool } = context.options;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  const cursors = messagingCursors(context.options.config);
   const viewFor = async (request: Parameters<MessagingContext['requester']>[0], threadId: string) => {
     const { organizationId, subject } = context.requester(request);
     return threadView(pool, organizationId, threadId, subject, projection);
@@ -102,13 +103,13 @@ export const threadRoutes: FastifyPluginAsync<{ context: MessagingContext }> = a
         {
           archived: status === 'all' ? undefined : status === 'archived',
           limit,
-          ...(cursor !== undefined ? { after: decodeInboxCursor(cursor) } : {}),
+          ...(cursor !== undefined ? { after: cursors.decodeInbox(organizationId, subject, status, cursor) } : {}),
         },
         projection,
       );
       return {
         items: page.items.map(inboxEntryJson),
-        ...(page.next ? { nextCursor: encodeInboxCursor(page.next) } : {}),
+        ...(page.next ? { nextCursor: cursors.encodeInbox(organizationId, subject, status, page.next) } : {}),
       };
     },
   );

@@ -1,12 +1,13 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { ApiError, problemRef } from '../errors.ts';
+import { problemRef } from '../errors.ts';
+import { CursorCodec } from '../paging/cursor.ts';
 import { encodePosition } from '../positions.ts';
 import { principalOf } from '../auth/plugin.ts';
 import { uploadError } from '../../producers/uploads/errors.ts';
 import { changeDetails, deleteAttachment } from '../../producers/uploads/manage-attachments.ts';
 import { signGet } from '../../producers/uploads/presign.ts';
-import { attachmentOf, attachmentsOf, type AttachmentCursor } from '../../projections/uploads/queries.ts';
+import { attachmentOf, attachmentsOf } from '../../projections/uploads/queries.ts';
 import { requesterOf, type UploadsContext } from './context.ts';
 import {
   Accepted,
@@ -26,6 +27,7 @@ export const attachmentRoutes: FastifyPluginAsync<{ context: UploadsContext }> =
   const { config, aws, publisher, pool, api } = options;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const limit = { max: api.rateLimitPerMinute, timeWindow: 60_000 };
+  const cursors = CursorCodec.fromConfig(config);
   const caughtUp = async (query: { after?: string; wait?: number }) => {
     if (query.after === undefined) return;
     await app.readPositions.waitFor(projection, query.after, Math.min(query.wait ?? api.readWaitMs, api.readWaitMs));
@@ -54,7 +56,12 @@ export const attachmentRoutes: FastifyPluginAsync<{ context: UploadsContext }> =
               }),
             ),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-            cursor: Type.Optional(Type.String({ maxLength: 500, description: 'The nextCursor of the previous page.' })),
+            cursor: Type.Optional(
+              Type.String({
+                maxLength: 1000,
+                description: 'The nextCursor of the previous page, with the same filters.',
+              }),
+            ),
             ...ReadAfter,
           },
           { additionalProperties: false },
@@ -65,23 +72,27 @@ export const attachmentRoutes: FastifyPluginAsync<{ context: UploadsContext }> =
     async (request) => {
       const principal = principalOf(request);
       const { caseId, ownerId, status, tag, q, limit: size, cursor } = request.query;
+      const filters = {
+        ...(caseId !== undefined ? { caseId } : {}),
+        ...(ownerId !== undefined ? { ownerId } : {}),
+        ...(status !== undefined ? { status: status as never } : {}),
+        ...(tag !== undefined ? { tag } : {}),
+        ...(q !== undefined ? { text: q } : {}),
+      };
+      // Bound to the organization and the filters: a cursor carried elsewhere is 400 invalid_cursor.
+      const scope = { listing: 'GET /v1/attachments', organizationId: principal.organizationId, filters };
+      const after = cursor === undefined ? undefined : cursors.decode(scope, cursor, ['string', 'string']);
       await caughtUp(request.query);
       const page = await attachmentsOf(
         pool,
         principal.organizationId,
-        {
-          ...(caseId !== undefined ? { caseId } : {}),
-          ...(ownerId !== undefined ? { ownerId } : {}),
-          ...(status !== undefined ? { status: status as never } : {}),
-          ...(tag !== undefined ? { tag } : {}),
-          ...(q !== undefined ? { text: q } : {}),
-        },
-        { limit: size ?? 50, ...(cursor !== undefined ? { after: decodeCursor(cursor) } : {}) },
+        filters,
+        { limit: size ?? 50, ...(after ? { after: { requestedAt: after[0], attachmentId: after[1] } } : {}) },
         projection,
       );
       return {
         items: page.items.map(attachmentJson),
-        ...(page.next ? { nextCursor: encodeCursor(page.next) } : {}),
+        ...(page.next ? { nextCursor: cursors.encode(scope, [page.next.requestedAt, page.next.attachmentId]) } : {}),
       };
     },
   );
@@ -192,32 +203,3 @@ export const attachmentRoutes: FastifyPluginAsync<{ context: UploadsContext }> =
     },
   );
 };
-
-/** Cursors are opaque to clients: base64url of the last row's sort key (seed 004's paging tokens). */
-export function encodeCursor(cursor: AttachmentCursor): string {
-  return Buffer.from(JSON.stringify([cursor.requestedAt, cursor.attachmentId])).toString('base64url');
-}
-
-export function decodeCursor(token: string): AttachmentCursor {
-  try {
-    const [requestedAt, attachmentId] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown[];
-    if (
-      typeof requestedAt === 'string' &&
-      // Postgres's own text form of the timestamp, e.g. 2026-11-22 16:58:00.123+00.
-      /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/.test(requestedAt) &&
-      !Number.isNaN(Date.parse(requestedAt.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00'))) &&
-      typeof attachmentId === 'string' &&
-      /^[0-9a-f-]{36}$/.test(attachmentId)
-    )
-      return { requestedAt, attachmentId };
-  } catch {
-    // falls through to the error below
-  }
-  throw new ApiError(
-    400,
-    'invalid_cursor',
-    'The cursor is not one this API gave',
-    'pass the nextCursor of a page as it is',
-    [{ field: 'querystring.cursor', problem: 'not a cursor from GET /v1/attachments' }],
-  );
-}
