@@ -1,0 +1,83 @@
+import { currencyExponent, parseAmount } from '../../processors/transactions/amount.ts';
+import { dedupeKey } from '../../processors/transactions/cleanse.ts';
+import { normalizeDescription } from '../../processors/transactions/merchant.ts';
+import { parsePostedDate } from '../../processors/transactions/posted-date.ts';
+import type { TransactionIngestedPayload } from '../../schemas/generated/events.ts';
+import type { RejectedLine } from '../../slices/slice.ts';
+import type { TransactionColumns } from './columns.ts';
+
+const ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
+const MAX_CELL = 1000;
+// With no currency on the line the account's applies later: the amount is checked for its shape
+// against the largest minor unit in use (3 decimals); the cleanser checks it against the account's.
+const SHAPE_CURRENCY = 'KWD';
+
+export type ValidatedLine =
+  | { readonly ok: true; readonly payload: TransactionIngestedPayload; readonly dedupeKey: string }
+  | { readonly ok: false; readonly problems: readonly RejectedLine[] };
+
+/**
+ * One line of a transactions file checked the way a person would want to hear about it: which
+ * column, and what is wrong with it. A good line becomes the raw event (cells as written; the
+ * cleanser converts them); the dedupe key lets the importer count repeated lines.
+ */
+export function validateLine(
+  fields: readonly string[],
+  lineNumber: number,
+  columns: TransactionColumns,
+  fileName: string,
+): ValidatedLine {
+  const problems: RejectedLine[] = [];
+  const problem = (column: string | null, reason: string) => problems.push({ lineNumber, column, reason });
+  if (fields.length !== columns.count) {
+    problem(null, `has ${fields.length} cells where the header has ${columns.count}`);
+    return { ok: false, problems };
+  }
+  const cell = (index: number | null) => (index === null ? '' : (fields[index] ?? '').trim());
+  for (const [index, value] of fields.entries())
+    if (value.length > MAX_CELL) problem(null, `cell ${index + 1} is longer than ${MAX_CELL} characters`);
+
+  const accountId = cell(columns.accountId);
+  if (accountId === '') problem('account_id', 'is blank');
+  else if (!ACCOUNT_ID.test(accountId))
+    problem('account_id', 'must be letters, digits, ".", "_", ":" or "-", at most 100');
+
+  const currency = cell(columns.currency).toUpperCase();
+  if (currency !== '' && currencyExponent(currency) === undefined)
+    problem('currency', `"${currency}" is not an ISO 4217 currency code`);
+
+  const rawAmount = cell(columns.amount);
+  const amount = rawAmount === '' ? undefined : parseAmount(rawAmount, currency || SHAPE_CURRENCY);
+  if (!amount) problem('amount', 'is blank');
+  else if (!amount.ok && (currency === '' || currencyExponent(currency) !== undefined))
+    problem('amount', amount.problem);
+
+  const rawDate = cell(columns.date);
+  const date = rawDate === '' ? undefined : parsePostedDate(rawDate);
+  if (!date) problem('date', 'is blank');
+  else if (!date.ok) problem('date', date.problem);
+
+  const description = cell(columns.description);
+  if (normalizeDescription(description) === '') problem('description', 'is blank');
+
+  if (problems.length > 0 || !amount?.ok || !date?.ok) return { ok: false, problems };
+  const reference = cell(columns.reference) || null;
+  const rawOtherColumns: Record<string, string> = {};
+  for (const { index, name } of columns.others) rawOtherColumns[name] = fields[index] ?? '';
+  return {
+    ok: true,
+    payload: {
+      accountId,
+      source: 'csv',
+      sourceFile: fileName,
+      lineNumber,
+      rawAmount,
+      rawDate,
+      rawDescription: description,
+      rawCurrency: currency || null,
+      externalTransactionId: reference,
+      rawOtherColumns,
+    },
+    dedupeKey: dedupeKey(accountId, date.value, amount.value, currency, normalizeDescription(description), reference),
+  };
+}
