@@ -1,0 +1,173 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HEADERS } from '../publisher.ts';
+import { readToEnd } from '../../processors/runtime/read-to-end.ts';
+import type { RunningProcessor } from '../../processors/runtime/runner.ts';
+import { groupMemberships } from '../../projections/groups/projection.ts';
+import { assignmentJobOf } from '../../projections/groups/queries.ts';
+import { startProjection } from '../../projections/live.ts';
+import { liveProcessorName, qualified, type Projection } from '../../projections/projection.ts';
+import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
+import { groupCreated, memberAdded } from '../../test/support/groups-events.ts';
+import { importContextOf, importFileOf } from '../../test/support/groups-import.ts';
+import { untilCaughtUp } from '../../test/support/kafka-caught-up.ts';
+import { uniqueName } from '../../test/support/platform.ts';
+import { isolatedProjection } from '../../test/support/projection-scenario.ts';
+import { importAssignments } from './importer.ts';
+
+let backbone: Backbone;
+let memberships: Projection;
+let running: RunningProcessor;
+beforeAll(async () => {
+  // The default partition count: the importer's process declares the same topics with it.
+  backbone = await isolatedBackbone();
+  memberships = isolatedProjection(groupMemberships, backbone);
+  running = await startProjection(memberships, backbone.runtime());
+});
+afterAll(async () => {
+  await running?.stop();
+  await backbone?.close();
+});
+
+/**
+ * 400 lines over 90 members and three groups, chunk after chunk: each member comes back every 90
+ * lines with another group or action, so repeats and contradictions span chunks; every 37th line
+ * names a group the organization lacks, and two lines are malformed.
+ */
+function assignmentFile(): string {
+  const lines = ['member_id,group_id,action'];
+  for (let i = 0; i < 400; i += 1) {
+    const group = i % 37 === 0 ? 'g-unknown' : ['g-a', 'g-b', 'g-c'][(i * 7) % 3];
+    lines.push(`m-${i % 90},${group},${(i * 5) % 3 === 0 ? 'remove' : 'add'}`);
+    if (i === 100) lines.push('m-x,"g-a,add');
+    if (i === 250) lines.push('m-y,g-a');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Three groups, and two memberships from before the file. */
+async function organization(organizationId: string) {
+  const options = { organizationId, actor: 'core-sync' };
+  await backbone.publisher.publishBatch([
+    ...['g-a', 'g-b', 'g-c'].map((g) => groupCreated(g, g.toUpperCase(), options)),
+    memberAdded('m-1', 'g-a', undefined, options),
+    memberAdded('m-2', 'g-b', undefined, options),
+  ]);
+}
+
+const caughtUp = () => untilCaughtUp(backbone, liveProcessorName(memberships), backbone.topics['groups.events']);
+
+async function membershipsOf(organizationId: string) {
+  const { rows } = await backbone.pool.query(
+    `select member_id, group_id, in_group from ${qualified(memberships, 'memberships')}
+     where organization_id = $1 order by member_id, group_id`,
+    [organizationId],
+  );
+  return rows;
+}
+
+function crashMidJob(organizationId: string, path: string, batches: number) {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'test/support/groups-import-process.ts',
+      backbone.suffix,
+      memberships.name,
+      organizationId,
+      path,
+      String(batches),
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise<{ signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    child.once('exit', (_code, signal) => resolve({ signal, stderr })),
+  );
+}
+
+describe('the groups importer', () => {
+  it('when the process running a job is killed mid-job and the job runs again, then it finishes with no change applied twice and the summary of an uninterrupted run', async () => {
+    const text = assignmentFile();
+    const [reference, crashed] = ['org-import-reference', 'org-import-crashed'];
+    await organization(reference);
+    await organization(crashed);
+    await caughtUp();
+    const referenceFile = importFileOf(reference, text);
+    const referenceContext = importContextOf(backbone, referenceFile, memberships);
+    const expected = await importAssignments(referenceFile, referenceContext);
+
+    const path = join(tmpdir(), `${uniqueName('assignments')}.csv`);
+    writeFileSync(path, text);
+    const died = await crashMidJob(crashed, path, 3);
+    expect(died.signal, died.stderr).toBe('SIGKILL');
+    await caughtUp();
+    const file = importFileOf(crashed, text);
+    const { rows: partial } = await backbone.pool.query(
+      `select count(*)::int as n from ${qualified(memberships, 'memberships')} where assignment_id = $1`,
+      [file.jobId],
+    );
+    expect(partial[0].n).toBeGreaterThan(0);
+    expect(await assignmentJobOf(backbone.pool, crashed, file.jobId, memberships)).toBeUndefined();
+
+    const context = importContextOf(backbone, file, memberships);
+    const summary = await importAssignments(file, context);
+    await caughtUp();
+
+    expect(summary).toEqual(expected);
+    expect(context.rejected).toEqual(referenceContext.rejected);
+    const report = await assignmentJobOf(backbone.pool, crashed, file.jobId, memberships);
+    const referenceReport = await assignmentJobOf(backbone.pool, reference, referenceFile.jobId, memberships);
+    expect(report!.summary).toEqual(referenceReport!.summary);
+    expect(await membershipsOf(crashed)).toEqual(await membershipsOf(reference));
+    // Every change the job published is one of its planned changes, under the id of its line.
+    const records = await readToEnd(backbone.kafka, backbone.topics['groups.events'], uniqueName('read'));
+    const changeIds = new Set(
+      records
+        .filter((r) => r.headers[HEADERS.correlationId]?.toString() === file.jobId)
+        .filter((r) => /^Member(Added|Removed)/.test(r.headers[HEADERS.type]?.toString() ?? ''))
+        .map((r) => r.headers[HEADERS.eventId]!.toString()),
+    );
+    expect(changeIds.size).toBe(report!.summary.added + report!.summary.removed);
+  });
+
+  it('when a job has completed, then running it again publishes nothing and answers the same summary', async () => {
+    const organizationId = 'org-import-again';
+    await organization(organizationId);
+    await caughtUp();
+    const file = importFileOf(organizationId, 'member_id,group_id,action\nm-5,g-a,add\nm-1,g-a,add\n');
+    const first = await importAssignments(file, importContextOf(backbone, file, memberships));
+    await caughtUp();
+    let published = 0;
+    const counting = {
+      ...backbone.publisher,
+      publish: async (...args: Parameters<typeof backbone.publisher.publish>) => {
+        published += 1;
+        return backbone.publisher.publish(...args);
+      },
+      publishBatch: async (...args: Parameters<typeof backbone.publisher.publishBatch>) => {
+        published += args[0].length;
+        return backbone.publisher.publishBatch(...args);
+      },
+    };
+
+    const again = await importAssignments(file, importContextOf(backbone, file, memberships, counting));
+
+    expect(again).toEqual(first);
+    expect(published).toBe(0);
+    expect(first.counts).toEqual([
+      { name: 'read', value: 2 },
+      { name: 'accepted', value: 2 },
+      { name: 'rejected', value: 0 },
+      { name: 'added', value: 1 },
+      { name: 'removed', value: 0 },
+      { name: 'enrolled', value: 1 },
+      { name: 'skipped', value: 1 },
+    ]);
+  });
+});
