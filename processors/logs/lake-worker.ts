@@ -3,6 +3,7 @@ import { migrate } from '../../infra/postgres/migrations.ts';
 import { NOT_SHIPPED } from '../../producers/logs/pino-record.ts';
 import { EVENT_ROUTES } from '../../schemas/catalog.ts';
 import type { SliceWorker, SliceWorkerContext } from '../../slices/slice.ts';
+import type { RunOptions } from '../runtime/dependencies.ts';
 import { startProcessor } from '../runtime/runner.ts';
 import { LakeFlusher } from './flusher.ts';
 import { LAKE_MIGRATION_OWNER, LAKE_MIGRATIONS } from './lake-tables.ts';
@@ -17,6 +18,8 @@ export interface LakeWorkerOptions {
   readonly topics?: readonly string[];
   /** Where the files go (default: the configured target). */
   readonly store?: LakeStore;
+  /** The stager's consumer options (tests shorten the session, so a killed member's partitions move fast). */
+  readonly run?: RunOptions;
 }
 
 /**
@@ -48,6 +51,7 @@ export function logLakeWorker(
       const stager = await startProcessor(
         lakeStager(options.stagerName ?? 'log-lake.stage.v1', options.topics ?? [EVENT_ROUTES.LogEntry.topic], schema),
         { ...runtime, logger: runtime.logger.child(NOT_SHIPPED) },
+        options.run,
       );
       flusher.start(config.lake.flushIntervalMs);
       return {
