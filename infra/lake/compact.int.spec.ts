@@ -1,0 +1,93 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ParquetWriter, type LakeRow } from '../../processors/logs/parquet-writer.ts';
+import { compactLake } from './compact.ts';
+import { runLakeSql } from './lake-sql.ts';
+import { DirectoryLake } from './store.ts';
+
+const folder = (hour: string) =>
+  `logs/environment=test/organization=org-c/logtype=web/year=2026/month=11/day=17/hour=${hour}`;
+
+function row(offset: number, hour: string): LakeRow {
+  return {
+    event_id: `00000000-0000-4000-8000-${String(offset).padStart(12, '0')}`,
+    occurred_at: `2026-11-17T${hour}:00:${String(offset % 60).padStart(2, '0')}.000Z`,
+    server: 'web-1',
+    level: 'info',
+    message: `entry ${offset}`,
+    correlation_id: `tx-${offset}`,
+    events: [],
+    kafka_topic: 'logs.entries',
+    kafka_partition: 0,
+    kafka_offset: String(offset),
+  };
+}
+
+/** Stores the rows of offsets [first, last] as the partitioner would name them. */
+async function stored(lake: DirectoryLake, writer: ParquetWriter, hour: string, first: number, last: number) {
+  const file = join(mkdtempSync(join(tmpdir(), 'tributary-compact-test-')), 'f.parquet');
+  await writer.write(
+    Array.from({ length: last - first + 1 }, (_, i) => row(first + i, hour)),
+    file,
+  );
+  const key = `${folder(hour)}/logs.entries+0+${first}-${last}.parquet`;
+  await lake.put(key, file);
+  return key;
+}
+
+const count = async (lake: DirectoryLake, hour: string) =>
+  Number(
+    (
+      await runLakeSql(lake, `select count(*) as n from tributary_logs.logs_web where hour = '${hour}'`, {
+        database: 'tributary_logs',
+      })
+    ).rows[0]!.n,
+  );
+
+describe('tributary logs compact', () => {
+  it('when a finished hour has several small files, then they become one file with every row, and an unfinished hour is left alone', async () => {
+    const lake = new DirectoryLake(mkdtempSync(join(tmpdir(), 'tributary-compact-')));
+    const writer = new ParquetWriter();
+    await stored(lake, writer, '10', 0, 4);
+    await stored(lake, writer, '10', 5, 11);
+    await stored(lake, writer, '10', 14, 20);
+    await stored(lake, writer, '11', 12, 13);
+    await stored(lake, writer, '11', 21, 22);
+    expect(await count(lake, '10')).toBe(19);
+
+    const done = await compactLake(lake, { finishedBefore: new Date('2026-11-17T11:30:00Z') });
+
+    expect(done).toHaveLength(1);
+    expect(await lake.list(`${folder('10')}/`)).toEqual([`${folder('10')}/logs.entries+0+0-20.parquet`]);
+    expect(done[0]).toMatchObject({ rows: 19 });
+    expect(await count(lake, '10')).toBe(19);
+    expect(await lake.list(`${folder('11')}/`)).toHaveLength(2);
+    writer.close();
+  });
+
+  it('when a run died after storing the merged file, then readers see each row once and the next run deletes the leftovers', async () => {
+    const lake = new DirectoryLake(mkdtempSync(join(tmpdir(), 'tributary-compact-')));
+    const writer = new ParquetWriter();
+    const small = [await stored(lake, writer, '10', 0, 2), await stored(lake, writer, '10', 3, 5)];
+    // The merged object is there, the small ones are not deleted yet.
+    await stored(lake, writer, '10', 0, 5);
+    expect(await count(lake, '10')).toBe(6);
+
+    await compactLake(lake, { finishedBefore: new Date('2026-11-18T00:00:00Z') });
+
+    const left = await lake.list(`${folder('10')}/`);
+    expect(left).toEqual([`${folder('10')}/logs.entries+0+0-5.parquet`]);
+    expect(left).not.toContain(small[0]);
+    expect(await count(lake, '10')).toBe(6);
+    writer.close();
+  });
+
+  it('when SQL would write, then it is refused: the lake is queried read-only', async () => {
+    const lake = new DirectoryLake(mkdtempSync(join(tmpdir(), 'tributary-compact-')));
+    await expect(runLakeSql(lake, `copy (select 1) to '/tmp/x.csv'`, { database: 'tributary_logs' })).rejects.toThrow(
+      /read-only/,
+    );
+  });
+});
