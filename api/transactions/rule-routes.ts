@@ -97,19 +97,20 @@ export const ruleRoutes: FastifyPluginAsync<{ options: SliceRouteOptions }> = as
       config: { scope: ADMIN_RULES_SCOPE },
       schema: {
         summary: "Remove one of the organization's rules (the defaults cannot be removed, only outranked)",
+        description: 'Answers the rule removed.',
         tags: TAGS,
         params: Type.Object({ ruleId: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
-        response: { 204: Type.Null(), 400: problemRef, 404: problemRef },
+        response: { 200: RuleJson, 400: problemRef, 404: problemRef },
       },
     },
-    async (request, reply) => {
-      const { rowCount } = await pool.query(`delete from ${RULES} where rule_id = $1 and organization_id = $2`, [
-        request.params.ruleId,
-        principalOf(request).organizationId,
-      ]);
-      if (rowCount === 0) throw problem.notFound(`no rule ${request.params.ruleId} of this organization`);
-      reply.code(204);
-      return null;
+    async (request) => {
+      const { rows } = await pool.query<RuleRow>(
+        `delete from ${RULES} where rule_id = $1 and organization_id = $2
+         returning rule_id, kind, pattern, value, priority, organization_id`,
+        [request.params.ruleId, principalOf(request).organizationId],
+      );
+      if (!rows[0]) throw problem.notFound(`no rule ${request.params.ruleId} of this organization`);
+      return ruleJson(rows[0]);
     },
   );
 };

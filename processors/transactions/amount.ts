@@ -7,8 +7,16 @@ const KNOWN_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
  */
 export function currencyExponent(currency: string): number | undefined {
   if (!/^[A-Z]{3}$/.test(currency) || !KNOWN_CURRENCIES.has(currency)) return undefined;
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits;
+  // Building a NumberFormat costs tens of microseconds: once per currency, not once per line.
+  let exponent = EXPONENTS.get(currency);
+  if (exponent === undefined) {
+    exponent = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits!;
+    EXPONENTS.set(currency, exponent);
+  }
+  return exponent;
 }
+
+const EXPONENTS = new Map<string, number>();
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
 
