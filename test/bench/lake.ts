@@ -109,7 +109,7 @@ export async function measureLake(
     stagerName: uniqueName('bench-lake'),
     topics: [backbone.topics['logs.entries']],
   }).start();
-  let joined = started;
+  let joined: number;
   try {
     // The consumer group's join is not throughput: the steady figure starts at the first staged entry.
     for (;;) {
