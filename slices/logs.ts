@@ -3,8 +3,8 @@ import { logRoutes, READ_LOGS_SCOPE } from '../api/logs/routes.ts';
 import { logErrorAlertWorker } from '../processors/logs/error-alert-worker.ts';
 import { LOG_ERROR_TOPIC } from '../processors/logs/error-alerts.ts';
 import { logLakeWorker } from '../processors/logs/lake-worker.ts';
+import { demoLogEntries, shipDemoContainerLogs } from '../producers/logs/demo.ts';
 import { defineSlice } from './slice.ts';
-import { demoMetadata } from './demo-metadata.ts';
 
 /**
  * Log entries (seeds 001, 004): shipped by the pino transport or `POST /v1/logs`, partitioned
@@ -29,35 +29,6 @@ export const logsSlice = defineSlice({
       from: {},
     },
   ],
-  demo(context) {
-    const failed = context.round % 5 === 0;
-    const transactionId = crypto.randomUUID();
-    return [
-      {
-        type: 'LogEntry',
-        metadata: demoMetadata(context, 'dspagw', transactionId),
-        payload: {
-          organizationId: context.organizationId,
-          logType: 'agw',
-          environment: context.environment,
-          server: 'dspagw-1',
-          level: failed ? 'error' : 'info',
-          message: failed ? 'connector timed out' : 'request served',
-          events: [
-            {
-              action: 'call',
-              description: failed ? 'bank connector timed out after 30 s' : 'bank connector answered',
-              detail: null,
-              caller: 'dspweb',
-              server: 'dspagw-1',
-              success: !failed,
-              time: context.now,
-              transactionId,
-              type: 'request',
-            },
-          ],
-        },
-      },
-    ];
-  },
+  demo: demoLogEntries,
+  demoActions: shipDemoContainerLogs,
 });
