@@ -1,3 +1,5 @@
+import { createWriteStream, statSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { loadConfig } from '../infra/config/index.ts';
 import { OperatorError } from '../infra/errors.ts';
@@ -5,9 +7,20 @@ import { openPlatform } from '../infra/platform.ts';
 import { runDemo } from '../producers/demo.ts';
 import { createPublisher } from '../producers/publisher.ts';
 import { createCodec } from '../schemas/index.ts';
-import { SLICES } from '../slices/index.ts';
+import { importerOf, SLICES } from '../slices/index.ts';
 import { commandLogger } from './logger.ts';
 import { print } from './output.ts';
+
+interface DemoOptions {
+  readonly org: string;
+  readonly rounds: string;
+  readonly interval: string;
+  readonly slice?: string[];
+  readonly generate?: string;
+  readonly lines: string;
+  readonly out: string;
+  readonly seed: string;
+}
 
 export function registerDemoCommand(program: Command): void {
   program
@@ -17,7 +30,18 @@ export function registerDemoCommand(program: Command): void {
     .option('--rounds <count>', 'how many rounds', '10')
     .option('--interval <ms>', 'pause between rounds', '1000')
     .option('--slice <name...>', 'only these slices')
-    .action(async (options: { org: string; rounds: string; interval: string; slice?: string[] }) => {
+    .option(
+      '--generate <kind>',
+      'instead: write a realistic file of this import kind (see `tributary import`) and exit',
+    )
+    .option('--lines <count>', 'with --generate: how many lines', '10000')
+    .option('--out <file>', 'with --generate: where to write it', 'sample.csv')
+    .option('--seed <number>', 'with --generate: another seed, another file', '1')
+    .action(async (options: DemoOptions) => {
+      if (options.generate !== undefined) {
+        await generate(options.generate, options);
+        return;
+      }
       const rounds = Number(options.rounds);
       const intervalMs = Number(options.interval);
       if (!Number.isInteger(rounds) || rounds < 1)
@@ -60,4 +84,21 @@ export function registerDemoCommand(program: Command): void {
         await platform.close();
       }
     });
+}
+
+/** `demo --generate <kind>`: the importer's sample file, streamed to disk with its size and speed. */
+async function generate(kind: string, options: DemoOptions): Promise<void> {
+  const lines = Number(options.lines);
+  const seed = Number(options.seed);
+  if (!Number.isInteger(lines) || lines < 1)
+    throw new OperatorError(`--lines must be a whole number above 0, not ${options.lines}`);
+  if (!Number.isInteger(seed)) throw new OperatorError(`--seed must be a whole number, not ${options.seed}`);
+  const { importer } = importerOf(kind);
+  if (!importer.sample) throw new OperatorError(`the ${kind} importer has no sample file to generate`);
+  const started = Date.now();
+  await pipeline(importer.sample(lines, seed), createWriteStream(options.out));
+  const { size } = statSync(options.out);
+  print(
+    `wrote ${options.out}: ${lines.toLocaleString('en')} lines, ${(size / 1024 / 1024).toFixed(1)} MiB in ${((Date.now() - started) / 1000).toFixed(1)} s; import it with: tributary import ${kind} ${options.out} --organization <id>`,
+  );
 }

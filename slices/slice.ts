@@ -120,6 +120,8 @@ export interface SliceImporter {
   readonly kind: string;
   readonly doc: string;
   run(file: ImportFile, context: ImportContext): Promise<ImportSummary>;
+  /** A realistic file of that many lines, streamed (`tributary demo --generate <kind>`, the demo, the benchmarks). */
+  readonly sample?: (lines: number, seed?: number) => Readable;
 }
 
 /** One round of `tributary demo` for one organization. */

@@ -3,6 +3,7 @@ import { transactionsRoutes } from '../api/transactions/routes.ts';
 import { ADMIN_RULES_SCOPE, READ_ACCOUNTS_SCOPE, WRITE_ACCOUNTS_SCOPE } from '../api/transactions/schemas.ts';
 import type { NotificationFilters } from '../processors/realtime-relay/topics.ts';
 import { cleanserWorker, loaderWorker } from '../processors/transactions/workers.ts';
+import { demoTransactionsFile } from '../producers/transactions/demo-file.ts';
 import { transactionsImporter } from '../producers/transactions/importer.ts';
 import { transactionsWarehouse } from '../projections/transactions/projection.ts';
 import type { TributaryEvent } from '../schemas/generated/events.ts';
@@ -29,6 +30,7 @@ export const transactionsSlice = defineSlice({
   projections: { warehouse: transactionsWarehouse },
   workers: (context) => [cleanserWorker(context), loaderWorker(context)],
   importers: [transactionsImporter],
+  demoActions: demoTransactionsFile,
   routes: transactionsRoutes,
   scopes: [
     { name: READ_ACCOUNTS_SCOPE, doc: "Read the organization's accounts and their transactions." },
