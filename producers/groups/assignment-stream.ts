@@ -19,6 +19,9 @@ export interface AssignmentChunk {
   readonly bytesRead: number;
 }
 
+/** A record longer than this is rejected as malformed (in practice: a quote that is never closed). */
+export const MAX_RECORD_CHARACTERS = 65_536;
+
 /** The header must be whole in the first bytes; a longer first line is not a header anyway. */
 const HEADER_BYTES = 4096;
 
@@ -40,6 +43,8 @@ export async function* assignmentChunks(source: Readable, chunkLines = 5000): As
     relax_column_count: true,
     skip_empty_lines: true,
     skip_records_with_error: true,
+    // A quote left open takes the lines after it into its field (CSV's rule); this bounds the memory it takes.
+    max_record_size: MAX_RECORD_CHARACTERS,
     on_skip: (error) => {
       const lineNumber = Number(error?.lines ?? 0);
       if (lineNumber === lastSkipped) return;

@@ -34,15 +34,16 @@ afterAll(async () => {
 
 /**
  * 400 lines over 90 members and three groups, chunk after chunk: each member comes back every 90
- * lines with another group or action, so repeats and contradictions span chunks; every 37th line
+ * lines with the next group, and to the same group 270 lines later, so repeats and contradictions
+ * span chunks; every 37th line
  * names a group the organization lacks, and two lines are malformed.
  */
 function assignmentFile(): string {
   const lines = ['member_id,group_id,action'];
   for (let i = 0; i < 400; i += 1) {
-    const group = i % 37 === 0 ? 'g-unknown' : ['g-a', 'g-b', 'g-c'][(i * 7) % 3];
+    const group = i % 37 === 0 ? 'g-unknown' : ['g-a', 'g-b', 'g-c'][(Math.floor(i / 90) + i) % 3];
     lines.push(`m-${i % 90},${group},${(i * 5) % 3 === 0 ? 'remove' : 'add'}`);
-    if (i === 100) lines.push('m-x,"g-a,add');
+    if (i === 100) lines.push('m-x,g-a,add,extra');
     if (i === 250) lines.push('m-y,g-a');
   }
   return `${lines.join('\n')}\n`;
@@ -104,7 +105,7 @@ describe('the groups importer', () => {
 
     const path = join(tmpdir(), `${uniqueName('assignments')}.csv`);
     writeFileSync(path, text);
-    const died = await crashMidJob(crashed, path, 3);
+    const died = await crashMidJob(crashed, path, 2);
     expect(died.signal, died.stderr).toBe('SIGKILL');
     await caughtUp();
     const file = importFileOf(crashed, text);

@@ -2,7 +2,7 @@ import { derivedEventId } from '../../processors/runtime/derived-id.ts';
 import { assignmentJobOf, assignmentStateOf, type AssignmentSummary } from '../../projections/groups/queries.ts';
 import type { EventMetadata, TributaryEvent } from '../../schemas/generated/events.ts';
 import type { ImportContext, ImportFile, ImportSummary, SliceImporter } from '../../slices/slice.ts';
-import { assignmentChunks } from './assignment-stream.ts';
+import { assignmentChunks, type AssignmentChunk } from './assignment-stream.ts';
 import { KnownGroups } from './known-groups.ts';
 import { planChunk } from './plan.ts';
 import { AssignmentTally } from './tally.ts';
@@ -41,10 +41,13 @@ export async function importAssignments(
   const groups = new KnownGroups(pool, organizationId, projection);
   const winning = await WinningLines.open(pool);
   try {
-    for await (const chunk of assignmentChunks(file.open(), options.chunkLines)) {
+    // A later line replaces an earlier one whatever order the writes land in, so they overlap the reading.
+    const record = async (chunk: AssignmentChunk) => {
       const known = await groups.of(chunk.lines.map((line) => line.groupId));
       await winning.record(chunk.lines.filter((line) => known.has(line.groupId)));
-    }
+    };
+    for await (const _ of ahead(assignmentChunks(file.open(), options.chunkLines), record, options.chunksInFlight));
+    await winning.recorded();
 
     const metadata = (purpose: string): EventMetadata => ({
       eventId: derivedEventId(jobId, purpose),
@@ -57,13 +60,22 @@ export async function importAssignments(
     });
     const tally = new AssignmentTally();
     const inFlight: Promise<unknown>[] = [];
-    for await (const chunk of assignmentChunks(file.open(), options.chunkLines)) {
-      const memberIds = chunk.lines.map((line) => line.memberId);
-      const knownGroups = await groups.of(chunk.lines.map((line) => line.groupId));
-      const byKey = await winning.of(chunk.lines);
-      const firstAdds = await winning.firstAdds(memberIds);
-      const state = await assignmentStateOf(pool, organizationId, jobId, memberIds, projection);
-      const plan = planChunk(chunk.lines, chunk.rejected, { knownGroups, winning: byKey, firstAdds, ...state });
+    // A chunk's reads do not depend on the events of the chunks before it (one winning line per key), so they run ahead.
+    const lookUp = (chunk: AssignmentChunk) =>
+      Promise.all([
+        groups.of(chunk.lines.map((line) => line.groupId)),
+        winning.of(chunk.lines),
+        assignmentStateOf(
+          pool,
+          organizationId,
+          jobId,
+          chunk.lines.map((line) => line.memberId),
+          projection,
+        ),
+      ]);
+    const chunks = ahead(assignmentChunks(file.open(), options.chunkLines), lookUp, options.chunksInFlight);
+    for await (const [chunk, [knownGroups, lines, state]] of chunks) {
+      const plan = planChunk(chunk.lines, chunk.rejected, { knownGroups, ...lines, ...state });
       for (const { lineNumber, column, reason } of plan.rejected) context.reject({ lineNumber, column, reason });
       tally.add(plan);
       const events: TributaryEvent[] = [];
@@ -96,6 +108,24 @@ export async function importAssignments(
   } finally {
     await winning.close();
   }
+}
+
+/**
+ * The items of `source` in order, each with the result of `work` on it, started as the item is
+ * read and at most `depth` ahead of the consumer: the waits for Postgres overlap the reading.
+ */
+async function* ahead<T, R>(source: AsyncIterable<T>, work: (item: T) => Promise<R>, depth: number) {
+  const queue: [T, Promise<R>][] = [];
+  for await (const item of source) {
+    const result = work(item);
+    result.catch(() => {});
+    queue.push([item, result]);
+    if (queue.length >= depth) {
+      const [first, pending] = queue.shift()!;
+      yield [first, await pending] as const;
+    }
+  }
+  for (const [item, pending] of queue) yield [item, await pending] as const;
 }
 
 /** The platform's summary of a job: read, accepted, rejected, then what the lines did. */

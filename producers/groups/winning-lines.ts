@@ -10,7 +10,16 @@ import { membershipKey, type WinningLine } from './plan.ts';
  * file again and rebuilds it.
  */
 export class WinningLines {
+  /** One connection runs one query at a time: callers that overlap wait their turn here, in order. */
+  private turn: Promise<unknown> = Promise.resolve();
+
   private constructor(private readonly client: pg.PoolClient) {}
+
+  private query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+    const next = this.turn.then(() => this.client.query<R>(sql, params));
+    this.turn = next.catch(() => {});
+    return next;
+  }
 
   static async open(pool: pg.Pool): Promise<WinningLines> {
     const client = await pool.connect();
@@ -36,7 +45,7 @@ export class WinningLines {
     for (const line of lines) last.set(membershipKey(line.memberId, line.groupId), line);
     if (last.size === 0) return;
     const rows = [...last.values()];
-    await this.client.query(
+    await this.query(
       `insert into assignment_winning_lines (member_id, group_id, line_number, adds)
        select * from unnest($1::text[], $2::text[], $3::int[], $4::boolean[])
        on conflict (member_id, group_id) do update set line_number = excluded.line_number, adds = excluded.adds
@@ -50,40 +59,47 @@ export class WinningLines {
     );
   }
 
-  /** The winning line of each key the chunk names, by `membershipKey`. */
-  async of(lines: readonly AssignmentLine[]): Promise<Map<string, WinningLine>> {
-    if (lines.length === 0) return new Map();
-    const { rows } = await this.client.query<{
+  /** After the first pass: temporary tables are never analyzed by autovacuum, and the planner needs their size. */
+  async recorded(): Promise<void> {
+    await this.query('analyze assignment_winning_lines');
+  }
+
+  /**
+   * For a chunk: the winning line of each key it names (by `membershipKey`), and each of its
+   * members' first winning add in the whole file (where a member nobody knew gets enrolled).
+   */
+  async of(
+    lines: readonly AssignmentLine[],
+  ): Promise<{ winning: Map<string, WinningLine>; firstAdds: Map<string, number> }> {
+    const winning = new Map<string, WinningLine>();
+    const firstAdds = new Map<string, number>();
+    if (lines.length === 0) return { winning, firstAdds };
+    const { rows } = await this.query<{
       member_id: string;
       group_id: string;
       line_number: number;
       adds: boolean;
+      first_add: number | null;
     }>(
-      `select w.* from assignment_winning_lines w
-       join unnest($1::text[], $2::text[]) as k(member_id, group_id) using (member_id, group_id)`,
+      `with k as (select distinct member_id, group_id from unnest($1::text[], $2::text[]) as k(member_id, group_id))
+       select w.member_id, w.group_id, w.line_number, w.adds,
+         (select min(f.line_number) from assignment_winning_lines f where f.member_id = w.member_id and f.adds) as first_add
+       from k join assignment_winning_lines w using (member_id, group_id)`,
       [lines.map((l) => l.memberId), lines.map((l) => l.groupId)],
     );
-    return new Map(
-      rows.map((r) => [
-        membershipKey(r.member_id, r.group_id),
-        { lineNumber: r.line_number, action: r.adds ? 'add' : 'remove' } as const,
-      ]),
-    );
-  }
-
-  /** Each member's first winning add in the whole file: where a member nobody knew gets enrolled. */
-  async firstAdds(memberIds: readonly string[]): Promise<Map<string, number>> {
-    if (memberIds.length === 0) return new Map();
-    const { rows } = await this.client.query<{ member_id: string; line_number: number }>(
-      `select member_id, min(line_number) as line_number from assignment_winning_lines
-       where adds and member_id = any($1::text[]) group by member_id`,
-      [[...new Set(memberIds)]],
-    );
-    return new Map(rows.map((r) => [r.member_id, r.line_number]));
+    for (const r of rows) {
+      winning.set(membershipKey(r.member_id, r.group_id), {
+        lineNumber: r.line_number,
+        action: r.adds ? 'add' : 'remove',
+      });
+      if (r.first_add !== null) firstAdds.set(r.member_id, r.first_add);
+    }
+    return { winning, firstAdds };
   }
 
   async close(): Promise<void> {
     try {
+      await this.turn;
       await this.client.query('drop table if exists pg_temp.assignment_winning_lines');
       this.client.release();
     } catch (error) {

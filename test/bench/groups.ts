@@ -1,0 +1,176 @@
+/**
+ * The groups importer's throughput (issue 12): a generated assignment file imported end to end
+ * (two passes with csv-parse, the winning lines in Postgres, planning against the memberships read
+ * model, every change published to Kafka with acks=all), as lines/s against reading and parsing the
+ * same file with csv-parse alone, in the same run. Standalone:
+ *
+ *   node --import tsx test/bench/groups.ts            # 100 000 lines
+ *   node --import tsx test/bench/groups.ts --million  # 1 000 000 lines
+ *   node --import tsx test/bench/groups.ts --lines 250000
+ *
+ * `measureGroupsImport` is what `npm run bench` calls.
+ */
+import { createReadStream, createWriteStream, statSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { pathToFileURL } from 'node:url';
+import { parse } from 'csv-parse';
+import { loadConfig } from '../../infra/config/index.ts';
+import { Stack } from '../../infra/stack/supervisor.ts';
+import { importAssignments } from '../../producers/groups/importer.ts';
+import { sha256Of, importJobIdOf } from '../../producers/imports/job-id.ts';
+import { groupMemberships } from '../../projections/groups/projection.ts';
+import { startProjection } from '../../projections/live.ts';
+import { liveProcessorName } from '../../projections/projection.ts';
+import { isolatedBackbone, type Backbone } from '../support/backbone.ts';
+import { groupCreated } from '../support/groups-events.ts';
+import { importContextOf } from '../support/groups-import.ts';
+import { untilCaughtUp } from '../support/kafka-caught-up.ts';
+import { uniqueName } from '../support/platform.ts';
+import { isolatedProjection } from '../support/projection-scenario.ts';
+
+export const GROUPS_BENCH_DEFAULT_LINES = 100_000;
+const GROUPS = 50;
+
+export interface GroupsImportFigures {
+  readonly lines: number;
+  readonly bytes: number;
+  readonly parseLinesPerSecond: number;
+  readonly importLinesPerSecond: number;
+  readonly eventsPublished: number;
+  readonly peakRssMb: number;
+}
+
+/**
+ * A realistic file: members drawn from a pool of 40% of the line count (so members come back,
+ * with repeats and contradictions), 50 groups, two adds to each remove, one line in a hundred
+ * naming a group the organization lacks, one in a thousand short of a field.
+ */
+async function writeAssignmentFile(path: string, lines: number): Promise<void> {
+  const out = createWriteStream(path);
+  const members = Math.max(1, Math.floor(lines * 0.4));
+  let buffer = 'member_id,group_id,action\n';
+  for (let i = 0; i < lines; i += 1) {
+    const member = `m-${(i * 7919) % members}`;
+    if (i % 1000 === 999) buffer += `${member},g-1\n`;
+    else if (i % 100 === 42) buffer += `${member},g-unknown,add\n`;
+    else buffer += `${member},g-${(i * 31) % GROUPS},${i % 3 === 2 ? 'remove' : 'add'}\n`;
+    if (buffer.length > 1 << 20) {
+      if (!out.write(buffer)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      buffer = '';
+    }
+  }
+  out.end(buffer);
+  await finished(out);
+}
+
+/** The ceiling: the same file read and parsed by csv-parse, every record counted, nothing else. */
+async function parseOnly(path: string): Promise<number> {
+  let records = 0;
+  const parser = createReadStream(path).pipe(
+    parse({ bom: true, relax_column_count: true, skip_records_with_error: true }),
+  );
+  for await (const _record of parser) records += 1;
+  return records;
+}
+
+export async function measureGroupsImport(
+  backbone: Backbone,
+  lines: number,
+  log: (line: string) => void = () => {},
+): Promise<GroupsImportFigures> {
+  const path = join(tmpdir(), `${uniqueName('groups-bench')}.csv`);
+  await writeAssignmentFile(path, lines);
+  const bytes = statSync(path).size;
+  try {
+    const organizationId = uniqueName('org-bench');
+    const memberships = isolatedProjection(groupMemberships, backbone);
+    // The projection applies the groups, then stops: the importer is measured alone on the machine.
+    const projection = await startProjection(memberships, backbone.runtime());
+    await backbone.publisher.publishBatch(
+      Array.from({ length: GROUPS }, (_, g) => groupCreated(`g-${g}`, `Group ${g}`, { organizationId })),
+    );
+    await untilCaughtUp(backbone, liveProcessorName(memberships), backbone.topics['groups.events']);
+    await projection.stop();
+
+    let started = performance.now();
+    await parseOnly(path);
+    const parseMs = performance.now() - started;
+    log(`csv-parse alone: ${lines} lines in ${(parseMs / 1000).toFixed(1)} s`);
+
+    const file = {
+      jobId: importJobIdOf(organizationId, 'groups', await sha256Of(createReadStream(path))),
+      organizationId,
+      requestedBy: 'bench',
+      fileName: 'bench.csv',
+      sizeBytes: bytes,
+      open: () => createReadStream(path),
+    };
+    let eventsPublished = 0;
+    const counting = {
+      ...backbone.publisher,
+      publishBatch: (events: Parameters<typeof backbone.publisher.publishBatch>[0]) => {
+        eventsPublished += events.length;
+        return backbone.publisher.publishBatch(events);
+      },
+    };
+    const context = importContextOf(backbone, file, memberships, counting);
+    let peakRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      log(`importer: ${context.progressed.at(-1) ?? 0} / ${lines} lines`);
+    }, 2000);
+    started = performance.now();
+    try {
+      const summary = await importAssignments(file, context);
+      log(`summary: ${summary.counts.map((c) => `${c.name} ${c.value}`).join(', ')}`);
+    } finally {
+      clearInterval(sampler);
+    }
+    const importMs = performance.now() - started;
+    log(`importer: ${lines} lines in ${(importMs / 1000).toFixed(1)} s, ${eventsPublished} events`);
+    return {
+      lines,
+      bytes,
+      parseLinesPerSecond: Math.round((lines * 1000) / parseMs),
+      importLinesPerSecond: Math.round((lines * 1000) / importMs),
+      eventsPublished,
+      peakRssMb: Math.round(peakRss / 2 ** 20),
+    };
+  } finally {
+    unlinkSync(path);
+  }
+}
+
+/** The figures as the README's benchmark tables show them. */
+export function groupsImportTable(f: GroupsImportFigures): string {
+  return [
+    '| measure | ceiling (csv-parse alone, same file) | Tributary (groups importer) | ratio |',
+    '| --- | --- | --- | --- |',
+    `| group assignment file, ${f.lines} lines (${(f.bytes / 2 ** 20).toFixed(1)} MiB), ${f.eventsPublished} events published, peak RSS ${f.peakRssMb} MiB | ${f.parseLinesPerSecond} lines/s | ${f.importLinesPerSecond} lines/s | ${(f.importLinesPerSecond / f.parseLinesPerSecond).toFixed(2)} |`,
+  ].join('\n');
+}
+
+function linesFromArguments(argv: readonly string[]): number {
+  if (argv.includes('--million')) return 1_000_000;
+  const at = argv.indexOf('--lines');
+  if (at < 0) return GROUPS_BENCH_DEFAULT_LINES;
+  const lines = Number(argv[at + 1]);
+  if (!Number.isInteger(lines) || lines < 1)
+    throw new Error(`--lines takes a positive whole number, not ${argv[at + 1]}`);
+  return lines;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const lines = linesFromArguments(process.argv.slice(2));
+  const { config } = await loadConfig();
+  await new Stack(config.stack).up((line) => process.stderr.write(`[stack] ${line}\n`));
+  const backbone = await isolatedBackbone({ partitions: 3 });
+  try {
+    const figures = await measureGroupsImport(backbone, lines, (line) => process.stderr.write(`  groups: ${line}\n`));
+    process.stdout.write(`\n${groupsImportTable(figures)}\n`);
+  } finally {
+    await backbone.close();
+  }
+}
