@@ -2,7 +2,8 @@
  * `npm run bench`: Tributary's publishing and consuming throughput, each as a ratio against a
  * ceiling measured in the same run on the same stack (raw kafkajs with pre-encoded records), and
  * HTTP ingest against the same server's /health/live. Absolute numbers vary with the machine;
- * the ratios say what Tributary's layers cost. `npm run bench -- ingest` runs only the last.
+ * the ratios say what Tributary's layers cost; then each slice's own figures (imports, warehouse,
+ * lake), each against its ceiling. `npm run bench -- ingest lake` runs only those.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../infra/config/index.ts';
@@ -13,7 +14,10 @@ import { isolatedBackbone } from '../support/backbone.ts';
 import { threadCreated } from '../support/events.ts';
 import { uniqueName } from '../support/platform.ts';
 import { createRecordingTable, recorded, recordingProjection } from '../support/recording-projection.ts';
+import { IMPORT_BENCH_DEFAULT_LINES, importTable, measureTransactionsImport } from './imports.ts';
 import { INGEST_LOAD, measureIngest } from './ingest.ts';
+import { lakeTable, measureLake } from './lake.ts';
+import { measureWarehouse, warehouseTable } from './warehouse.ts';
 import type { LoadResult } from './load.ts';
 
 const EVENTS = 20_000;
@@ -41,30 +45,40 @@ async function timed(label: string, work: (progress: (done: number) => void) => 
 const { config } = await loadConfig();
 await new Stack(config.stack).up((line) => process.stderr.write(`[stack] ${line}\n`));
 const backbone = await isolatedBackbone({ partitions: 3 });
-const only = process.argv[2];
-const throughput = only === undefined || only === 'throughput';
-const ingest = only === undefined || only === 'ingest';
-if (!throughput && !ingest) throw new Error(`unknown measure ${only}: throughput or ingest, or none for both`);
+const say = (label: string) => (line: string) => process.stderr.write(`  ${label}: ${line}\n`);
 
-if (throughput) await measureThroughput();
-const ingestFigures = ingest
-  ? await measureIngest(backbone, (line) => process.stderr.write(`  ingest: ${line}\n`))
-  : undefined;
+/** Every measure, by the name `npm run bench -- <name>...` picks it with; each prints its own table. */
+const MEASURES: Record<string, () => Promise<string>> = {
+  throughput: measureThroughput,
+  ingest: async () => ingestTable(await measureIngest(backbone, say('ingest'))),
+  imports: async () =>
+    importTable(await measureTransactionsImport(backbone, IMPORT_BENCH_DEFAULT_LINES, say('import'))),
+  warehouse: async () => warehouseTable(await measureWarehouse(backbone, say('warehouse'))).join('\n'),
+  lake: async () => lakeTable(await measureLake(backbone, say('lake'))),
+};
+const chosen = process.argv.slice(2);
+const unknown = chosen.filter((name) => !(name in MEASURES));
+if (unknown.length > 0)
+  throw new Error(`unknown measure ${unknown.join(', ')}: ${Object.keys(MEASURES).join(', ')}, or none for all`);
+const tables: string[] = [];
+for (const name of chosen.length > 0 ? chosen : Object.keys(MEASURES)) {
+  process.stderr.write(`${name}\n`);
+  tables.push(await MEASURES[name]!());
+}
 await backbone.close();
+for (const table of tables) out(`\n${table}`);
 
-if (ingestFigures) {
-  const { live, ingest: posted } = ingestFigures;
+function ingestTable({ live, ingest: posted }: Awaited<ReturnType<typeof measureIngest>>): string {
   const figure = (r: LoadResult) =>
     `${r.requestsPerSecond} requests/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms${Object.keys(r.statuses).length > 1 || r.errors > 0 ? ` (${JSON.stringify(r.statuses)}, ${r.errors} errors)` : ''}`;
-  out('');
-  out(`| measure | ceiling (GET /health/live, same server) | Tributary | ratio |`);
-  out(`| --- | --- | --- | --- |`);
-  out(
+  return [
+    `| measure | ceiling (GET /health/live, same server) | Tributary | ratio |`,
+    `| --- | --- | --- | --- |`,
     `| HTTP ingest, one event per POST, ${INGEST_LOAD.connections} connections, ${INGEST_LOAD.tokens} tokens, median of ${INGEST_LOAD.rounds} rounds of ${INGEST_LOAD.seconds} s | ${figure(live)} | ${figure(posted)} | ${(posted.requestsPerSecond / live.requestsPerSecond).toFixed(3)} |`,
-  );
+  ].join('\n');
 }
 
-async function measureThroughput() {
+async function measureThroughput(): Promise<string> {
   const topic = backbone.topics['messages.events'];
   const events = Array.from({ length: EVENTS }, () => threadCreated());
 
@@ -119,13 +133,10 @@ async function measureThroughput() {
   const consumeMs = performance.now() - consumeStarted;
   await runner.stop();
 
-  out('');
-  out(`| measure | ceiling (raw kafkajs) | Tributary | ratio |`);
-  out(`| --- | --- | --- | --- |`);
-  out(
+  return [
+    `| measure | ceiling (raw kafkajs) | Tributary | ratio |`,
+    `| --- | --- | --- | --- |`,
     `| publish ${EVENTS} events, batches of ${BATCH}, acks=all | ${rate(EVENTS, rawPublishMs)} events/s | ${rate(EVENTS, publishMs)} events/s | ${(rawPublishMs / publishMs).toFixed(2)} |`,
-  );
-  out(
     `| consume ${total} events (checkpointed, one Postgres row each) | ${rate(total, rawConsumeMs)} events/s | ${rate(total, consumeMs)} events/s | ${(rawConsumeMs / consumeMs).toFixed(2)} |`,
-  );
+  ].join('\n');
 }
