@@ -7,7 +7,7 @@ import { principalOf } from '../auth/plugin.ts';
 import { problemRef } from '../errors.ts';
 import { encodePosition } from '../positions.ts';
 import { requesterOf, type GroupsContext } from './context.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { GroupsCursors, type GroupsListing } from './cursor.ts';
 import {
   CreateGroupBody,
   GroupAccepted,
@@ -35,10 +35,16 @@ export const groupRoutes: FastifyPluginAsync<{ context: GroupsContext }> = async
   const limit = { max: api.rateLimitPerMinute, timeWindow: 60_000 };
   const exists = (organizationId: string) => async (groupId: string) =>
     (await groupOf(pool, organizationId, groupId, projection)) !== undefined;
-  const pageOf = (query: { limit?: number; cursor?: string }, arity: number) => ({
-    limit: query.limit ?? 100,
-    ...(query.cursor !== undefined ? { after: decodeCursor(query.cursor, arity) } : {}),
-  });
+  const cursors = new GroupsCursors(options.config);
+  const pageOf = (
+    query: { limit?: number; cursor?: string },
+    listing: GroupsListing,
+    organizationId: string,
+    parent?: string,
+  ) => {
+    const after = cursors.after(listing, organizationId, parent, query.cursor);
+    return { limit: query.limit ?? 100, ...(after ? { after } : {}) };
+  };
 
   app.post(
     '/v1/groups',
@@ -79,8 +85,12 @@ export const groupRoutes: FastifyPluginAsync<{ context: GroupsContext }> = async
     },
     async (request) => {
       await caughtUp(request.query);
-      const page = await groupsOf(pool, principalOf(request).organizationId, pageOf(request.query, 2), projection);
-      return { items: page.items.map(groupJson), ...(page.next ? { nextCursor: encodeCursor(page.next) } : {}) };
+      const { organizationId } = principalOf(request);
+      const page = await groupsOf(pool, organizationId, pageOf(request.query, 'groups', organizationId), projection);
+      return {
+        items: page.items.map(groupJson),
+        ...(page.next ? { nextCursor: cursors.next('groups', organizationId, undefined, page.next) } : {}),
+      };
     },
   );
 
@@ -151,11 +161,17 @@ export const groupRoutes: FastifyPluginAsync<{ context: GroupsContext }> = async
       const { organizationId } = principalOf(request);
       const { groupId } = request.params;
       if (!(await exists(organizationId)(groupId))) throw groupError.groupNotFound(groupId);
-      const page = await membersOfGroup(pool, organizationId, groupId, pageOf(request.query, 1), projection);
+      const page = await membersOfGroup(
+        pool,
+        organizationId,
+        groupId,
+        pageOf(request.query, 'groupMembers', organizationId, groupId),
+        projection,
+      );
       return {
         groupId,
         items: page.items.map(membershipJson),
-        ...(page.next ? { nextCursor: encodeCursor(page.next) } : {}),
+        ...(page.next ? { nextCursor: cursors.next('groupMembers', organizationId, groupId, page.next) } : {}),
       };
     },
   );
@@ -178,11 +194,17 @@ export const groupRoutes: FastifyPluginAsync<{ context: GroupsContext }> = async
       const { memberId } = request.params;
       const member = await memberOf(pool, organizationId, memberId, projection);
       if (!member) throw groupError.memberNotFound(memberId);
-      const page = await groupsOfMember(pool, organizationId, memberId, pageOf(request.query, 1), projection);
+      const page = await groupsOfMember(
+        pool,
+        organizationId,
+        memberId,
+        pageOf(request.query, 'memberGroups', organizationId, memberId),
+        projection,
+      );
       return {
         member: memberJson(member),
         items: page.items.map(membershipJson),
-        ...(page.next ? { nextCursor: encodeCursor(page.next) } : {}),
+        ...(page.next ? { nextCursor: cursors.next('memberGroups', organizationId, memberId, page.next) } : {}),
       };
     },
   );

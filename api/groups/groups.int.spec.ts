@@ -87,6 +87,15 @@ describe('groups: create, rename, list', () => {
     const second = await call('GET', `/v1/groups?limit=2&cursor=${first.body.nextCursor}`, undefined, org);
     expect(second.body.items.map((g: { name: string }) => g.name)).toEqual(['Charlie']);
     expect(second.body.nextCursor).toBeUndefined();
+    // A cursor pages the listing and organization that gave it, nothing else.
+    for (const [url, organizationId] of [
+      [`/v1/groups?limit=2&cursor=${first.body.nextCursor}`, 'org-groups-paging-other'],
+      [`/v1/groups/a/members?cursor=${first.body.nextCursor}`, org],
+    ] as const)
+      expect(await call('GET', url, undefined, organizationId), url).toMatchObject({
+        status: 400,
+        body: { code: 'invalid_cursor' },
+      });
   });
 
   it('when a cursor was not made by the API, then it is 400 invalid_cursor', async () => {
