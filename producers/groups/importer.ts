@@ -5,6 +5,7 @@ import type { ImportContext, ImportFile, ImportSummary, SliceImporter } from '..
 import { assignmentChunks, type AssignmentChunk } from './assignment-stream.ts';
 import { KnownGroups } from './known-groups.ts';
 import { planChunk } from './plan.ts';
+import { assignmentSample } from './sample-file.ts';
 import { AssignmentTally } from './tally.ts';
 import { WinningLines } from './winning-lines.ts';
 
@@ -148,4 +149,5 @@ export const groupsImporter: SliceImporter = {
   kind: 'groups',
   doc: 'Group assignment files: member_id, group_id, action (add or remove), one change per line.',
   run: (file, context) => importAssignments(file, context),
+  sample: (lines, seed) => assignmentSample(lines, seed),
 };

@@ -13,12 +13,13 @@
 import { createReadStream, createWriteStream, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
+import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import { parse } from 'csv-parse';
 import { loadConfig } from '../../infra/config/index.ts';
 import { Stack } from '../../infra/stack/supervisor.ts';
 import { importAssignments } from '../../producers/groups/importer.ts';
+import { assignmentSample, SAMPLE_GROUPS } from '../../producers/groups/sample-file.ts';
 import { sha256Of, importJobIdOf } from '../../producers/imports/job-id.ts';
 import { groupMemberships } from '../../projections/groups/projection.ts';
 import { startProjection } from '../../projections/live.ts';
@@ -30,8 +31,7 @@ import { untilCaughtUp } from '../support/kafka-caught-up.ts';
 import { uniqueName } from '../support/platform.ts';
 import { isolatedProjection } from '../support/projection-scenario.ts';
 
-export const GROUPS_BENCH_DEFAULT_LINES = 100_000;
-const GROUPS = 50;
+export const SAMPLE_GROUPS_BENCH_DEFAULT_LINES = 100_000;
 
 export interface GroupsImportFigures {
   readonly lines: number;
@@ -42,27 +42,8 @@ export interface GroupsImportFigures {
   readonly peakRssMb: number;
 }
 
-/**
- * A realistic file: members drawn from a pool of 40% of the line count (so members come back,
- * with repeats and contradictions), 50 groups, two adds to each remove, one line in a hundred
- * naming a group the organization lacks, one in a thousand short of a field.
- */
 async function writeAssignmentFile(path: string, lines: number): Promise<void> {
-  const out = createWriteStream(path);
-  const members = Math.max(1, Math.floor(lines * 0.4));
-  let buffer = 'member_id,group_id,action\n';
-  for (let i = 0; i < lines; i += 1) {
-    const member = `m-${(i * 7919) % members}`;
-    if (i % 1000 === 999) buffer += `${member},g-1\n`;
-    else if (i % 100 === 42) buffer += `${member},g-unknown,add\n`;
-    else buffer += `${member},g-${(i * 31) % GROUPS},${i % 3 === 2 ? 'remove' : 'add'}\n`;
-    if (buffer.length > 1 << 20) {
-      if (!out.write(buffer)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-      buffer = '';
-    }
-  }
-  out.end(buffer);
-  await finished(out);
+  await pipeline(assignmentSample(lines), createWriteStream(path));
 }
 
 /** The ceiling: the same file read and parsed by csv-parse, every record counted, nothing else. */
@@ -89,7 +70,7 @@ export async function measureGroupsImport(
     // The projection applies the groups, then stops: the importer is measured alone on the machine.
     const projection = await startProjection(memberships, backbone.runtime());
     await backbone.publisher.publishBatch(
-      Array.from({ length: GROUPS }, (_, g) => groupCreated(`g-${g}`, `Group ${g}`, { organizationId })),
+      Array.from({ length: SAMPLE_GROUPS }, (_, g) => groupCreated(`g-${g}`, `Group ${g}`, { organizationId })),
     );
     await untilCaughtUp(backbone, liveProcessorName(memberships), backbone.topics['groups.events']);
     await projection.stop();
@@ -155,7 +136,7 @@ export function groupsImportTable(f: GroupsImportFigures): string {
 function linesFromArguments(argv: readonly string[]): number {
   if (argv.includes('--million')) return 1_000_000;
   const at = argv.indexOf('--lines');
-  if (at < 0) return GROUPS_BENCH_DEFAULT_LINES;
+  if (at < 0) return SAMPLE_GROUPS_BENCH_DEFAULT_LINES;
   const lines = Number(argv[at + 1]);
   if (!Number.isInteger(lines) || lines < 1)
     throw new Error(`--lines takes a positive whole number, not ${argv[at + 1]}`);
