@@ -110,7 +110,7 @@ export function registerLogCommands(program: Command): void {
     )
     .option('--format <format>', 'table, ndjson or csv', 'table')
     .option('--limit <rows>', 'at most this many rows are printed', '1000')
-    .option('--org <id>', 'DuckDB over S3: fetch only this organization’s objects')
+    .option('--org <id>', 'DuckDB: read only this organization’s objects (by default, those the WHERE allows)')
     .option('--type <types...>', 'DuckDB over S3: with --org, only these log types')
     .option('--from <time>', 'DuckDB over S3: with --org, only the hours from this one')
     .option('--hours <count>', 'with --from, how many hours', '1')

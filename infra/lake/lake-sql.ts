@@ -1,13 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance, StatementType } from '@duckdb/node-api';
+import { DuckDBInstance, StatementType, type DuckDBConnection } from '@duckdb/node-api';
 import { OperatorError } from '../errors.ts';
 import type { SqlResult } from './athena.ts';
 import { LAKE_COLUMNS } from '../../processors/logs/parquet-writer.ts';
 import { tableOf } from './athena-ddl.ts';
 import { LOG_TYPES } from './log-query.ts';
-import { visibleObjects } from './layout.ts';
+import { partitionPath, visibleObjects } from './layout.ts';
+import { keyAllowed, partitionFilterOf } from './sql-partitions.ts';
 import type { LakeStore } from './store.ts';
 
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
@@ -15,10 +16,38 @@ const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 /**
  * Runs a read-only SQL statement with DuckDB over the lake, with the same table names Athena
  * has (`<database>.logs_<type>`, partition columns included), so an analyst's SQL runs on a
- * laptop as it runs on Athena. DuckDB prunes Hive partitions by the query's filters before it
- * opens a file. From S3, only the objects under `prefixes` are fetched (every one of logs/ when
- * none are given): name the partitions a query needs to fetch no more.
+ * laptop as it runs on Athena. Only the objects of the partitions the statement can read are
+ * listed, fetched (from S3) and opened: those under `prefixes` when given, else those its WHERE
+ * allows (a plain SELECT from one table, narrowed by = and IN on partition columns).
  */
+/**
+ * The objects a statement can read: under the given prefixes, or those of the partitions its own
+ * WHERE allows (see partitionFilterOf), listed under the narrowest prefix it names.
+ */
+async function keysFor(
+  connection: DuckDBConnection,
+  store: LakeStore,
+  sql: string,
+  options: { database: string; prefixes?: readonly string[] },
+): Promise<string[]> {
+  if (options.prefixes) return (await Promise.all(options.prefixes.map((p) => store.list(p)))).flat();
+  const filter = await partitionFilterOf(connection, sql, options.database);
+  const [environment, ...moreEnvironments] = filter.allowed.environment ?? [];
+  const [organization, ...moreOrganizations] = filter.allowed.organization ?? [];
+  const narrow =
+    filter.logTypes.length === 1 &&
+    environment &&
+    'text' in environment &&
+    moreEnvironments.length === 0 &&
+    organization &&
+    'text' in organization &&
+    moreOrganizations.length === 0;
+  const prefix = narrow
+    ? `${partitionPath({ environment: environment.text, organizationId: organization.text, logType: filter.logTypes[0]!, hour: new Date(0) }).split('/year=')[0]}/`
+    : 'logs/';
+  return (await store.list(prefix)).filter((key) => keyAllowed(key, filter));
+}
+
 export async function runLakeSql(
   store: LakeStore,
   sql: string,
@@ -28,7 +57,7 @@ export async function runLakeSql(
   const db = await DuckDBInstance.create(':memory:');
   const connection = await db.connect();
   try {
-    const keys = visibleObjects((await Promise.all((options.prefixes ?? ['logs/']).map((p) => store.list(p)))).flat());
+    const keys = visibleObjects(await keysFor(connection, store, sql, options));
     await connection.run(`create schema ${options.database}`);
     for (const logType of LOG_TYPES) {
       const table = tableOf(options.database, logType);

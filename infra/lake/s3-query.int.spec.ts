@@ -9,11 +9,12 @@ import { testConfig, uniqueName } from '../../test/support/platform.ts';
 import { ensureBucket } from '../aws/buckets.ts';
 import { createS3Client } from '../aws/clients.ts';
 import { objectKey } from './layout.ts';
+import { runLakeSql } from './lake-sql.ts';
 import { queryLogs } from './query-logs.ts';
 import { S3Lake } from './store.ts';
 
 describe('structured queries over the bucket (moto S3)', () => {
-  it('when one organization queries one hour, then only that partition’s objects are fetched, and no other organization’s rows come back', async () => {
+  it('when one organization queries one hour, then only that partition’s objects are fetched (a structured query, or SQL naming them in its WHERE), and no other organization’s rows come back', async () => {
     const config = await testConfig();
     const s3 = createS3Client(config.aws);
     const bucket = uniqueName('lake-query');
@@ -67,5 +68,16 @@ describe('structured queries over the bucket (moto S3)', () => {
     expect(fetched).toHaveLength(1);
     expect(fetched[0]).toContain('organization=org-s/logtype=web/year=2026/month=11/day=15/hour=09/');
     expect((await lake.list('logs/')).length).toBe(4);
+
+    fetched.length = 0;
+    const sql = await runLakeSql(
+      counting,
+      `select event_id from tributary_logs.logs_web where environment = 'test' and organization = 'org-s' and hour = '09'`,
+      { database: 'tributary_logs' },
+    );
+
+    expect(sql.rows.map((r) => r.event_id)).toEqual([entries[0]!.metadata.eventId]);
+    expect(fetched).toHaveLength(1);
+    expect(sql.files).toBe(1);
   });
 });
