@@ -7,6 +7,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { PassThrough, type Readable } from 'node:stream';
+import { PollLoop } from '../../infra/aws/poll-loop.ts';
 import { parseS3Notification, type CreatedObject } from '../../infra/aws/s3-notification.ts';
 import { parseIncomingKey, reportKey } from '../../infra/imports/delivery-layout.ts';
 import type { Slice } from '../../slices/slice.ts';
@@ -35,44 +36,26 @@ export interface DeliveryWorkerDependencies {
  * the same event ids.
  */
 export class DeliveryWorker {
-  private stopping = false;
-  private readonly abort = new AbortController();
-  private loop?: Promise<void>;
+  private readonly loop: PollLoop;
 
   constructor(
     private readonly deps: DeliveryWorkerDependencies,
     private readonly visibilitySeconds: number,
-  ) {}
+  ) {
+    this.loop = new PollLoop((signal) => this.pollOnce(signal), deps.logger, 'delivery');
+  }
 
   start(): this {
-    this.loop = this.run();
+    this.loop.start();
     return this;
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.abort.abort();
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (!this.stopping) {
-      try {
-        await this.pollOnce();
-        failures = 0;
-      } catch (error) {
-        if (this.stopping) break;
-        failures += 1;
-        const delay = Math.min(30_000, 500 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random() / 2);
-        this.deps.logger.warn({ err: error, retryInMs: Math.round(delay) }, 'delivery poll failed');
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One long poll and the files it brought, one at a time. */
-  async pollOnce(): Promise<void> {
+  async pollOnce(signal?: AbortSignal): Promise<void> {
     const { Messages = [] } = await this.deps.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: this.deps.queueUrl,
@@ -80,7 +63,7 @@ export class DeliveryWorker {
         WaitTimeSeconds: this.deps.waitSeconds ?? 20,
         VisibilityTimeout: this.visibilitySeconds,
       }),
-      { abortSignal: this.abort.signal },
+      { abortSignal: signal },
     );
     for (const message of Messages) {
       if (await this.withHeartbeat(message, () => this.handle(message)))

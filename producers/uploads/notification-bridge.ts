@@ -14,6 +14,7 @@ import type { Attachment } from '../../projections/uploads/queries.ts';
 import type { EventMetadata, TributaryEvent, UploadRejectionReason } from '../../schemas/generated/events.ts';
 import type { Publisher } from '../publisher.ts';
 import { disposeOf } from './dispose.ts';
+import { PollLoop } from '../../infra/aws/poll-loop.ts';
 import { parseS3Notification, type CreatedObject } from '../../infra/aws/s3-notification.ts';
 import { judge, type LandedObject } from './verdict.ts';
 
@@ -44,40 +45,22 @@ type Outcome = 'done' | 'later';
  * the read model and websocket clients drop.
  */
 export class UploadNotificationBridge {
-  private stopping = false;
-  private readonly abort = new AbortController();
-  private loop?: Promise<void>;
+  private readonly loop: PollLoop;
 
-  constructor(private readonly deps: BridgeDependencies) {}
+  constructor(private readonly deps: BridgeDependencies) {
+    this.loop = new PollLoop((signal) => this.pollOnce(signal), deps.logger, 'upload notification');
+  }
 
   start(): void {
-    this.loop = this.run();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.abort.abort();
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (!this.stopping) {
-      try {
-        await this.pollOnce();
-        failures = 0;
-      } catch (error) {
-        if (this.stopping) break;
-        failures += 1;
-        const delay = Math.min(30_000, 500 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random() / 2);
-        this.deps.logger.warn({ err: error, retryInMs: Math.round(delay) }, 'upload notification poll failed');
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One long poll and the messages it brought; how many were settled (deleted). */
-  async pollOnce(): Promise<number> {
+  async pollOnce(signal?: AbortSignal): Promise<number> {
     const { Messages = [] } = await this.deps.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: this.deps.queueUrl,
@@ -85,7 +68,7 @@ export class UploadNotificationBridge {
         WaitTimeSeconds: this.deps.waitSeconds ?? 20,
         MessageSystemAttributeNames: ['SentTimestamp'],
       }),
-      { abortSignal: this.abort.signal },
+      { abortSignal: signal },
     );
     let settled = 0;
     for (const message of Messages) {
