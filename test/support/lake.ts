@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { createAwsClients } from '../../infra/aws/clients.ts';
 import type { LakeStore } from '../../infra/lake/store.ts';
+import type { Logger } from '../../infra/logging/logger.ts';
 import { logLakeWorker } from '../../processors/logs/lake-worker.ts';
 import type { EventOf } from '../../schemas/generated/events.ts';
 import type { Backbone } from './backbone.ts';
@@ -47,7 +48,11 @@ export function logEntry(
 }
 
 /** A lake of the test's own: its directory, staging schema, stager group and topic. */
-export async function startLake(backbone: Backbone, store?: (directory: string) => LakeStore) {
+export async function startLake(
+  backbone: Backbone,
+  store?: (directory: string) => LakeStore,
+  logger: Logger = quietLogger(),
+) {
   const directory = mkdtempSync(join(tmpdir(), 'tributary-lake-test-'));
   const schema = uniqueName('lake').replace(/-/g, '_');
   const config = await testConfig({
@@ -62,8 +67,8 @@ export async function startLake(backbone: Backbone, store?: (directory: string) 
       aws: createAwsClients(config.aws),
       pool: backbone.pool,
       projections: {},
-      logger: quietLogger(),
-      runtime: backbone.runtime(),
+      logger,
+      runtime: backbone.runtime(logger),
       slices: [],
     },
     {
