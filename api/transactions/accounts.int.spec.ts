@@ -123,6 +123,18 @@ describe('an account and its transactions', () => {
     expect((await flow.call(org, 'GET', '/v1/accounts/shared-id/transactions?limit=201')).status).toBe(400);
   });
 
+  it('when a query or a rule is malformed, then 400 names the field, never a 500', async () => {
+    const org = uniqueName('org');
+    for (const query of ['from=2026-13-45', 'to=yesterday', 'limit=0', 'minAmountMinor=1.5'])
+      expect((await flow.call(org, 'GET', `/v1/accounts/any/transactions?${query}`)).status, query).toBe(400);
+    for (const body of [
+      { kind: 'alias', pattern: '~=§', value: 'X' },
+      { kind: 'alias', pattern: 'SHOP', value: '   ' },
+      { kind: 'colour', pattern: 'SHOP', value: 'X' },
+    ])
+      expect((await flow.call(org, 'PUT', '/v1/cleansing-rules', body)).status, JSON.stringify(body)).toBe(400);
+  });
+
   it('when an account is renamed, then 202 gives a position after which the account reads with its nickname', async () => {
     const org = uniqueName('org');
     await backbone.publisher.publishBatch([line(org, 'named', 1)]);

@@ -20,7 +20,7 @@ export const AccountParams = Type.Object(
   { additionalProperties: false },
 );
 
-const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
+const Day = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
 const Minor = Type.Integer({ minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER });
 
 export const AccountJson = Type.Object({
@@ -101,11 +101,26 @@ export const RuleJson = Type.Object({
   scope: Type.Union([Type.Literal('default'), Type.Literal('organization')]),
 });
 
+// At least one letter or digit (of the scripts listed), so a pattern never normalizes to nothing.
+// Escapes rather than \p{L}: the schema is read by other regex engines too (Python's, in schemathesis).
+const RULE_PATTERN_HAS_WORD =
+  '[0-9A-Za-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u024F\\u0391-\\u03A1\\u03A3-\\u03A9\\u03B1-\\u03C9\\u0410-\\u044F\\u05D0-\\u05EA\\u0621-\\u064A\\u3041-\\u3096\\u30A1-\\u30FA\\u4E00-\\u9FFF\\uAC00-\\uD7A3]';
+
 export const RuleBody = Type.Object(
   {
     kind: Type.Union([Type.Literal('alias'), Type.Literal('category')]),
-    pattern: Type.String({ minLength: 1, maxLength: 200, description: 'Words to match, e.g. "Trader Joe\'s".' }),
-    value: Type.String({ minLength: 1, maxLength: 100, description: 'The merchant name, or the category.' }),
+    pattern: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      pattern: RULE_PATTERN_HAS_WORD,
+      description: 'Words to match, e.g. "Trader Joe\'s"; at least one letter or digit.',
+    }),
+    value: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      pattern: '\\S',
+      description: 'The merchant name, or the category (trimmed).',
+    }),
     priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000, default: 100, description: 'Lower first.' })),
   },
   { additionalProperties: false },

@@ -7,6 +7,7 @@ import { uniqueName } from '../../test/support/platform.ts';
 import {
   ACCOUNT_SCOPES,
   connectorNotice,
+  CRASH_AFTER_PUBLISHING,
   ingested,
   startTransactionsFlow,
   type TransactionsFlow,
@@ -139,6 +140,34 @@ describe('cleansing into the warehouse', () => {
     expect(rows.map((r) => `${r.amountMinor} ${r.reference}`).sort()).toEqual(['100 null', '10000 D-1', '10000 D-2']);
     expect(new Set(rows.map((r) => r.transactionId)).size).toBe(3);
     expect(await published('TransactionCleansed', org)).toHaveLength(3);
+  });
+
+  it('when the cleanser dies after publishing and before its commit, then the retry republishes the same ids and the warehouse and balance count each once', async () => {
+    const org = uniqueName('org');
+    CRASH_AFTER_PUBLISHING.add(org);
+    await backbone.publisher.publishBatch([
+      ingested(org, 'crash', { amount: '10.00', date: '2026-03-01', description: 'REFUND ONE' }, 2),
+      ingested(org, 'crash', { amount: '5.00', date: '2026-03-02', description: 'REFUND TWO' }, 3),
+    ]);
+    await eventually(async () =>
+      expect((await flow.call(org, 'GET', '/v1/accounts/crash')).body).toMatchObject({ balanceMinor: 1500 }),
+    );
+    expect(CRASH_AFTER_PUBLISHING.has(org)).toBe(false);
+    expect(await transactionsOf(org, 'crash')).toHaveLength(2);
+    // The warehouse may show the first attempt's events before the retry republishes: wait for the copies.
+    const cleansed = await eventually(async () => {
+      const events = await published('TransactionCleansed', org);
+      expect(events.length).toBeGreaterThan(2);
+      return events;
+    });
+    expect(new Set(cleansed.map((e) => e.metadata.eventId)).size).toBe(2);
+    expect(await transactionsOf(org, 'crash')).toHaveLength(2);
+    expect((await flow.call(org, 'GET', '/v1/accounts/crash')).body).toMatchObject({ balanceMinor: 1500 });
+    const balances = new Map<string, number>();
+    for (const e of await published('AccountBalanceUpdated', org)) {
+      expect(balances.get(e.metadata.eventId) ?? e.payload.balanceMinor).toBe(e.payload.balanceMinor);
+      balances.set(e.metadata.eventId, e.payload.balanceMinor);
+    }
   });
 
   it('when an organization adds a merchant alias, then the next transactions cleansed use it, and another organization is not affected', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { NotificationFeed } from '../../api/realtime/feed.ts';
 import { realtimeRelay } from '../../processors/realtime-relay/processor.ts';
+import type { CheckpointedProcessor } from '../../processors/runtime/processor.ts';
 import { startProcessor, type RunningProcessor } from '../../processors/runtime/runner.ts';
 import { transactionsCleanser } from '../../processors/transactions/cleanser.ts';
 import { LOADER_SCHEMA, transactionsLoader } from '../../processors/transactions/loader.ts';
@@ -52,17 +53,14 @@ export async function startTransactionsFlow(backbone: Backbone): Promise<Transac
   await migrateCleanser(backbone.pool);
   await migrate(backbone.pool, `transactions-loader:${LOADER_SCHEMA}`, LOADER_MIGRATIONS, { schema: LOADER_SCHEMA });
   const options = { sessionTimeoutMs: 6000 };
+  const cleanser = transactionsCleanser(backbone.publisher, {
+    name: uniqueName('cleanser'),
+    topics: [backbone.topics['transactions.raw']],
+    schema: CLEANSER_SCHEMA,
+  });
   const running: RunningProcessor[] = await Promise.all([
     startProjection(warehouse, runtime, options),
-    startProcessor(
-      transactionsCleanser(backbone.publisher, {
-        name: uniqueName('cleanser'),
-        topics: [backbone.topics['transactions.raw']],
-        schema: CLEANSER_SCHEMA,
-      }),
-      runtime,
-      options,
-    ),
+    startProcessor(crashingOnce(cleanser), runtime, options),
     startProcessor(
       transactionsLoader(backbone.publisher, {
         name: uniqueName('loader'),
@@ -112,6 +110,20 @@ export async function startTransactionsFlow(backbone: Backbone): Promise<Transac
       await app.close();
       await feed.stop();
       await Promise.all(running.map((r) => r.stop()));
+    },
+  };
+}
+
+/** Organizations whose next cleanser batch fails after it has published, before its commit (once each). */
+export const CRASH_AFTER_PUBLISHING = new Set<string>();
+
+function crashingOnce(processor: CheckpointedProcessor): CheckpointedProcessor {
+  return {
+    ...processor,
+    async handle(events, context) {
+      await processor.handle(events, context);
+      const victim = events.find((e) => CRASH_AFTER_PUBLISHING.delete(e.event.metadata.organizationId));
+      if (victim) throw new Error('injected: the process died after publishing, before the commit');
     },
   };
 }
