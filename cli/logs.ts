@@ -146,7 +146,11 @@ export function registerLogCommands(program: Command): void {
         if (options.format === 'ndjson') for (const row of result.rows) print(JSON.stringify(row));
         else if (options.format === 'csv')
           process.stdout.write(
-            stringify(result.rows as Record<string, unknown>[], { header: true, columns: [...result.columns] }),
+            stringify(result.rows as Record<string, unknown>[], {
+              header: true,
+              columns: [...result.columns],
+              escape_formulas: true,
+            }),
           );
         else
           print(

@@ -11,7 +11,7 @@ let app: Awaited<ReturnType<typeof testApp>>;
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 20, 8, minute));
 const mine = [
   logEntry('org-x', 'web', at(1)),
-  logEntry('org-x', 'web', at(2), { success: false, message: 'failed, "badly"' }),
+  logEntry('org-x', 'web', at(2), { success: false, message: '=failed, "badly"' }),
 ];
 
 beforeAll(async () => {
@@ -50,14 +50,14 @@ describe('POST /v1/logs/query', () => {
     expect((await query('org-z', {})).body).toBe('');
   });
 
-  it('when CSV is asked for, then the rows come as CSV with a header and quoted cells', async () => {
+  it('when CSV is asked for, then the rows come as CSV with a header, quoted cells and formulas escaped', async () => {
     const response = await query('org-x', { success: false }, 'text/csv');
 
     expect(response.headers['content-type']).toContain('text/csv');
     const [header, row] = response.body.trim().split('\n');
     expect(header).toContain('event_id');
     expect(row).toContain(mine[1]!.metadata.eventId);
-    expect(row).toContain('"failed, ""badly"""');
+    expect(row).toContain(`"'=failed, ""badly"""`);
   });
 
   it('when the range is longer than a query may span, then 400 names body.hours', async () => {

@@ -106,5 +106,11 @@ function csvOf(rows: readonly Record<string, unknown>[]): string {
       return value !== null && typeof value === 'object' ? JSON.stringify(value) : value;
     }),
   );
-  return stringify(cells, { header: true, columns, cast: { boolean: (value) => String(value) } });
+  // Log text is anyone's: a cell starting with = + - @ is escaped, so a spreadsheet never runs it.
+  return stringify(cells, {
+    header: true,
+    columns,
+    escape_formulas: true,
+    cast: { boolean: (value) => String(value) },
+  });
 }
