@@ -10,10 +10,11 @@ export const DEMO_GROUPS = [
 /**
  * A small assignment file of a round: members moving in and out of the demo's groups, a repeated
  * and a contradicting line, a group the organization lacks and a bad action, so the job's summary
- * and report have something of each. The round is in the member ids, so each file is a new job.
+ * and report have something of each. `seed` picks the members, so each file is a new job (a job
+ * id follows from the content), a demo started again included.
  */
-export function demoAssignmentFile(round: number): string {
-  const member = (i: number) => `member-${(round * 3 + i) % 40}`;
+export function demoAssignmentFile(seed: number): string {
+  const member = (i: number) => `member-${(seed * 3 + i) % 40}`;
   return [
     'member_id,group_id,action',
     `${member(1)},group-finance,add`,
@@ -42,6 +43,6 @@ export async function demoAssignment(context: DemoActionContext): Promise<void> 
     kind: 'groups',
     fileName: `hr-sync-${context.round}.csv`,
     requestedBy: 'hr-service',
-    body: Buffer.from(demoAssignmentFile(context.round)),
+    body: Buffer.from(demoAssignmentFile(Math.floor(context.now.getTime() / 1000) + context.round)),
   });
 }

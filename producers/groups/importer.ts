@@ -1,6 +1,5 @@
-import { derivedEventId } from '../../processors/runtime/derived-id.ts';
 import { assignmentJobOf, assignmentStateOf, type AssignmentSummary } from '../../projections/groups/queries.ts';
-import type { EventMetadata, TributaryEvent } from '../../schemas/generated/events.ts';
+import type { TributaryEvent } from '../../schemas/generated/events.ts';
 import type { ImportContext, ImportFile, ImportSummary, SliceImporter } from '../../slices/slice.ts';
 import { assignmentChunks, type AssignmentChunk } from './assignment-stream.ts';
 import { KnownGroups } from './known-groups.ts';
@@ -50,15 +49,7 @@ export async function importAssignments(
     for await (const _ of ahead(assignmentChunks(file.open(), options.chunkLines), record, options.chunksInFlight));
     await winning.recorded();
 
-    const metadata = (purpose: string): EventMetadata => ({
-      eventId: derivedEventId(jobId, purpose),
-      occurredAt: new Date(),
-      organizationId,
-      environment: context.environment,
-      correlationId: jobId,
-      causationId: null,
-      actor: file.requestedBy,
-    });
+    const metadata = context.eventMetadata;
     const tally = new AssignmentTally();
     const inFlight: Promise<unknown>[] = [];
     // A chunk's reads do not depend on the events of the chunks before it (one winning line per key), so they run ahead.
