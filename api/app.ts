@@ -12,6 +12,7 @@ import type { KafkaConnection } from '../infra/kafka/client.ts';
 import type { Logger } from '../infra/logging/logger.ts';
 import type { Publisher } from '../producers/publisher.ts';
 import type { EventCodec } from '../schemas/codec.ts';
+import { migrateLive } from '../projections/live.ts';
 import { realtimeTopicsOf, scopesOf } from '../slices/index.ts';
 import type { Slice } from '../slices/slice.ts';
 import type { AwsClients } from '../infra/aws/clients.ts';
@@ -21,7 +22,7 @@ import { correlationIdOf, registerCorrelationCheck } from './correlation.ts';
 import { clientErrorHandler, frameworkErrors, problem, registerProblemHandling } from './errors.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
 import { eventRoutes } from './events/routes.ts';
-import { healthRoutes } from './health/routes.ts';
+import { healthRoutes, type InstanceRole } from './health/routes.ts';
 import { metricsRoutes } from './metrics/routes.ts';
 import { openapiOptions } from './openapi/document.ts';
 import { PartitionCounts, ReadPositions } from './positions.ts';
@@ -34,6 +35,8 @@ export interface AppDependencies {
   readonly environment: string;
   readonly verify: TokenVerifier;
   readonly readiness: () => Promise<CheckResult[]>;
+  /** The role `start` runs this process in, reported by /health/ready. */
+  readonly instance?: InstanceRole;
   readonly metrics: Registry;
   readonly publisher: Publisher;
   readonly codec: EventCodec;
@@ -128,7 +131,10 @@ export async function buildApp(deps: AppDependencies) {
     errorResponseBuilder: (_request, context) => problem.rateLimited(Math.ceil(context.ttl / 1000)),
   });
 
-  await app.register(healthRoutes, { readiness: deps.readiness });
+  await app.register(healthRoutes, {
+    readiness: deps.readiness,
+    ...(deps.instance ? { instance: deps.instance } : {}),
+  });
   await app.register(metricsRoutes, { registry: deps.metrics });
   await app.register(eventRoutes, {
     publisher: deps.publisher,
@@ -151,6 +157,9 @@ export async function buildApp(deps: AppDependencies) {
   });
   for (const slice of deps.slices) {
     if (!slice.routes) continue;
+    // The routes read their read models' tables: an API started before (or without) the projections
+    // answers from empty tables, never with a missing-relation 500.
+    for (const projection of Object.values(slice.projections)) await migrateLive(projection, deps.pool);
     await app.register(slice.routes, {
       projections: slice.projections,
       pool: deps.pool,

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { migrate } from '../infra/postgres/migrations.ts';
 import {
   startProcessor,
@@ -7,14 +8,17 @@ import {
 } from '../processors/runtime/runner.ts';
 import { liveSchema, migrationOwner, projectionProcessor, type Projection } from './projection.ts';
 
+/** Applies the projection's pending migrations to its live schema (idempotent; concurrent callers take turns). */
+export async function migrateLive(projection: Projection, pool: pg.Pool): Promise<void> {
+  await migrate(pool, migrationOwner(projection, 'live'), projection.migrations, { schema: liveSchema(projection) });
+}
+
 /** Applies the projection's pending migrations to its live schema, then runs it. */
 export async function startProjection(
   projection: Projection,
   deps: RuntimeDependencies,
   options: RunOptions = {},
 ): Promise<RunningProcessor> {
-  await migrate(deps.pool, migrationOwner(projection, 'live'), projection.migrations, {
-    schema: liveSchema(projection),
-  });
+  await migrateLive(projection, deps.pool);
   return startProcessor(projectionProcessor(projection, 'live'), deps, options);
 }

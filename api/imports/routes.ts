@@ -1,6 +1,7 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
+import { ensureDeliveryBucket } from '../../infra/imports/delivery-bucket.ts';
 import { deliverFile } from '../../producers/imports/deliver-file.ts';
 import { importJobOf, recentImportJobs } from '../../projections/imports/queries.ts';
 import type { SliceRouteOptions } from '../../slices/slice.ts';
@@ -33,6 +34,16 @@ export const importRoutes: FastifyPluginAsync<SliceRouteOptions> = async (instan
   const kinds = options.slices.flatMap((slice) => slice.importers.map((importer) => importer.kind));
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const limit = { max: options.api.rateLimitPerMinute, timeWindow: 60_000 };
+  // The first upload makes sure the bucket and its queue exist (an API-only instance runs no
+  // delivery worker to set them up); a failure is forgotten, so the next upload tries again.
+  let bucketReady: Promise<unknown> | undefined;
+  const ensureBucket = () => {
+    bucketReady ??= ensureDeliveryBucket(aws, config.imports, config.aws.region).catch((error: unknown) => {
+      bucketReady = undefined;
+      throw error;
+    });
+    return bucketReady;
+  };
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(CSV, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
@@ -136,6 +147,7 @@ export const importRoutes: FastifyPluginAsync<SliceRouteOptions> = async (instan
           { field: 'body', problem: 'is required' },
         ]);
       const principal = principalOf(request);
+      await ensureBucket();
       const delivered = await deliverFile(aws.s3, config.imports, {
         organizationId: principal.organizationId,
         kind,

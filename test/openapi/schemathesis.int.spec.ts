@@ -64,6 +64,9 @@ beforeAll(async () => {
   const config = await testConfig({
     UPLOADS_BUCKET: `tributary-test-${storage}`,
     UPLOADS_QUEUE: `tributary-test-${storage}`,
+    // Files it uploads to import land in a data-delivery bucket of its own; no worker imports them.
+    IMPORTS_BUCKET: `tributary-test-${storage}-in`,
+    IMPORTS_QUEUE: `tributary-test-${storage}-in`,
   });
   // A limit no generated sequence reaches, so the routes answer rather than 429.
   app = await testApp(backbone, { slices, config, api: { rateLimitPerMinute: 1_000_000 } });
