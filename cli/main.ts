@@ -4,6 +4,7 @@ import { registerBucketCommands } from './buckets.ts';
 import { registerConfigCommand } from './config.ts';
 import { registerDeadLetterCommands } from './dlq.ts';
 import { registerDemoCommand } from './demo.ts';
+import { registerExportCommands } from './export.ts';
 import { registerLogCommands } from './logs.ts';
 import { registerImportCommand } from './import.ts';
 import { registerProjectionCommands } from './projections.ts';
@@ -32,6 +33,7 @@ registerDemoCommand(program);
 registerBucketCommands(program);
 registerLogCommands(program);
 registerImportCommand(program);
+registerExportCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -11,8 +11,10 @@ import { allTopicDeclarations } from '../infra/kafka/topics.ts';
 import { shutdownOnSignals } from '../infra/lifecycle.ts';
 import { createRootLogger, type Logger } from '../infra/logging/logger.ts';
 import { openPlatform, type Platform } from '../infra/platform.ts';
+import { catalogueOf, processorNamesOf, REALTIME_RELAY } from '../infra/roles/catalogue.ts';
+import { parseRole, selectParts, type Selection } from '../infra/roles/selection.ts';
 import { Stack } from '../infra/stack/supervisor.ts';
-import { PartFailedError, Startup } from '../infra/startup.ts';
+import { PartFailedError, Startup, type Part } from '../infra/startup.ts';
 import { runDemo } from '../producers/demo.ts';
 import type { LogShipper } from '../producers/logs/log-shipper.ts';
 import { ownLogShipper } from '../producers/logs/own-logs.ts';
@@ -35,6 +37,8 @@ interface StartOptions {
   readonly stack: boolean;
   readonly provision?: boolean;
   readonly demo: boolean;
+  readonly role: string;
+  readonly processors?: readonly string[];
 }
 
 export function registerStartCommand(program: Command): void {
@@ -49,13 +53,25 @@ export function registerStartCommand(program: Command): void {
       '--no-demo',
       `do not publish the slices' demo events for ${DEMO_ORGANIZATION} (published only in the local environment)`,
     )
+    .option(
+      '--role <role>',
+      'api: the API and the realtime feed only; processors: the projections, processors and workers only; all: both',
+      parseRole,
+      'all',
+    )
+    .option(
+      '--processors <names...>',
+      'run only these projections, processors and workers, by the names start prints (a space may be a dash: projection-import_jobs)',
+    )
     .action(async (options: StartOptions) => {
       const { config } = await loadConfig();
+      // Before anything connects: a misspelt processor name stops here, naming the known ones.
+      const selection = selectParts(options, processorNamesOf(SLICES, config));
       const shipper = ownLogShipper(config);
       const logger = createRootLogger(config.log, 'tributary', shipper?.write);
       const startup = new Startup(logger);
       try {
-        await start(config, options, logger, startup, shipper);
+        await start(config, options, selection, logger, startup, shipper);
       } catch (error) {
         const failure = error instanceof PartFailedError ? error : new PartFailedError('tributary', error);
         logger.error({ err: error, part: failure.part }, 'start failed; stopping what did start');
@@ -71,6 +87,7 @@ export function registerStartCommand(program: Command): void {
 async function start(
   config: Config,
   options: StartOptions,
+  selection: Selection,
   logger: Logger,
   startup: Startup,
   shipper?: LogShipper,
@@ -115,47 +132,49 @@ async function start(
   const runtime = { kafka: platform.kafka, codec, pool: platform.pool, logger, metrics: platform.metrics };
   const topics = realtimeTopicsOf(SLICES);
   const stopProcessor = (running: RunningProcessor) => running.stop();
-  const processors = SLICES.flatMap((slice) =>
-    slice.processors({ publisher, config }).map((processor) => ({ slice, processor })),
-  );
-  const workers = SLICES.flatMap((slice) =>
-    slice
-      .workers({
-        publisher,
-        config,
-        aws: platform.aws,
-        pool: platform.pool,
-        projections: slice.projections,
-        logger,
-        runtime,
-        slices: SLICES,
-      })
-      .map((worker) => ({ slice, worker })),
-  );
-  await startup.together([
-    ...SLICES.flatMap((slice) =>
-      Object.values(slice.projections).map((projection) => ({
+  const catalogue = catalogueOf(SLICES, { publisher, config, aws: platform.aws, pool: platform.pool, logger, runtime });
+  const candidates: { readonly name: string; readonly part: Part<{ stop(): Promise<void> }> }[] = [
+    ...catalogue.projections.map(({ slice, projection }) => ({
+      name: `projection ${projection.name}`,
+      part: {
         name: `projection ${projection.name} (${slice.name})`,
         start: () => startProjection(projection, runtime),
         stop: stopProcessor,
-      })),
-    ),
-    ...processors.map(({ slice, processor }) => ({
-      name: `processor ${processor.name} (${slice.name})`,
-      start: () => startProcessor(processor, runtime),
-      stop: stopProcessor,
+      },
+    })),
+    ...catalogue.processors.map(({ slice, processor }) => ({
+      name: processor.name,
+      part: {
+        name: `processor ${processor.name} (${slice.name})`,
+        start: () => startProcessor(processor, runtime),
+        stop: stopProcessor,
+      },
     })),
     {
-      name: 'realtime relay',
-      start: () => startProcessor(realtimeRelay(publisher, topics), runtime),
-      stop: stopProcessor,
+      name: REALTIME_RELAY,
+      part: {
+        name: REALTIME_RELAY,
+        start: () => startProcessor(realtimeRelay(publisher, topics), runtime),
+        stop: stopProcessor,
+      },
     },
-    ...workers.map(({ slice, worker }) => ({
-      name: `worker ${worker.name} (${slice.name})`,
-      start: () => worker.start(),
-      stop: (running: { stop(): Promise<void> }) => running.stop(),
+    ...catalogue.workers.map(({ slice, worker }) => ({
+      name: worker.name,
+      part: {
+        name: `worker ${worker.name} (${slice.name})`,
+        start: () => worker.start(),
+        stop: (running: { stop(): Promise<void> }) => running.stop(),
+      },
     })),
-  ]);
+  ];
+  const running = new Set(selection.processors);
+  const selected = candidates.filter((candidate) => running.has(candidate.name));
+  if (selected.length > 0) await startup.together(selected.map((candidate) => candidate.part));
+  if (!selection.api) {
+    await report(config, platform, undefined, useStack, false, selection);
+    shutdownOnSignals(startup.steps(), logger);
+    return;
+  }
   const feed = await startup.part<NotificationFeed>({
     name: 'realtime feed',
     start: async () => {
@@ -173,10 +192,10 @@ async function start(
   });
   const address = await startup.part({
     name: `API on ${config.api.host}:${config.api.port}`,
-    start: () => listen(config, platform, publisher, codec, feed, logger),
+    start: () => listen(config, platform, publisher, codec, feed, logger, selection),
     stop: ({ app }) => app.close(),
   });
-  const demo = options.demo && config.environment === 'local';
+  const demo = options.demo && selection.demo && config.environment === 'local';
   if (demo) {
     await startup.part({
       name: 'demo',
@@ -196,12 +215,7 @@ async function start(
     });
   }
 
-  await report(config, platform, address.url, useStack, demo, [
-    ...SLICES.flatMap((slice) => Object.values(slice.projections).map((p) => `projection ${p.name}`)),
-    ...processors.map(({ processor }) => processor.name),
-    'realtime relay',
-    ...workers.map(({ worker }) => worker.name),
-  ]);
+  await report(config, platform, address.url, useStack, demo, selection);
   shutdownOnSignals(startup.steps(), logger);
 }
 
@@ -227,6 +241,7 @@ async function listen(
   codec: EventCodec,
   feed: NotificationFeed,
   logger: Logger,
+  selection: Selection,
 ) {
   const devTokens = devTokensServed(config.environment, config.api.host);
   const app = await buildApp({
@@ -235,6 +250,7 @@ async function listen(
     environment: config.environment,
     verify: await createTokenVerifier(config.auth),
     readiness: () => platform.readiness(),
+    instance: { role: selection.role, processors: selection.processors },
     metrics: platform.metrics.registry,
     publisher,
     codec,
@@ -264,17 +280,14 @@ async function listen(
 async function report(
   config: Config,
   platform: Platform,
-  address: string,
+  address: string | undefined,
   useStack: boolean,
   demo: boolean,
-  processors: readonly string[],
+  selection: Selection,
 ) {
   const checks = await platform.readiness();
-  print('');
-  print(
-    table(
-      ['WHAT', 'WHERE'],
-      [
+  const served: string[][] = address
+    ? [
         ['API', address],
         [
           'dashboard',
@@ -284,6 +297,15 @@ async function report(
         ['metrics', `${address}/metrics`],
         ['API docs (OpenAPI)', `${address}/docs`],
         ['realtime websocket', `${address.replace(/^http/, 'ws')}/v1/realtime`],
+      ]
+    : [['API', 'not in this process (--role processors)']];
+  print('');
+  print(
+    table(
+      ['WHAT', 'WHERE'],
+      [
+        ['role', selection.role],
+        ...served,
         ['kafka', config.kafka.brokers.join(',')],
         ['schema registry', config.registry.url],
         ['postgres', config.database.url.replace(/:[^:@/]*@/, ':****@')],
@@ -301,7 +323,7 @@ async function report(
             : `one per organization: ${config.uploads.bucketTemplate}  (queue ${config.uploads.queue})`,
         ],
         ['slices', SLICES.map((slice) => slice.name).join(', ')],
-        ['processors', processors.join(', ')],
+        ['processors', selection.processors.join(', ') || 'none in this process (--role api)'],
       ],
     ),
   );

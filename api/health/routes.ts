@@ -2,8 +2,15 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { CheckResult } from '../../infra/health/checks.ts';
 
+/** What this process runs (`tributary start --role`), so a probe tells instances apart. */
+export interface InstanceRole {
+  readonly role: 'api' | 'processors' | 'all';
+  readonly processors: readonly string[];
+}
+
 interface HealthOptions {
   readonly readiness: () => Promise<CheckResult[]>;
+  readonly instance?: InstanceRole;
 }
 
 const Check = Type.Object({
@@ -15,6 +22,10 @@ const Check = Type.Object({
 
 const Readiness = Type.Object({
   status: Type.Enum(['ready', 'unready'], { type: 'string' }),
+  /** Absent where the app is built without a role (tests' apps). */
+  role: Type.Optional(Type.Enum(['api', 'processors', 'all'], { type: 'string' })),
+  /** The projections, processors and workers this instance runs, by the names `start` prints. */
+  processors: Type.Optional(Type.Array(Type.String())),
   checks: Type.Array(Check),
 });
 
@@ -42,7 +53,10 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (instance, 
     async (_request, reply) => {
       const checks = await options.readiness();
       const ready = checks.every((check) => check.ok);
-      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unready', checks });
+      const instance = options.instance
+        ? { role: options.instance.role, processors: [...options.instance.processors] }
+        : {};
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unready', ...instance, checks });
     },
   );
 };
