@@ -38,6 +38,7 @@ export function logErrorAlerts(
     name: options.name ?? 'log-error-alerts.v1',
     topics: options.topics ?? [EVENT_ROUTES.LogEntry.topic],
     mode: 'at-least-once',
+    parkKeys: false,
     async handle(events) {
       const candidates = alertCandidates(events, options.windowMs);
       if (candidates.length === 0) return;

@@ -41,6 +41,8 @@ export function lakeStager(name: string, topics: readonly string[], schema: stri
     topics,
     mode: 'checkpointed',
     schema,
+    // Entries stand alone: a malformed one is dead-lettered without holding its organization's back.
+    parkKeys: false,
     async handle(events, { tx }) {
       const rows = events
         .filter((c): c is ConsumedEvent<EventOf<'LogEntry'>> => c.event.type === 'LogEntry')

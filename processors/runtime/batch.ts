@@ -63,7 +63,7 @@ export function createBatchHandler(context: BatchContext): (payload: EachBatchPa
           reason: 'undecodable',
           error: decoded.undecodable,
           attempts: 1,
-          park: true,
+          park: processor.parkKeys !== false,
         });
       }
       await flushItems(context, partitionBatch, pending);

@@ -55,9 +55,9 @@ export async function flushItems(context: BatchContext, batch: PartitionBatch, i
         reason: 'failed',
         error: outcome.error,
         attempts: outcome.attempts,
-        park: true,
+        park: context.processor.parkKeys !== false,
       });
-      if (item.consumed?.key) parked.add(item.consumed.key);
+      if (item.consumed?.key && context.processor.parkKeys !== false) parked.add(item.consumed.key);
     }
   }
 }

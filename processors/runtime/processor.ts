@@ -30,6 +30,12 @@ interface ProcessorBase {
   readonly retry?: Partial<RetryPolicy>;
   /** How many partitions are handled at once (default 3); a slow partition never blocks the others. */
   readonly concurrency?: number;
+  /**
+   * Whether a dead letter parks its key, holding the key's later events behind it (default true:
+   * an aggregate's events must apply in order). False for events that stand alone (log entries,
+   * keyed by organization: one bad record must not hold an organization's logs back).
+   */
+  readonly parkKeys?: boolean;
 }
 
 /**
