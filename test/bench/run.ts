@@ -3,7 +3,7 @@
  * ceiling measured in the same run on the same stack (raw kafkajs with pre-encoded records), and
  * HTTP ingest against the same server's /health/live. Absolute numbers vary with the machine;
  * the ratios say what Tributary's layers cost; then each slice's own figures (imports, warehouse,
- * lake), each against its ceiling. `npm run bench -- ingest lake` runs only those.
+ * lake, groups), each against its ceiling. `npm run bench -- ingest lake` runs only those.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../infra/config/index.ts';
@@ -14,6 +14,7 @@ import { isolatedBackbone } from '../support/backbone.ts';
 import { threadCreated } from '../support/events.ts';
 import { uniqueName } from '../support/platform.ts';
 import { createRecordingTable, recorded, recordingProjection } from '../support/recording-projection.ts';
+import { GROUPS_BENCH_DEFAULT_LINES, groupsImportTable, measureGroupsImport } from './groups.ts';
 import { IMPORT_BENCH_DEFAULT_LINES, importTable, measureTransactionsImport } from './imports.ts';
 import { INGEST_LOAD, measureIngest } from './ingest.ts';
 import { lakeTable, measureLake } from './lake.ts';
@@ -55,6 +56,7 @@ const MEASURES: Record<string, () => Promise<string>> = {
     importTable(await measureTransactionsImport(backbone, IMPORT_BENCH_DEFAULT_LINES, say('import'))),
   warehouse: async () => warehouseTable(await measureWarehouse(backbone, say('warehouse'))).join('\n'),
   lake: async () => lakeTable(await measureLake(backbone, say('lake'))),
+  groups: async () => groupsImportTable(await measureGroupsImport(backbone, GROUPS_BENCH_DEFAULT_LINES, say('groups'))),
 };
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !(name in MEASURES));
