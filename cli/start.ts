@@ -11,17 +11,16 @@ import { allTopicDeclarations } from '../infra/kafka/topics.ts';
 import { shutdownOnSignals } from '../infra/lifecycle.ts';
 import { createRootLogger, type Logger } from '../infra/logging/logger.ts';
 import { openPlatform, type Platform } from '../infra/platform.ts';
-import { catalogueOf, processorNamesOf, REALTIME_RELAY } from '../infra/roles/catalogue.ts';
+import { catalogueOf, processorNamesOf } from '../infra/roles/catalogue.ts';
+import { runnablePartsOf, selectedParts } from '../infra/roles/parts.ts';
 import { parseRole, selectParts, type Selection } from '../infra/roles/selection.ts';
 import { Stack } from '../infra/stack/supervisor.ts';
-import { PartFailedError, Startup, type Part } from '../infra/startup.ts';
+import { PartFailedError, Startup } from '../infra/startup.ts';
 import { runDemo } from '../producers/demo.ts';
 import type { LogShipper } from '../producers/logs/log-shipper.ts';
 import { ownLogShipper } from '../producers/logs/own-logs.ts';
 import { createPublisher, type Publisher } from '../producers/publisher.ts';
 import { realtimeRelay } from '../processors/realtime-relay/processor.ts';
-import { startProcessor, type RunningProcessor } from '../processors/runtime/runner.ts';
-import { startProjection } from '../projections/live.ts';
 import { eventDefinitions } from '../schemas/catalog.ts';
 import type { EventCodec } from '../schemas/codec.ts';
 import { createCodec } from '../schemas/index.ts';
@@ -131,45 +130,10 @@ async function start(
     });
   const runtime = { kafka: platform.kafka, codec, pool: platform.pool, logger, metrics: platform.metrics };
   const topics = realtimeTopicsOf(SLICES);
-  const stopProcessor = (running: RunningProcessor) => running.stop();
   const catalogue = catalogueOf(SLICES, { publisher, config, aws: platform.aws, pool: platform.pool, logger, runtime });
-  const candidates: { readonly name: string; readonly part: Part<{ stop(): Promise<void> }> }[] = [
-    ...catalogue.projections.map(({ slice, projection }) => ({
-      name: `projection ${projection.name}`,
-      part: {
-        name: `projection ${projection.name} (${slice.name})`,
-        start: () => startProjection(projection, runtime),
-        stop: stopProcessor,
-      },
-    })),
-    ...catalogue.processors.map(({ slice, processor }) => ({
-      name: processor.name,
-      part: {
-        name: `processor ${processor.name} (${slice.name})`,
-        start: () => startProcessor(processor, runtime),
-        stop: stopProcessor,
-      },
-    })),
-    {
-      name: REALTIME_RELAY,
-      part: {
-        name: REALTIME_RELAY,
-        start: () => startProcessor(realtimeRelay(publisher, topics), runtime),
-        stop: stopProcessor,
-      },
-    },
-    ...catalogue.workers.map(({ slice, worker }) => ({
-      name: worker.name,
-      part: {
-        name: `worker ${worker.name} (${slice.name})`,
-        start: () => worker.start(),
-        stop: (running: { stop(): Promise<void> }) => running.stop(),
-      },
-    })),
-  ];
-  const running = new Set(selection.processors);
-  const selected = candidates.filter((candidate) => running.has(candidate.name));
-  if (selected.length > 0) await startup.together(selected.map((candidate) => candidate.part));
+  const parts = runnablePartsOf(catalogue, realtimeRelay(publisher, topics), runtime);
+  const selected = selectedParts(parts, selection.processors).map(({ part }) => part);
+  if (selected.length > 0) await startup.together(selected);
   if (!selection.api) {
     await report(config, platform, undefined, useStack, false, selection);
     shutdownOnSignals(startup.steps(), logger);
