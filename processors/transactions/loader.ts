@@ -21,6 +21,11 @@ export const LOADER_MIGRATIONS: readonly Migration[] = [
         transaction_id uuid not null,
         primary key (organization_id, account_id, transaction_id));`,
   },
+  {
+    version: 2,
+    name: 'notices handled',
+    sql: `create table notices (event_id uuid primary key, handled_at timestamptz not null default now());`,
+  },
 ];
 
 export interface LoaderOptions {
@@ -51,10 +56,15 @@ export function transactionsLoader(publisher: Publisher, options: LoaderOptions)
     topics: options.topics ?? [EVENT_ROUTES.AccountTransactionsAdded.topic],
     mode: 'checkpointed',
     schema: options.schema,
-    dedupeByEventId: true,
+    // Not dedupeByEventId: that would record the id of every event of transactions.cleansed; the
+    // notices alone are remembered, so a connector's notice published twice is handled once.
     async handle(events, { tx }) {
       for (const { event } of events) {
         if (event.type !== 'AccountTransactionsAdded') continue;
+        const first = await tx.query('insert into notices (event_id) values ($1) on conflict do nothing', [
+          event.metadata.eventId,
+        ]);
+        if (first.rowCount === 0) continue;
         const accounts = [...new Set(event.payload.accountIds)];
         await waitForWarehouse(tx, warehouse, event, accounts, waitMs);
         const outputs: TributaryEvent[] = [];

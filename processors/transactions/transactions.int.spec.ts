@@ -214,20 +214,35 @@ describe('the connector flow', () => {
       ingested(org, 'acc-b', { amount: '-1.00', date: '2026-03-06', description: 'ATM FEE' }, 4),
     ];
     await backbone.publisher.publishBatch(delivered);
-    await backbone.publisher.publish(connectorNotice(org, ['acc-a', 'acc-b'], 3));
+    const notice = connectorNotice(org, ['acc-a', 'acc-b'], 3);
+    await backbone.publisher.publish(notice);
 
     await mine.waitFor((m) => notificationsOf({ received: m }).length > 0, 30_000);
-    await backbone.publisher.publish(connectorNotice(org, ['acc-a'], null));
+    // One more transaction, then the first notice again (a connector's retry: handled once, so it
+    // announces nothing), then a new notice, which announces it.
+    await backbone.publisher.publish(
+      ingested(org, 'acc-a', { amount: '-7.00', date: '2026-03-07', description: 'UBER EATS' }, 5),
+    );
+    await eventually(async () => expect(await transactionsOf(org, 'acc-a')).toHaveLength(3));
+    const next = connectorNotice(org, ['acc-a'], 1);
+    await backbone.publisher.publishBatch([notice, next]);
+    await mine.waitFor((m) => notificationsOf({ received: m }).length > 1, 30_000);
     await mine.roundTrip();
     const heard = notificationsOf(mine);
+    const batchOf = (n: (typeof heard)[number]) => (n.data as { batchId: string }).batchId;
     expect(heard).toEqual([
       expect.objectContaining({
         topic: 'account_transactionadded',
         filters: { accountId: 'acc-a' },
         data: expect.objectContaining({ accountId: 'acc-a', count: 2, sourceSystem: 'cdp-transfer' }),
       }),
+      expect.objectContaining({ data: expect.objectContaining({ accountId: 'acc-a', count: 1 }) }),
     ]);
     expect((heard[0]!.data as { transactionIds: string[] }).transactionIds).toHaveLength(2);
+    expect([batchOf(heard[0]!), batchOf(heard[1]!)]).toEqual([
+      (notice.payload as { batchId: string }).batchId,
+      (next.payload as { batchId: string }).batchId,
+    ]);
     await stranger.roundTrip();
     expect(notificationsOf(stranger)).toEqual([]);
     mine.socket.close();
