@@ -14,7 +14,7 @@ import { isolatedBackbone } from '../support/backbone.ts';
 import { threadCreated } from '../support/events.ts';
 import { uniqueName } from '../support/platform.ts';
 import { createRecordingTable, recorded, recordingProjection } from '../support/recording-projection.ts';
-import { GROUPS_BENCH_DEFAULT_LINES, groupsImportTable, measureGroupsImport } from './groups.ts';
+import { SAMPLE_GROUPS_BENCH_DEFAULT_LINES, groupsImportTable, measureGroupsImport } from './groups.ts';
 import { IMPORT_BENCH_DEFAULT_LINES, importTable, measureTransactionsImport } from './imports.ts';
 import { INGEST_LOAD, measureIngest } from './ingest.ts';
 import { lakeTable, measureLake } from './lake.ts';
@@ -56,7 +56,8 @@ const MEASURES: Record<string, () => Promise<string>> = {
     importTable(await measureTransactionsImport(backbone, IMPORT_BENCH_DEFAULT_LINES, say('import'))),
   warehouse: async () => warehouseTable(await measureWarehouse(backbone, say('warehouse'))).join('\n'),
   lake: async () => lakeTable(await measureLake(backbone, say('lake'))),
-  groups: async () => groupsImportTable(await measureGroupsImport(backbone, GROUPS_BENCH_DEFAULT_LINES, say('groups'))),
+  groups: async () =>
+    groupsImportTable(await measureGroupsImport(backbone, SAMPLE_GROUPS_BENCH_DEFAULT_LINES, say('groups'))),
 };
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !(name in MEASURES));
