@@ -44,7 +44,7 @@ export function registerStartCommand(program: Command): void {
   program
     .command('start')
     .description(
-      'run Tributary: the API, every slice’s projections and processors, and the realtime relay; in the local and test environments it first starts the local stack and provisions topics, schemas and the bucket. Ctrl-C stops Tributary, the stack keeps running',
+      'run Tributary: the API, every slice’s projections and processors, and the realtime relay; in the local and test environments it first starts the local stack and provisions topics, schemas and the bucket. Ctrl-C stops Tributary, the stack keeps running. --role and --processors run a part of it (README: Running in production)',
     )
     .option('--no-stack', 'do not start the local stack; use the configured services as they are')
     .option('--provision', 'create topics, register schemas and create the bucket (the default in local and test)')
