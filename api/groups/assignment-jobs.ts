@@ -31,7 +31,7 @@ export interface AssignmentJobs {
 function importJobsProjection(options: SliceRouteOptions): Projection {
   const found = options.slices
     .flatMap((slice) => Object.values(slice.projections))
-    .find((projection) => projection.handles.includes('ImportCompleted'));
+    .find((projection) => projection.tables.includes('import_jobs'));
   if (!found) throw new Error('the group assignment routes need the import jobs projection (the imports slice)');
   return found;
 }
@@ -60,7 +60,7 @@ export function assignmentJobs(options: SliceRouteOptions, memberships: Projecti
   };
   return {
     async submit(file) {
-      const delivered = await deliverFile(aws.s3, config.imports, { ...file, kind: ASSIGNMENT_KIND });
+      const delivered = await deliverFile(aws, config, { ...file, kind: ASSIGNMENT_KIND });
       return delivered.jobId;
     },
     async view(organizationId, assignmentId) {

@@ -1,7 +1,6 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { ensureDeliveryBucket } from '../../infra/imports/delivery-bucket.ts';
 import { deliverFile } from '../../producers/imports/deliver-file.ts';
 import { importJobOf, recentImportJobs } from '../../projections/imports/queries.ts';
 import type { SliceRouteOptions } from '../../slices/slice.ts';
@@ -14,7 +13,6 @@ import {
   ImportJobJson,
   JobList,
   JobParams,
-  KindParams,
   ListQuery,
   UploadQuery,
   jobJson,
@@ -34,16 +32,6 @@ export const importRoutes: FastifyPluginAsync<SliceRouteOptions> = async (instan
   const kinds = options.slices.flatMap((slice) => slice.importers.map((importer) => importer.kind));
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const limit = { max: options.api.rateLimitPerMinute, timeWindow: 60_000 };
-  // The first upload makes sure the bucket and its queue exist (an API-only instance runs no
-  // delivery worker to set them up); a failure is forgotten, so the next upload tries again.
-  let bucketReady: Promise<unknown> | undefined;
-  const ensureBucket = () => {
-    bucketReady ??= ensureDeliveryBucket(aws, config.imports, config.aws.region).catch((error: unknown) => {
-      bucketReady = undefined;
-      throw error;
-    });
-    return bucketReady;
-  };
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(CSV, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
@@ -117,7 +105,7 @@ export const importRoutes: FastifyPluginAsync<SliceRouteOptions> = async (instan
   );
 
   app.post(
-    '/v1/imports/:kind',
+    '/v1/imports',
     {
       config: {
         scope: IMPORTS_WRITE_SCOPE,
@@ -132,13 +120,12 @@ export const importRoutes: FastifyPluginAsync<SliceRouteOptions> = async (instan
         summary: 'Upload a CSV file to import as a background job',
         description: `The file goes into the data-delivery bucket and is imported like any file delivered there; poll the job for progress and the summary. Kinds: ${kinds.join(', ')}. The same file again is the same job, and imports nothing twice.`,
         tags: ['imports'],
-        params: KindParams,
         querystring: UploadQuery,
         response: { 202: ImportAccepted, 400: problemRef, 404: problemRef },
       },
     },
     async (request, reply) => {
-      const { kind } = request.params;
+      const { kind } = request.query;
       if (!kinds.includes(kind))
         throw problem.notFound(`no importer of kind '${kind}'; there are: ${kinds.join(', ')}`);
       const body = request.body as Buffer | undefined;
@@ -147,8 +134,7 @@ export const importRoutes: FastifyPluginAsync<SliceRouteOptions> = async (instan
           { field: 'body', problem: 'is required' },
         ]);
       const principal = principalOf(request);
-      await ensureBucket();
-      const delivered = await deliverFile(aws.s3, config.imports, {
+      const delivered = await deliverFile(aws, config, {
         organizationId: principal.organizationId,
         kind,
         fileName: request.query.fileName ?? null,

@@ -5,11 +5,6 @@ export const IMPORTS_READ_SCOPE = 'imports:read';
 export const IMPORTS_WRITE_SCOPE = 'imports:write';
 
 export const JobParams = Type.Object({ jobId: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
-export const KindParams = Type.Object(
-  { kind: Type.String({ pattern: '^[a-z][a-z0-9-]*$', maxLength: 40 }) },
-  { additionalProperties: false },
-);
-
 export const ListQuery = Type.Object(
   {
     kind: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9-]*$', maxLength: 40 })),
@@ -20,6 +15,11 @@ export const ListQuery = Type.Object(
 
 export const UploadQuery = Type.Object(
   {
+    kind: Type.String({
+      pattern: '^[a-z][a-z0-9-]*$',
+      maxLength: 40,
+      description: 'What the file holds: an import kind.',
+    }),
     fileName: Type.Optional(
       Type.String({ minLength: 1, maxLength: 200, description: 'The file’s name, shown on the job.' }),
     ),

@@ -38,7 +38,7 @@ export function demoAssignmentFile(seed: number): string {
  */
 export async function demoAssignment(context: DemoActionContext): Promise<void> {
   if (context.round % 5 !== 2) return;
-  await deliverFile(context.aws.s3, context.config.imports, {
+  await deliverFile(context.aws, context.config, {
     organizationId: context.organizationId,
     kind: 'groups',
     fileName: `hr-sync-${context.round}.csv`,

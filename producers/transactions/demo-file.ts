@@ -13,7 +13,7 @@ export async function demoTransactionsFile(context: DemoActionContext): Promise<
   if (context.round % 6 !== 3) return;
   const seed = (context.now.getTime() + context.round) % 1_000_000;
   const body = await buffer(transactionsSample(60, { seed, accounts: 5, badEvery: 25, duplicateEvery: 20 }));
-  await deliverFile(context.aws.s3, context.config.imports, {
+  await deliverFile(context.aws, context.config, {
     organizationId: context.organizationId,
     kind: 'transactions',
     fileName: `nightly-${context.now.toISOString().slice(0, 10)}-${context.round}.csv`,

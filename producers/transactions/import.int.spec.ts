@@ -228,4 +228,35 @@ describe('importing a transactions file', () => {
       ['CAFÉ CRÈME', -850],
     ]);
   });
+
+  it('when a file is uploaded over HTTP, then it runs as a job of the caller organization, and an unknown kind is a 404', async () => {
+    const org = uniqueName('org');
+    const headers = { ...(await bearer(backbone, { organizationId: org, scopes: ['imports:read', 'imports:write'] })) };
+
+    const accepted = await imports.app.inject({
+      method: 'POST',
+      url: '/v1/imports?kind=transactions&fileName=http.csv',
+      headers: { ...headers, 'content-type': 'text/csv' },
+      payload: 'account_id,date,amount,description\nacc-h,2026-05-01,-9.99,CORNER COFFEE\n',
+    });
+    const unknown = await imports.app.inject({
+      method: 'POST',
+      url: '/v1/imports?kind=payroll',
+      headers: { ...headers, 'content-type': 'text/csv' },
+      payload: 'a\n1\n',
+    });
+
+    expect(accepted.statusCode, accepted.body).toBe(202);
+    expect(accepted.headers.location).toBe(`/v1/imports/${accepted.json().jobId}`);
+    expect(unknown.statusCode).toBe(404);
+    const done = await eventually(
+      async () => {
+        const answer = await job(org, accepted.json().jobId);
+        expect(answer.body.status).toBe('completed');
+        return answer.body;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(done).toMatchObject({ source: 'bucket', fileName: 'http.csv', requestedBy: 'user-1' });
+  });
 });
