@@ -89,22 +89,23 @@ export async function transactionsOf(
   projection: Projection = transactionsWarehouse,
 ): Promise<{ items: WarehouseTransaction[]; next: TransactionCursor | undefined }> {
   const params: unknown[] = [organizationId, accountId];
-  const where = ['organization_id = $1', 'account_id = $2'];
+  // Columns qualified: in ORDER BY a bare posted_on would be the selected text, not the indexed date.
+  const where = ['t.organization_id = $1', 't.account_id = $2'];
   const add = (condition: (p: string) => string, value: unknown) => {
     params.push(value);
     where.push(condition(`$${params.length}`));
   };
   const { filters, after } = page;
-  if (filters.from !== undefined) add((p) => `posted_on >= ${p}::date`, filters.from);
-  if (filters.to !== undefined) add((p) => `posted_on <= ${p}::date`, filters.to);
-  if (filters.category !== undefined) add((p) => `category = ${p}`, filters.category);
-  if (filters.minAmountMinor !== undefined) add((p) => `amount_minor >= ${p}`, filters.minAmountMinor);
-  if (filters.maxAmountMinor !== undefined) add((p) => `amount_minor <= ${p}`, filters.maxAmountMinor);
+  if (filters.from !== undefined) add((p) => `t.posted_on >= ${p}::date`, filters.from);
+  if (filters.to !== undefined) add((p) => `t.posted_on <= ${p}::date`, filters.to);
+  if (filters.category !== undefined) add((p) => `t.category = ${p}`, filters.category);
+  if (filters.minAmountMinor !== undefined) add((p) => `t.amount_minor >= ${p}`, filters.minAmountMinor);
+  if (filters.maxAmountMinor !== undefined) add((p) => `t.amount_minor <= ${p}`, filters.maxAmountMinor);
   for (const word of (filters.text ?? '').split(/\s+/).filter(Boolean))
-    add((p) => `(description ilike ${p} or merchant ilike ${p})`, `%${word.replace(/[\\%_]/g, '\\$&')}%`);
+    add((p) => `(t.description ilike ${p} or t.merchant ilike ${p})`, `%${word.replace(/[\\%_]/g, '\\$&')}%`);
   if (after) {
     params.push(after.postedOn, after.transactionId);
-    where.push(`(posted_on, transaction_id) < ($${params.length - 1}::date, $${params.length}::uuid)`);
+    where.push(`(t.posted_on, t.transaction_id) < ($${params.length - 1}::date, $${params.length}::uuid)`);
   }
   params.push(page.limit + 1);
   const { rows } = await db.query<{
@@ -123,8 +124,8 @@ export async function transactionsOf(
   }>(
     `select transaction_id, account_id, amount_minor, currency, to_char(posted_on, 'YYYY-MM-DD') as posted_on,
        description, merchant, category, external_transaction_id, reference, source_file, line_number
-     from ${qualified(projection, 'transactions')} where ${where.join(' and ')}
-     order by posted_on desc, transaction_id desc limit $${params.length}`,
+     from ${qualified(projection, 'transactions')} t where ${where.join(' and ')}
+     order by t.posted_on desc, t.transaction_id desc limit $${params.length}`,
     params,
   );
   const items = rows.slice(0, page.limit).map((r) => ({
