@@ -64,6 +64,20 @@ const Entry = Type.Object(
 );
 type Entry = Static<typeof Entry>;
 
+/**
+ * What the document shows: the partition fields required. The route validates them itself, so a
+ * missing one is a 400 that names the entry and the field rather than a schema error.
+ */
+const DocumentedEntry = Type.Object(
+  {
+    ...Entry.properties,
+    organizationId: text(200, "The token's organization."),
+    logType: Type.Union(LOG_TYPES.map((type) => Type.Literal(type))),
+    environment: text(100, 'e.g. dev, hot, xat.'),
+  },
+  { additionalProperties: false },
+);
+
 const Body = Type.Object(
   { entries: Type.Array(Entry, { minItems: 1, maxItems: MAX_ENTRIES }) },
   { additionalProperties: false },
@@ -138,7 +152,20 @@ export const logIngestRoutes: FastifyPluginAsync<SliceRouteOptions> = async (ins
   app.post(
     '/v1/logs',
     {
-      config: { scope: WRITE_LOGS_SCOPE, rateLimit: { max: api.rateLimitPerMinute, timeWindow: 60_000 } },
+      config: {
+        scope: WRITE_LOGS_SCOPE,
+        rateLimit: { max: api.rateLimitPerMinute, timeWindow: 60_000 },
+        documentedBody: {
+          content: {
+            'application/json': {
+              schema: Type.Object(
+                { entries: Type.Array(DocumentedEntry, { minItems: 1, maxItems: MAX_ENTRIES }) },
+                { additionalProperties: false },
+              ),
+            },
+          },
+        },
+      },
       schema: {
         summary: 'Ship a batch of log entries to the lake',
         description: `Up to ${MAX_ENTRIES} entries, each with organizationId (the token's), logType and environment, which the lake partitions by; answered once Kafka has them all.`,
