@@ -219,6 +219,8 @@ export async function measureWarehouse(
     await inserts;
     await app.close();
     await live.stop();
+    // A million rows of a throwaway copy: not left behind in the shared database.
+    await backbone.pool.query(`drop schema if exists "${liveSchema(warehouse)}" cascade`);
   }
   latencies.sort((a, b) => a - b);
   const at = (q: number) =>
