@@ -194,8 +194,12 @@ function membershipStatements(
   events: readonly EventOf<'MemberAddedToGroup' | 'MemberRemovedFromGroup'>[],
 ): Statement[] {
   if (events.length === 0) return [];
+  // A copy of a change within the same batch (a rerun's republish landing beside the original) is
+  // dropped here: the applied-ids table only sees the batch as a whole, so both would count.
+  const seen = new Set<string>();
+  const unique = events.filter((event) => !seen.has(event.metadata.eventId) && seen.add(event.metadata.eventId));
   const stays = new Map<string, { in_group: boolean; added_at: string | null }>();
-  const rows = events.map((event, seq) => {
+  const rows = unique.map((event, seq) => {
     const { metadata, payload } = event;
     const key = JSON.stringify([metadata.organizationId, payload.memberId, payload.groupId]);
     const inGroup = event.type === 'MemberAddedToGroup';

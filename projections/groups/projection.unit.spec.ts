@@ -88,6 +88,19 @@ describe('group_memberships, events in, statements out', () => {
       });
   });
 
+  it('when a change comes again in the same batch after a later change, then the copy is dropped and the later change stands', () => {
+    const added = memberAdded('m-1', 'g-1');
+    projectionSpec(groupMemberships)
+      .when([added, memberRemoved('m-1', 'g-1'), { ...added, metadata: { ...added.metadata, occurredAt: new Date() } }])
+      .then(([memberships]) => {
+        const rows = rowsOf(memberships!.params);
+        expect(rows.map((row) => [row.event_id, row.in_group])).toEqual([
+          [added.metadata.eventId, true],
+          [expect.any(String), false],
+        ]);
+      });
+  });
+
   it('when the same group id is used by two organizations, then each keeps its own row', () => {
     projectionSpec(groupMemberships)
       .when([groupCreated('g-1', 'Mine'), groupCreated('g-1', 'Theirs', { organizationId: 'org-other' })])
