@@ -14,6 +14,8 @@ python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || packages+=(postgresql)
 # The dashboard's browser test drives Debian's chromium with playwright-core (no browser download).
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+# systemd-analyze verifies the units `tributary export systemd` writes (infra/roles/services.int.spec.ts).
+command -v systemd-analyze >/dev/null 2>&1 || packages+=(systemd)
 
 if [ ${#packages[@]} -gt 0 ]; then
   echo "bootstrap: installing Debian packages: ${packages[*]}"
