@@ -124,8 +124,10 @@ export async function buildApp(deps: AppDependencies) {
   await app.register(authentication, { verify: deps.verify, scopes: scopes.map((scope) => scope.name) });
   await app.register(rateLimit, {
     global: false,
-    // After authentication (onRequest), so the limit is per token rather than per address.
-    hook: 'preHandler',
+    // After authentication (onRequest), so the limit is per token rather than per address; before
+    // the body is read and validated, so requests the route would refuse (400, 413, 415) count too:
+    // a flood of bad requests is a flood.
+    hook: 'preParsing',
     keyGenerator: (request) =>
       request.principal ? `${request.principal.organizationId}/${request.principal.subject}` : request.ip,
     errorResponseBuilder: (_request, context) => problem.rateLimited(Math.ceil(context.ttl / 1000)),
@@ -154,6 +156,7 @@ export async function buildApp(deps: AppDependencies) {
     auth: deps.auth,
     settings: deps.realtime,
     topics,
+    rateLimitPerMinute: deps.api.rateLimitPerMinute,
   });
   for (const slice of deps.slices) {
     if (!slice.routes) continue;

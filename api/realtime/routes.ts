@@ -34,6 +34,8 @@ interface RealtimeOptions {
   readonly settings: RealtimeSettings;
   /** The slices' realtime topics: what clients may subscribe to and filter on. */
   readonly topics: RealtimeTopics;
+  /** Per caller and route, like every other guarded route (API_RATE_LIMIT_PER_MINUTE). */
+  readonly rateLimitPerMinute: number;
 }
 
 const SubscriptionList = Type.Object({
@@ -65,6 +67,7 @@ const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (instance, opt
   const open = new Map<string, number>();
   const sessions = new Map<string, Set<RealtimeConnection>>();
   const keyOf = (owner: SubscriptionOwner) => `${owner.organizationId}/${owner.subject}`;
+  const rateLimit = { max: options.rateLimitPerMinute, timeWindow: 60_000 };
 
   await migrate(pool, 'realtime', SUBSCRIPTION_MIGRATIONS);
   await migrate(pool, 'realtime-tickets', SPENT_TICKET_MIGRATIONS);
@@ -138,7 +141,7 @@ const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (instance, opt
   app.get(
     '/v1/realtime/subscriptions',
     {
-      config: { scope: SCOPES.subscribeRealtime },
+      config: { scope: SCOPES.subscribeRealtime, rateLimit },
       schema: {
         summary: "The caller's subscriptions for all their sessions",
         tags: ['realtime'],
@@ -151,7 +154,7 @@ const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (instance, opt
   app.post(
     '/v1/realtime/subscriptions',
     {
-      config: { scope: SCOPES.subscribeRealtime, documentedBody: documentedSubscribeBody },
+      config: { scope: SCOPES.subscribeRealtime, rateLimit, documentedBody: documentedSubscribeBody },
       schema: {
         summary: "Subscribe all of the caller's sessions to topics (seed 004's REST subscribe)",
         tags: ['realtime'],
@@ -179,7 +182,7 @@ const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (instance, opt
   app.delete(
     '/v1/realtime/subscriptions',
     {
-      config: { scope: SCOPES.subscribeRealtime },
+      config: { scope: SCOPES.subscribeRealtime, rateLimit },
       schema: {
         summary: "Unsubscribe all of the caller's sessions from topics",
         tags: ['realtime'],
@@ -204,7 +207,7 @@ const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (instance, opt
   app.post(
     '/v1/realtime/tickets',
     {
-      config: { scope: SCOPES.subscribeRealtime },
+      config: { scope: SCOPES.subscribeRealtime, rateLimit },
       schema: {
         summary: `A ticket to open the realtime websocket from a browser: one upgrade, within ${TICKET_SECONDS} s`,
         description:

@@ -36,13 +36,14 @@ const ruleJson = (row: RuleRow) => ({
  */
 export const ruleRoutes: FastifyPluginAsync<{ options: SliceRouteOptions }> = async (instance, { options }) => {
   const { pool } = options;
+  const rateLimit = { max: options.api.rateLimitPerMinute, timeWindow: 60_000 };
   await migrateCleanser(pool);
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get(
     '/v1/cleansing-rules',
     {
-      config: { scope: ADMIN_RULES_SCOPE },
+      config: { scope: ADMIN_RULES_SCOPE, rateLimit },
       schema: {
         summary: 'The merchant aliases and category rules cleansing applies, in the order it tries them',
         tags: TAGS,
@@ -63,7 +64,7 @@ export const ruleRoutes: FastifyPluginAsync<{ options: SliceRouteOptions }> = as
   app.put(
     '/v1/cleansing-rules',
     {
-      config: { scope: ADMIN_RULES_SCOPE },
+      config: { scope: ADMIN_RULES_SCOPE, rateLimit },
       schema: {
         summary: "Add or change one of the organization's rules (by kind and pattern)",
         description:
@@ -94,7 +95,7 @@ export const ruleRoutes: FastifyPluginAsync<{ options: SliceRouteOptions }> = as
   app.delete(
     '/v1/cleansing-rules/:ruleId',
     {
-      config: { scope: ADMIN_RULES_SCOPE },
+      config: { scope: ADMIN_RULES_SCOPE, rateLimit },
       schema: {
         summary: "Remove one of the organization's rules (the defaults cannot be removed, only outranked)",
         description: 'Answers the rule removed.',
