@@ -8,16 +8,14 @@ import { identifier } from '../../projections/statement.ts';
 export function scaleOutReadModel(pool: pg.Pool, schema: string) {
   const table = `${identifier(schema)}.applications`;
   return {
-    /** The instances that applied something on each partition since `since`. */
-    async recentlyApplying(since: Date): Promise<{ instances: string[]; partitions: number[] }> {
-      const { rows } = await pool.query<{ instance: string; partition: number }>(
-        `select distinct instance, partition from ${table} where applied_at > $1`,
+    /** Which instances applied something on each partition since `since`. */
+    async recentlyApplying(since: Date): Promise<Map<number, string[]>> {
+      const { rows } = await pool.query<{ partition: number; instances: string[] }>(
+        `select partition, array_agg(distinct instance order by instance) as instances from ${table}
+         where applied_at > $1 group by partition order by partition`,
         [since],
       );
-      return {
-        instances: [...new Set(rows.map((r) => r.instance))].sort(),
-        partitions: [...new Set(rows.map((r) => r.partition))].sort((a, b) => a - b),
-      };
+      return new Map(rows.map((r) => [r.partition, r.instances]));
     },
 
     /** The partitions whose last application before `at` was `instance`'s: the ones it held then. */

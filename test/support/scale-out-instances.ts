@@ -9,8 +9,8 @@ export interface Instance {
   readonly pid: number;
   /** When the process was spawned (ms since the epoch). */
   readonly launchedAt: number;
-  /** Resolves when the instance has joined its consumer group. */
-  readonly joined: Promise<void>;
+  /** Resolves when the instance has joined its consumer group, with when (ms since the epoch). */
+  readonly joined: Promise<number>;
   /** Resolves with how the process ended. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
   kill(signal: NodeJS.Signals): void;
@@ -45,9 +45,9 @@ export function launchInstance(label: string, options: InstanceOptions): Instanc
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal, stderr })),
   );
-  const joined = new Promise<void>((resolve, reject) => {
+  const joined = new Promise<number>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('joined')) resolve();
+      if (chunk.toString().includes('joined')) resolve(Date.now());
     });
     void exited.then(({ code, signal }) =>
       reject(new Error(`instance ${label} exited (${signal ?? code}) before joining: ${stderr}`)),
