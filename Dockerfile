@@ -8,6 +8,8 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+# JSON even on a terminal (docker run -it): the pretty printer is a development dependency.
+ENV LOG_FORMAT=json
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
