@@ -38,7 +38,8 @@ export function launchInstance(label: string, options: InstanceOptions): Instanc
       label,
       String(options.sessionTimeoutMs),
     ],
-    { cwd: CHECKOUT, stdio: ['ignore', 'pipe', 'pipe'] },
+    // stdin stays open for the instance's life: its end tells an orphaned instance to stop.
+    { cwd: CHECKOUT, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -36,5 +36,7 @@ const running = await startup.part({
   stop: (started) => started.stop(),
 });
 shutdownOnSignals(startup.steps(), logger);
+// The test holds this pipe open; if the test's process dies without stopping us, stop too.
+process.stdin.on('end', () => process.kill(process.pid, 'SIGTERM')).resume();
 await running.joined;
 process.stdout.write('joined\n');
