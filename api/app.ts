@@ -9,6 +9,7 @@ import type { Config } from '../infra/config/index.ts';
 import type { CheckResult } from '../infra/health/checks.ts';
 import { KafkaAdmin } from '../infra/kafka/admin.ts';
 import type { KafkaConnection } from '../infra/kafka/client.ts';
+import type { ProcessingReport } from '../infra/instances/processing.ts';
 import type { Logger } from '../infra/logging/logger.ts';
 import type { Publisher } from '../producers/publisher.ts';
 import type { EventCodec } from '../schemas/codec.ts';
@@ -23,6 +24,7 @@ import { clientErrorHandler, frameworkErrors, problem, registerProblemHandling }
 import { dashboardRoutes } from './dashboard/routes.ts';
 import { eventRoutes } from './events/routes.ts';
 import { healthRoutes, type InstanceRole } from './health/routes.ts';
+import { recordHttpLatency } from './metrics/http-metrics.ts';
 import { metricsRoutes } from './metrics/routes.ts';
 import { openapiOptions } from './openapi/document.ts';
 import { PartitionCounts, ReadPositions } from './positions.ts';
@@ -37,6 +39,8 @@ export interface AppDependencies {
   readonly readiness: () => Promise<CheckResult[]>;
   /** The role `start` runs this process in, reported by /health/ready. */
   readonly instance?: InstanceRole;
+  /** The consumers this process runs (role all), reported with their lag by /health/ready. */
+  readonly processing?: () => Promise<ProcessingReport>;
   readonly metrics: Registry;
   readonly publisher: Publisher;
   readonly codec: EventCodec;
@@ -97,6 +101,7 @@ export async function buildApp(deps: AppDependencies) {
   });
   registerProblemHandling(app);
   registerCorrelationCheck(app);
+  recordHttpLatency(app, deps.metrics);
   // Bodies are JSON: anything else (text/plain included, which Fastify parses by default) is 415.
   app.removeContentTypeParser('text/plain');
   const scopes = scopesOf(deps.slices);
@@ -136,6 +141,7 @@ export async function buildApp(deps: AppDependencies) {
   await app.register(healthRoutes, {
     readiness: deps.readiness,
     ...(deps.instance ? { instance: deps.instance } : {}),
+    ...(deps.processing ? { processing: deps.processing } : {}),
   });
   await app.register(metricsRoutes, { registry: deps.metrics });
   await app.register(eventRoutes, {
@@ -156,6 +162,7 @@ export async function buildApp(deps: AppDependencies) {
     auth: deps.auth,
     settings: deps.realtime,
     topics,
+    metrics: deps.metrics,
     rateLimitPerMinute: deps.api.rateLimitPerMinute,
   });
   for (const slice of deps.slices) {

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../infra/config/index.ts';
 import { openPlatform } from '../infra/platform.ts';
+import { instancesOf } from '../infra/instances/heartbeat.ts';
+import type { InstanceRecord } from '../infra/instances/registry.ts';
 import { ProcessorMetrics } from '../processors/runtime/metrics.ts';
 import { projectionNamed, projectionsOf } from '../slices/index.ts';
 import { commandLogger } from './logger.ts';
@@ -15,13 +17,16 @@ export function registerProjectionCommands(program: Command): void {
     .command('projections')
     .description('Postgres read models')
     .command('status')
-    .description("each projection's position against the end of its topics, its lag and its last error")
+    .description(
+      "each projection's position against the end of its topics, its lag and its last error; then every running instance (all machines) with its role, processors and lag, stale ones marked",
+    )
     .option('--partitions', 'one line per topic partition')
     .action(async (options: { partitions?: boolean }) => {
       const { config } = await loadConfig();
       const platform = openPlatform(config, commandLogger(config));
       try {
         const statuses = await projectionStatus(platform.kafka, platform.pool, projectionsOf());
+        const instances = await instancesOf(platform.pool, config.ops.heartbeatMs);
         if (options.partitions) {
           print(
             table(
@@ -31,6 +36,8 @@ export function registerProjectionCommands(program: Command): void {
               ),
             ),
           );
+          print('');
+          print(instancesTable(instances, true));
           return;
         }
         print(
@@ -43,6 +50,8 @@ export function registerProjectionCommands(program: Command): void {
             ]),
           ),
         );
+        print('');
+        print(instancesTable(instances, false));
       } finally {
         await platform.close();
       }
@@ -101,4 +110,42 @@ export function registerProjectionCommands(program: Command): void {
         await platform.close();
       }
     });
+}
+
+/** One line per instance, or with `partitions`, one per consumer partition each instance holds. */
+function instancesTable(instances: readonly InstanceRecord[], partitions: boolean): string {
+  if (instances.length === 0) return 'no instance registered: none is running (or none has reached Postgres)';
+  const state = (i: InstanceRecord) => (i.stale ? `STALE (last seen ${i.lastSeen.toISOString()})` : 'live');
+  if (partitions)
+    return table(
+      ['INSTANCE', 'STATE', 'PROCESSOR', 'RUNNING', 'TOPIC', 'PARTITION', 'LAG'],
+      instances.flatMap((i) =>
+        i.consumers.flatMap((c) =>
+          c.partitions.map((p) => [
+            i.id,
+            state(i),
+            c.processor,
+            c.running ? 'yes' : 'no',
+            p.topic,
+            String(p.partition),
+            String(p.lag),
+          ]),
+        ),
+      ),
+    );
+  return table(
+    ['INSTANCE', 'STATE', 'ROLE', 'HOST', 'PID', 'ADDRESS', 'STARTED', 'LAST SEEN', 'LAG', 'PROCESSORS'],
+    instances.map((i) => [
+      i.id,
+      state(i),
+      i.role,
+      i.host,
+      String(i.pid),
+      i.address ?? '-',
+      i.startedAt.toISOString(),
+      `${Math.round((Date.now() - i.lastSeen.getTime()) / 1000)} s ago`,
+      String(i.lag),
+      i.processors.join(', ') || '-',
+    ]),
+  );
 }

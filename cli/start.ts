@@ -1,11 +1,14 @@
 import type { Command } from 'commander';
 import { buildApp } from '../api/app.ts';
+import { listenOps } from '../api/ops.ts';
 import { createTokenVerifier } from '../api/auth/tokens.ts';
 import { devTokensServed } from '../api/dashboard/dev-tokens.ts';
 import { NotificationFeed } from '../api/realtime/feed.ts';
 import { ensureBucket } from '../infra/aws/buckets.ts';
 import { loadConfig, type Config } from '../infra/config/index.ts';
 import { isLocalEnvironment } from '../infra/config/variables.ts';
+import { InstanceHeartbeat } from '../infra/instances/heartbeat.ts';
+import { processingReport, type ProcessingReport } from '../infra/instances/processing.ts';
 import { withKafkaAdmin } from '../infra/kafka/admin.ts';
 import { allTopicDeclarations } from '../infra/kafka/topics.ts';
 import { shutdownOnSignals } from '../infra/lifecycle.ts';
@@ -27,10 +30,8 @@ import { createCodec } from '../schemas/index.ts';
 import { RegistryClient } from '../schemas/registry-client.ts';
 import { registerSchemas } from '../schemas/registration.ts';
 import { realtimeTopicsOf, SLICES } from '../slices/index.ts';
-import { print, printError, table } from './output.ts';
-
-/** The organization the local demo publishes for, and the dashboard shows by default. */
-const DEMO_ORGANIZATION = 'org-1';
+import { print, printError } from './output.ts';
+import { DEMO_ORGANIZATION, printStartReport } from './start-report.ts';
 
 interface StartOptions {
   readonly stack: boolean;
@@ -116,7 +117,8 @@ async function start(
   const codec = createCodec(config.registry);
   const publisher = await startup.part<Publisher>({
     name: 'publisher',
-    start: async () => createPublisher(platform.kafka, codec, logger, config.publisher),
+    start: async () =>
+      createPublisher(platform.kafka, codec, logger, { ...config.publisher, metrics: platform.metrics.registry }),
     stop: (opened) => opened.close(),
   });
   if (shipper)
@@ -133,12 +135,32 @@ async function start(
   const catalogue = catalogueOf(SLICES, { publisher, config, aws: platform.aws, pool: platform.pool, logger, runtime });
   const parts = runnablePartsOf(catalogue, realtimeRelay(publisher, topics), runtime);
   const selected = selectedParts(parts, selection.processors).map(({ part }) => part);
-  if (selected.length > 0) await startup.together(selected);
+  let started = false;
+  const processing = selected.length > 0 ? () => processingReport(platform.metrics, started) : undefined;
+  const instance = { role: selection.role, processors: selection.processors };
   if (!selection.api) {
-    await report(config, platform, undefined, useStack, false, selection);
+    // Before the parts, so probes get an answer (unready, still starting) while they join their groups.
+    const ops = await startup.part({
+      name: `operations listener on ${config.ops.host}:${config.ops.port}`,
+      start: () =>
+        listenOps(config.ops, {
+          logger,
+          readiness: () => platform.readiness(),
+          instance,
+          processing: processing ?? (async () => processingReport(platform.metrics, started)),
+          metrics: platform.metrics.registry,
+        }),
+      stop: ({ app }) => app.close(),
+    });
+    if (selected.length > 0) await startup.together(selected);
+    started = true;
+    await heartbeat(startup, platform, instance, ops.url, processing, logger);
+    await printStartReport(config, platform, undefined, useStack, false, selection, ops.url);
     shutdownOnSignals(startup.steps(), logger);
     return;
   }
+  if (selected.length > 0) await startup.together(selected);
+  started = true;
   const feed = await startup.part<NotificationFeed>({
     name: 'realtime feed',
     start: async () => {
@@ -156,9 +178,10 @@ async function start(
   });
   const address = await startup.part({
     name: `API on ${config.api.host}:${config.api.port}`,
-    start: () => listen(config, platform, publisher, codec, feed, logger, selection),
+    start: () => listen(config, platform, publisher, codec, feed, logger, selection, processing),
     stop: ({ app }) => app.close(),
   });
+  await heartbeat(startup, platform, instance, address.url, processing, logger);
   const demo = options.demo && selection.demo && config.environment === 'local';
   if (demo) {
     await startup.part({
@@ -179,8 +202,34 @@ async function start(
     });
   }
 
-  await report(config, platform, address.url, useStack, demo, selection);
+  await printStartReport(config, platform, address.url, useStack, demo, selection);
   shutdownOnSignals(startup.steps(), logger);
+}
+
+/** Registers this instance for `projections status` and beats until it stops (stopped before the parts). */
+async function heartbeat(
+  startup: Startup,
+  platform: Platform,
+  instance: { role: string; processors: readonly string[] },
+  address: string,
+  processing: (() => Promise<ProcessingReport>) | undefined,
+  logger: Logger,
+): Promise<void> {
+  await startup.part<InstanceHeartbeat>({
+    name: 'instance heartbeat',
+    start: async () => {
+      const beating = new InstanceHeartbeat(
+        platform.pool,
+        { ...instance, address },
+        processing ?? (async () => ({ started: true, lag: 0, processors: [] })),
+        logger,
+        { intervalMs: platform.config.ops.heartbeatMs },
+      );
+      await beating.start();
+      return beating;
+    },
+    stop: (beating) => beating.stop(),
+  });
 }
 
 async function provision(config: Config, platform: Platform, logger: Logger): Promise<void> {
@@ -206,6 +255,7 @@ async function listen(
   feed: NotificationFeed,
   logger: Logger,
   selection: Selection,
+  processing?: () => Promise<ProcessingReport>,
 ) {
   const devTokens = devTokensServed(config.environment, config.api.host);
   const app = await buildApp({
@@ -215,6 +265,7 @@ async function listen(
     verify: await createTokenVerifier(config.auth),
     readiness: () => platform.readiness(),
     instance: { role: selection.role, processors: selection.processors },
+    ...(processing ? { processing } : {}),
     metrics: platform.metrics.registry,
     publisher,
     codec,
@@ -239,69 +290,4 @@ async function listen(
     await app.close();
     throw error;
   }
-}
-
-async function report(
-  config: Config,
-  platform: Platform,
-  address: string | undefined,
-  useStack: boolean,
-  demo: boolean,
-  selection: Selection,
-) {
-  const checks = await platform.readiness();
-  const served: string[][] = address
-    ? [
-        ['API', address],
-        [
-          'dashboard',
-          `${address}/${demo ? `  (demo events for ${DEMO_ORGANIZATION} every 2 s; --no-demo to stop them)` : ''}`,
-        ],
-        ['health', `${address}/health/live  ${address}/health/ready`],
-        ['metrics', `${address}/metrics`],
-        ['API docs (OpenAPI)', `${address}/docs`],
-        ['realtime websocket', `${address.replace(/^http/, 'ws')}/v1/realtime`],
-      ]
-    : [['API', 'not in this process (--role processors)']];
-  print('');
-  print(
-    table(
-      ['WHAT', 'WHERE'],
-      [
-        ['role', selection.role],
-        ...served,
-        ['kafka', config.kafka.brokers.join(',')],
-        ['schema registry', config.registry.url],
-        ['postgres', config.database.url.replace(/:[^:@/]*@/, ':****@')],
-        ['aws (s3, sqs, ssm, athena)', config.aws.endpoint ?? `AWS ${config.aws.region}`],
-        [
-          'log lake',
-          config.lake.target === 'directory'
-            ? `${config.lake.directory}  (Parquet, Hive layout)`
-            : `s3://${config.lake.bucket}`,
-        ],
-        [
-          'upload bucket',
-          config.uploads.bucketStrategy === 'shared'
-            ? `s3://${config.uploads.bucket}  (queue ${config.uploads.queue})`
-            : `one per organization: ${config.uploads.bucketTemplate}  (queue ${config.uploads.queue})`,
-        ],
-        ['slices', SLICES.map((slice) => slice.name).join(', ')],
-        ['processors', selection.processors.join(', ') || 'none in this process (--role api)'],
-      ],
-    ),
-  );
-  print('');
-  print(
-    table(
-      ['CHECK', 'READY', 'LATENCY'],
-      checks.map((c) => [c.name, c.ok ? 'yes' : `no: ${c.error}`, `${c.latencyMs} ms`]),
-    ),
-  );
-  print('');
-  print(
-    useStack
-      ? 'Ctrl-C stops Tributary; the stack keeps running until `tributary stack down`.'
-      : 'Ctrl-C stops Tributary.',
-  );
 }

@@ -16,6 +16,8 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || packages+=(postgresq
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 # systemd-analyze verifies the units `tributary export systemd` writes (infra/roles/services.int.spec.ts).
 command -v systemd-analyze >/dev/null 2>&1 || packages+=(systemd)
+# promtool checks and unit-tests the alert rules (infra/observability/observability.int.spec.ts).
+command -v promtool >/dev/null 2>&1 || packages+=(prometheus)
 
 if [ ${#packages[@]} -gt 0 ]; then
   echo "bootstrap: installing Debian packages: ${packages[*]}"
@@ -27,6 +29,10 @@ if [ ${#packages[@]} -gt 0 ]; then
     echo 'create_main_cluster = false' | $sudo tee -a /etc/postgresql-common/createcluster.conf >/dev/null
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}"
+  # Debian's prometheus package starts a server on :9090 where systemd runs; only promtool is wanted.
+  if [[ " ${packages[*]} " == *' prometheus '* ]] && command -v systemctl >/dev/null 2>&1; then
+    $sudo systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
 fi
 
 # npm ci when node_modules is missing or older than the lock file.

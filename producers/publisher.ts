@@ -1,4 +1,5 @@
 import type { Producer } from 'kafkajs';
+import type { Registry } from 'prom-client';
 import { KafkaAdmin } from '../infra/kafka/admin.ts';
 import { createIdempotentProducer, type KafkaConnection } from '../infra/kafka/client.ts';
 import {
@@ -13,6 +14,7 @@ import type { TributaryEvent } from '../schemas/generated/events.ts';
 import { EventTooLargeError } from './event-too-large.ts';
 import type { OutgoingRecord } from './pack-requests.ts';
 import { partitionOf } from './partition.ts';
+import { publishLatency } from './publish-metrics.ts';
 import { singleRecordBatchSize } from './record-batch.ts';
 import { SendQueue } from './send-queue.ts';
 
@@ -53,6 +55,8 @@ export interface PublisherOptions {
   readonly maxBatchEvents?: number;
   /** Topics whose declared max.message.bytes records are kept under (default: every topic Tributary owns). */
   readonly topics?: readonly TopicDeclaration[];
+  /** The process's registry, to time publishes by topic (`tributary_publish_duration_seconds`). */
+  readonly metrics?: Registry;
 }
 
 export const PUBLISHER_DEFAULTS = { lingerMs: 2, maxBatchEvents: 500 } as const;
@@ -80,6 +84,7 @@ export function createPublisher(
     return declaration ? maxMessageBytesOf(declaration) : DEFAULT_MAX_MESSAGE_BYTES;
   };
   const admin = new KafkaAdmin(kafka);
+  const latency = options.metrics ? publishLatency(options.metrics) : undefined;
   let connected: Promise<void> | undefined;
   const ready = () => {
     if (!connected) {
@@ -131,6 +136,7 @@ export function createPublisher(
 
     async publishBatch(events) {
       if (events.length === 0) return [];
+      const timer = process.hrtime.bigint();
       // Encode (and so validate) and measure all before sending any: a batch is accepted whole or not at all.
       const records = await Promise.all(events.map(toRecord));
       records.forEach(({ topic, message }, index) => {
@@ -139,7 +145,12 @@ export function createPublisher(
         if (bytes > limit)
           throw new EventTooLargeError(events[index]!.type, bytes, limit, topic, events.length > 1 ? index : undefined);
       });
-      return queue.enqueue(records);
+      const positions = await queue.enqueue(records);
+      if (latency) {
+        const seconds = Number(process.hrtime.bigint() - timer) / 1e9;
+        for (const topic of new Set(records.map((record) => record.topic))) latency.observe({ topic }, seconds);
+      }
+      return positions;
     },
 
     async close() {

@@ -46,6 +46,8 @@ export class RealtimeConnection {
     private readonly limits: { maxBufferedBytes: number; heartbeatMs: number },
     private readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>,
     onClose: () => void,
+    /** Called for each notification sent, with its realtime topic. */
+    private readonly onDelivered: (topic: string) => void = () => undefined,
   ) {
     socket.on('message', (data) => {
       const text = data.toString();
@@ -169,7 +171,7 @@ export class RealtimeConnection {
     const passes = (subscription: SubscriptionFilters | undefined) =>
       subscription !== undefined && matches(subscription, payload.filters);
     if (!passes(this.subscriptions.get(payload.topic)) && !passes(this.stored.get(payload.topic))) return;
-    this.send({
+    const sent = this.send({
       type: 'notification',
       position,
       id: notification.metadata.eventId,
@@ -178,16 +180,19 @@ export class RealtimeConnection {
       filters: payload.filters,
       data,
     });
+    if (sent) this.onDelivered(payload.topic);
   }
 
-  private send(message: object): void {
-    if (this.socket.readyState !== this.socket.OPEN) return;
+  /** Whether the message went out (a closed or closing socket, or a slow client's, takes none). */
+  private send(message: object): boolean {
+    if (this.socket.readyState !== this.socket.OPEN) return false;
     if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
       this.logger.warn({ buffered: this.socket.bufferedAmount }, 'closing a slow client');
       this.socket.close(CLOSE.slowConsumer, 'slow consumer: too many notifications waiting');
       this.feed.unsubscribe(this.listener);
-      return;
+      return false;
     }
     this.socket.send(JSON.stringify(message));
+    return true;
   }
 }

@@ -24,6 +24,8 @@ import {
   type SubscriptionOwner,
 } from './subscriptions.ts';
 import pg from 'pg';
+import type { Registry } from 'prom-client';
+import { realtimeMetrics } from './metrics.ts';
 import { migrate } from '../../infra/postgres/migrations.ts';
 
 interface RealtimeOptions {
@@ -34,6 +36,8 @@ interface RealtimeOptions {
   readonly settings: RealtimeSettings;
   /** The slices' realtime topics: what clients may subscribe to and filter on. */
   readonly topics: RealtimeTopics;
+  /** The process's registry: open connections and deliveries by topic. */
+  readonly metrics?: Registry;
   /** Per caller and route, like every other guarded route (API_RATE_LIMIT_PER_MINUTE). */
   readonly rateLimitPerMinute: number;
 }
@@ -68,6 +72,7 @@ const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (instance, opt
   const sessions = new Map<string, Set<RealtimeConnection>>();
   const keyOf = (owner: SubscriptionOwner) => `${owner.organizationId}/${owner.subject}`;
   const rateLimit = { max: options.rateLimitPerMinute, timeWindow: 60_000 };
+  const metrics = options.metrics ? realtimeMetrics(options.metrics) : undefined;
 
   await migrate(pool, 'realtime', SUBSCRIPTION_MIGRATIONS);
   await migrate(pool, 'realtime-tickets', SPENT_TICKET_MIGRATIONS);
@@ -245,6 +250,7 @@ const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (instance, opt
       const principal = request.realtimePrincipal!;
       const key = keyOf(principal);
       open.set(key, (open.get(key) ?? 0) + 1);
+      metrics?.connections.inc();
       const connection = new RealtimeConnection(
         socket,
         principal,
@@ -254,8 +260,10 @@ const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (instance, opt
         request.log.child({ subject: principal.subject, organizationId: principal.organizationId }),
         () => {
           open.set(key, (open.get(key) ?? 1) - 1);
+          metrics?.connections.dec();
           sessions.get(key)?.delete(connection);
         },
+        (topic) => metrics?.deliveries.inc({ topic }),
       );
       sessions.set(key, (sessions.get(key) ?? new Set()).add(connection));
       connection.applyStored(await storedSubscriptions(pool, principal));

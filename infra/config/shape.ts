@@ -159,6 +159,8 @@ export interface Config {
     readonly rateLimitPerMinute: number;
     readonly readWaitMs: number;
   };
+  /** The operations listener of a processors-role process: metrics and health, for Prometheus and probes. */
+  readonly ops: { readonly host: string; readonly port: number; readonly heartbeatMs: number };
   readonly auth: AuthSettings;
   readonly realtime: RealtimeSettings;
   readonly kafka: KafkaSettings;
@@ -197,6 +199,7 @@ export function buildConfig(v: ParsedValues): Config {
       rateLimitPerMinute: v.API_RATE_LIMIT_PER_MINUTE,
       readWaitMs: v.API_READ_WAIT_MS,
     },
+    ops: { host: v.OPS_HOST, port: v.OPS_PORT, heartbeatMs: v.INSTANCE_HEARTBEAT_MS },
     realtime: {
       allowedOrigins: v.REALTIME_ALLOWED_ORIGINS,
       maxConnectionsPerToken: v.REALTIME_MAX_CONNECTIONS_PER_TOKEN,

@@ -22,6 +22,9 @@ export type RawValues = Readonly<Record<string, string | undefined>>;
 
 const LOCAL_ENVIRONMENTS = new Set(['local', 'test']);
 
+/** The operations port of a processors-role process outside local and test; `export --per-processor` counts up from it. */
+export const DEFAULT_OPS_PORT = 18090;
+
 export function isLocalEnvironment(raw: RawValues): boolean {
   return LOCAL_ENVIRONMENTS.has(raw.ENVIRONMENT ?? 'local');
 }
@@ -127,6 +130,21 @@ export const variables = {
     doc: 'Longest a read with ?after=<position> waits for the projection to reach that position before answering 503.',
     schema: positiveInt,
     default: '5000',
+  },
+  OPS_HOST: {
+    doc: 'Interface the operations listener of a `--role processors` process listens on (/metrics, /health/live, /health/ready); an API process serves them on its own port.',
+    schema: z.string().min(1),
+    default: '127.0.0.1',
+  },
+  OPS_PORT: {
+    doc: 'Port of that operations listener; 0 takes a free port (start and `projections status` print it). Defaults to 0 in the local and test environments, where several processes share a machine, and 18090 elsewhere; several processor processes on one machine each need their own (`export systemd|procfile --per-processor` gives each its own, from 18091).',
+    schema: nonNegativeInt.max(65535, 'must be between 0 and 65535'),
+    default: (raw) => (isLocalEnvironment(raw) ? '0' : String(DEFAULT_OPS_PORT)),
+  },
+  INSTANCE_HEARTBEAT_MS: {
+    doc: 'How often each process records itself in Postgres (host, pid, role, processors, lag) for `tributary projections status`; one missing three beats shows as stale, one missing for an hour is deleted.',
+    schema: positiveInt,
+    default: '10000',
   },
   REALTIME_ALLOWED_ORIGINS: {
     doc: 'Comma-separated browser origins allowed to open the realtime websocket (clients that send no Origin are not browsers and pass).',

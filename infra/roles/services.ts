@@ -1,3 +1,4 @@
+import { DEFAULT_OPS_PORT } from '../config/variables.ts';
 import { OperatorError } from '../errors.ts';
 import { serviceNameOf } from './selection.ts';
 
@@ -8,6 +9,8 @@ export interface ServiceEntry {
   readonly description: string;
   /** After `tributary`. */
   readonly args: readonly string[];
+  /** Set for this process alone: a per-processor process's own OPS_PORT, so several share a machine. */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 /** Supervised processes never start the local stack: in production the services already exist. */
@@ -25,7 +28,7 @@ export const PROCESSORS_SERVICE: ServiceEntry = {
   args: [...START, '--role', 'processors'],
 };
 
-export function processorService(processorName: string): ServiceEntry {
+export function processorService(processorName: string, opsPort?: number): ServiceEntry {
   const name = serviceNameOf(processorName);
   // What a systemd unit name and a Procfile process type both accept.
   if (!/^[A-Za-z0-9_.-]+$/.test(name))
@@ -34,15 +37,20 @@ export function processorService(processorName: string): ServiceEntry {
     name,
     description: `Tributary ${processorName}`,
     args: [...START, '--role', 'processors', '--processors', name],
+    ...(opsPort === undefined ? {} : { environment: { OPS_PORT: String(opsPort) } }),
   };
 }
 
 /**
  * The processes to run: the API and the processors, or, split per processor, the API and one
- * process per processor (each then scales, restarts and is watched on its own).
+ * process per processor (each then scales, restarts and is watched on its own). Split, each
+ * processor process gets its own operations port, counting up from the one after OPS_PORT's
+ * default, so Prometheus scrapes each of them on one machine.
  */
 export function servicesToRun(perProcessor: readonly string[] | undefined): ServiceEntry[] {
-  return perProcessor ? [API_SERVICE, ...perProcessor.map(processorService)] : [API_SERVICE, PROCESSORS_SERVICE];
+  return perProcessor
+    ? [API_SERVICE, ...perProcessor.map((name, index) => processorService(name, DEFAULT_OPS_PORT + 1 + index))]
+    : [API_SERVICE, PROCESSORS_SERVICE];
 }
 
 export interface SystemdOptions {
@@ -107,6 +115,8 @@ function serviceUnit(service: ServiceEntry, options: SystemdOptions): string {
     `User=${options.user}`,
     `WorkingDirectory=${options.workingDirectory}`,
     `EnvironmentFile=${options.environmentFile}`,
+    // The environment file wins over Environment= (systemd.exec): keep OPS_PORT out of it when split.
+    ...Object.entries(service.environment ?? {}).map(([name, value]) => `Environment=${name}=${value}`),
     `ExecStart=${[executable, ...service.args].join(' ')}`,
     'Restart=on-failure',
     'RestartSec=5s',
@@ -127,7 +137,12 @@ function serviceUnit(service: ServiceEntry, options: SystemdOptions): string {
 
 /** The same processes for foreman, honcho, Heroku or any Procfile runner, run from the checkout. */
 export function procfile(services: readonly ServiceEntry[]): string {
-  return lines(services.map((service) => `${service.name}: ${['bin/tributary', ...service.args].join(' ')}`));
+  const command = (service: ServiceEntry) => [
+    ...Object.entries(service.environment ?? {}).map(([name, value]) => `${name}=${value}`),
+    'bin/tributary',
+    ...service.args,
+  ];
+  return lines(services.map((service) => `${service.name}: ${command(service).join(' ')}`));
 }
 
 function lines(all: readonly string[]): string {

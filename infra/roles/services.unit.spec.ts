@@ -80,6 +80,10 @@ WantedBy=tributary.target
       'ExecStart=/opt/tributary/bin/tributary start --no-stack --role processors --processors projection-import_jobs\n',
     );
     expect(importJobs).toContain('SyslogIdentifier=tributary-projection-import_jobs\n');
+    // Each its own operations port, so Prometheus scrapes every one on this machine.
+    expect(importJobs).toContain('Environment=OPS_PORT=18091\n');
+    expect(units[3]!.text).toContain('Environment=OPS_PORT=18092\n');
+    expect(units[5]!.text).not.toContain('OPS_PORT');
   });
 
   it('when a path is relative, then it refuses: systemd resolves nothing against a working directory', () => {
@@ -105,8 +109,8 @@ processors: bin/tributary start --no-stack --role processors
   it('when exported per processor, then each processor is its own process type, named without spaces', () => {
     expect(procfile(servicesToRun(['projection import_jobs', 'transactions-cleanser']))).toBe(
       `api: bin/tributary start --no-stack --role api
-projection-import_jobs: bin/tributary start --no-stack --role processors --processors projection-import_jobs
-transactions-cleanser: bin/tributary start --no-stack --role processors --processors transactions-cleanser
+projection-import_jobs: OPS_PORT=18091 bin/tributary start --no-stack --role processors --processors projection-import_jobs
+transactions-cleanser: OPS_PORT=18092 bin/tributary start --no-stack --role processors --processors transactions-cleanser
 `,
     );
   });

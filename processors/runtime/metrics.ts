@@ -7,6 +7,7 @@ export class ProcessorMetrics {
   readonly retries: Counter<'processor' | 'topic'>;
   readonly deadLetters: Counter<'processor' | 'topic' | 'reason'>;
   readonly lag: Gauge<'processor' | 'topic' | 'partition'>;
+  readonly running: Gauge<'processor'>;
 
   constructor(registry = new Registry()) {
     this.registry = registry;
@@ -34,5 +35,40 @@ export class ProcessorMetrics {
       labelNames: ['processor', 'topic', 'partition'],
       registers: [registry],
     });
+    this.running = new Gauge({
+      name: 'tributary_processor_running',
+      help: 'Consumers of this process: 1 while running, 0 once crashed or stopped.',
+      labelNames: ['processor'],
+      registers: [registry],
+    });
   }
+
+  /**
+   * Drops the lag of partitions this process no longer holds, so after a rebalance only the
+   * instance that owns a partition reports it and a sum over instances counts each once.
+   */
+  async keepLagOf(processor: string, assigned: Readonly<Record<string, readonly number[]>>): Promise<void> {
+    for (const { labels } of (await this.lag.get()).values) {
+      if (labels.processor !== processor) continue;
+      const held = assigned[String(labels.topic)]?.includes(Number(labels.partition)) ?? false;
+      if (!held) this.lag.remove(labels);
+    }
+  }
+
+  /** This process's lag, by processor and partition, as last measured. */
+  async lagByPartition(): Promise<PartitionLag[]> {
+    return (await this.lag.get()).values.map(({ labels, value }) => ({
+      processor: String(labels.processor),
+      topic: String(labels.topic),
+      partition: Number(labels.partition),
+      lag: value,
+    }));
+  }
+}
+
+export interface PartitionLag {
+  readonly processor: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly lag: number;
 }

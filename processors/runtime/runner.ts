@@ -49,6 +49,7 @@ export async function startProcessor(
   const joined = new Promise<void>((resolve) => (markJoined = resolve));
   consumer.on(consumer.events.GROUP_JOIN, async ({ payload }) => {
     markJoined();
+    await deps.metrics.keepLagOf(name, payload.memberAssignment);
     if (processor.mode !== 'checkpointed') return;
     // Start each partition where the checkpoint says, not where Kafka's commit says: the commit
     // may lag the checkpoint after a crash between the two. (Records below it would be skipped anyway.)
@@ -85,6 +86,12 @@ export async function startProcessor(
     }),
   });
 
+  deps.metrics.running.set({ processor: name }, 1);
+  // kafkajs restarts a consumer after a retriable crash; after any other, this processor is gone.
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (!payload.restart) deps.metrics.running.set({ processor: name }, 0);
+  });
+
   let stopping: Promise<void> | undefined;
   return {
     joined,
@@ -92,6 +99,7 @@ export async function startProcessor(
       stopping ??= (async () => {
         await consumer.disconnect();
         await deadLetterProducer.disconnect();
+        deps.metrics.running.set({ processor: name }, 0);
         logger.info('stopped');
       })();
       return stopping;
