@@ -138,6 +138,10 @@ export interface PushSettings {
 export interface StackSettings {
   readonly dir: string;
   readonly postgresPassword: string;
+  /** Kafka nodes: 1, or 3 (replication factor 3, min.insync.replicas 2). */
+  readonly kafkaBrokers: number;
+  /** moto replays its request recording when it starts, so a restart keeps its state. */
+  readonly awsDurable: boolean;
   readonly ports: {
     readonly kafka: number;
     readonly kafkaController: number;
@@ -290,6 +294,8 @@ export function buildConfig(v: ParsedValues): Config {
     stack: {
       dir: resolve(v.STACK_DIR),
       postgresPassword: v.STACK_POSTGRES_PASSWORD,
+      kafkaBrokers: v.STACK_KAFKA_BROKERS,
+      awsDurable: v.STACK_AWS_DURABLE,
       ports: {
         kafka: v.STACK_KAFKA_PORT,
         kafkaController: v.STACK_KAFKA_CONTROLLER_PORT,

@@ -49,6 +49,17 @@ function stackPort(raw: RawValues, name: keyof typeof STACK_DEFAULTS): string {
   return raw[name] ?? STACK_DEFAULTS[name];
 }
 
+/** Node i (0-based) of a multi-broker local stack listens 10 ports above node i-1. */
+export const STACK_KAFKA_NODE_PORT_STEP = 10;
+
+/** The local stack's broker addresses: one per node of STACK_KAFKA_BROKERS. */
+function stackBrokers(raw: RawValues): string {
+  const first = Number(stackPort(raw, 'STACK_KAFKA_PORT'));
+  const nodes = Number(raw.STACK_KAFKA_BROKERS ?? '1');
+  const count = Number.isInteger(nodes) && nodes > 0 ? nodes : 1;
+  return Array.from({ length: count }, (_, i) => `127.0.0.1:${first + STACK_KAFKA_NODE_PORT_STEP * i}`).join(',');
+}
+
 function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
   return z.enum(values, { error: `must be one of ${values.join(', ')}` });
 }
@@ -210,7 +221,7 @@ export const variables = {
       .string()
       .regex(/^[^,\s:]+:\d+(,[^,\s:]+:\d+)*$/, 'must be host:port[,host:port...]')
       .transform((v) => v.split(',')),
-    default: local((raw) => `127.0.0.1:${stackPort(raw, 'STACK_KAFKA_PORT')}`),
+    default: local(stackBrokers),
   },
   KAFKA_CLIENT_ID: {
     doc: 'Client id sent to the brokers (shows in broker logs and quotas).',
@@ -597,6 +608,11 @@ export const variables = {
     default: '.stack',
   },
   STACK_KAFKA_PORT: { doc: 'Local stack: Kafka broker port.', schema: port, default: STACK_DEFAULTS.STACK_KAFKA_PORT },
+  STACK_KAFKA_BROKERS: {
+    doc: 'Local stack: how many Kafka nodes (each broker and controller): 1, or 3 for replication factor 3 and min.insync.replicas 2 (node n listens on STACK_KAFKA_PORT and STACK_KAFKA_CONTROLLER_PORT plus 10 × (n - 1)).',
+    schema: z.coerce.number().pipe(z.union([z.literal(1), z.literal(3)], { error: 'must be 1 or 3' })),
+    default: '1',
+  },
   STACK_KAFKA_CONTROLLER_PORT: {
     doc: 'Local stack: Kafka KRaft controller port.',
     schema: port,
@@ -627,6 +643,11 @@ export const variables = {
     doc: 'Local stack: moto server port (S3, SQS, SSM, Athena).',
     schema: port,
     default: STACK_DEFAULTS.STACK_AWS_PORT,
+  },
+  STACK_AWS_DURABLE: {
+    doc: 'Local stack: moto records every request to a file and replays it when it starts again, so a killed moto keeps what it acknowledged, as S3 would (the fault suite); off, a restart forgets everything.',
+    schema: bool,
+    default: 'false',
   },
 } as const satisfies Record<string, Variable>;
 

@@ -1,7 +1,8 @@
 import type { StackSettings } from '../config/index.ts';
 import type { StackLayout } from './layout.ts';
 
-export type ServiceName = 'postgres' | 'kafka' | 'aws' | 'registry';
+/** `kafka-2` and `kafka-3` exist with STACK_KAFKA_BROKERS=3. */
+export type ServiceName = 'postgres' | 'kafka' | 'kafka-2' | 'kafka-3' | 'aws' | 'registry';
 
 export interface ServiceContext {
   readonly settings: StackSettings;

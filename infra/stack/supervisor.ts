@@ -7,7 +7,7 @@ import { StackLayout } from './layout.ts';
 import { isOurProcess, portAnswers, stopProcess, tailOf } from './processes.ts';
 import type { ServiceName, StackService } from './service.ts';
 import { awsService } from './services/aws.ts';
-import { kafkaService } from './services/kafka.ts';
+import { kafkaNodes } from './services/kafka.ts';
 import { postgresService } from './services/postgres.ts';
 import { registryService } from './services/registry.ts';
 
@@ -43,7 +43,7 @@ export class Stack {
     this.layout = new StackLayout(settings.dir);
     const context = { settings, layout: this.layout };
     // Listed in start order; `down` goes in reverse.
-    this.services = [postgresService(context), kafkaService(context), awsService(context), registryService(context)];
+    this.services = [postgresService(context), ...kafkaNodes(context), awsService(context), registryService(context)];
   }
 
   service(name: string): StackService {
