@@ -1,8 +1,17 @@
 import type pg from 'pg';
 
-/** Runs `work` in one transaction on a pooled connection: committed if it resolves, rolled back if it throws. */
+/**
+ * Runs `work` in one transaction on a pooled connection: committed if it resolves, rolled back if it throws.
+ * A connection that dies while checked out but between two queries (Postgres killed or
+ * restarted) emits 'error' on its client, and a checked-out client has no listener: the process
+ * would crash on it. The listener here keeps the error; the next query fails, the transaction
+ * rejects, and the broken connection is destroyed rather than returned to the pool.
+ */
 export async function inTransaction<T>(pool: pg.Pool, work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
   const tx = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (error: Error) => (lost = error);
+  tx.on('error', onError);
   try {
     await tx.query('begin');
     const result = await work(tx);
@@ -12,6 +21,7 @@ export async function inTransaction<T>(pool: pg.Pool, work: (tx: pg.PoolClient) 
     await tx.query('rollback').catch(() => undefined);
     throw error;
   } finally {
-    tx.release();
+    tx.off('error', onError);
+    tx.release(lost);
   }
 }
