@@ -24,6 +24,7 @@ import type { LogShipper } from '../producers/logs/log-shipper.ts';
 import { ownLogShipper } from '../producers/logs/own-logs.ts';
 import { createPublisher, type Publisher } from '../producers/publisher.ts';
 import { realtimeRelay } from '../processors/realtime-relay/processor.ts';
+import { LagSampler } from '../processors/runtime/lag-sampler.ts';
 import { eventDefinitions } from '../schemas/catalog.ts';
 import type { EventCodec } from '../schemas/codec.ts';
 import { createCodec } from '../schemas/index.ts';
@@ -215,20 +216,26 @@ async function heartbeat(
   processing: (() => Promise<ProcessingReport>) | undefined,
   logger: Logger,
 ): Promise<void> {
-  await startup.part<InstanceHeartbeat>({
+  await startup.part<{ beating: InstanceHeartbeat; sampler: LagSampler }>({
     name: 'instance heartbeat',
     start: async () => {
-      const beating = new InstanceHeartbeat(
-        platform.pool,
-        { ...instance, address },
-        processing ?? (async () => ({ started: true, lag: 0, processors: [] })),
-        logger,
-        { intervalMs: platform.config.ops.heartbeatMs },
-      );
+      const sampler = new LagSampler(platform.kafka, platform.metrics, logger);
+      const report = processing
+        ? async () => {
+            await sampler.sample();
+            return processing();
+          }
+        : async () => ({ started: true, lag: 0, processors: [] });
+      const beating = new InstanceHeartbeat(platform.pool, { ...instance, address }, report, logger, {
+        intervalMs: platform.config.ops.heartbeatMs,
+      });
       await beating.start();
-      return beating;
+      return { beating, sampler };
     },
-    stop: (beating) => beating.stop(),
+    stop: async ({ beating, sampler }) => {
+      await beating.stop();
+      await sampler.close();
+    },
   });
 }
 

@@ -104,6 +104,26 @@ describe('observability across instances: metrics, alerts, dashboard, readiness,
     );
   });
 
+  it('when two instances share a consumer group, then each reports the lag of the partitions it holds, no partition twice', async () => {
+    const held = async (url: string) => {
+      const body = await (await fetch(`${url}/health/ready`)).json();
+      const consumer = body.consumers.find((c: { processor: string }) => c.processor === 'projection.import_jobs');
+      return (consumer?.partitions ?? []) as { topic: string; partition: number; lag: number }[];
+    };
+    await eventually(
+      async () => {
+        const [first, second] = await Promise.all([held(api.url), held(processors.url)]);
+        // Measured from the cluster before each heartbeat, so idle partitions are reported too.
+        expect(first.length).toBeGreaterThan(0);
+        expect(second.length).toBeGreaterThan(0);
+        const all = [...first, ...second].map((p) => `${p.topic}/${p.partition}`);
+        expect(new Set(all).size).toBe(all.length);
+        for (const p of [...first, ...second]) expect(p.lag).toBeGreaterThanOrEqual(0);
+      },
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
+  });
+
   it('when two instances run, then projections status lists both; a killed one turns stale, a stopped one leaves', async () => {
     const both = await eventually(async () => {
       const found = await mine();

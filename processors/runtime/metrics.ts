@@ -8,6 +8,8 @@ export class ProcessorMetrics {
   readonly deadLetters: Counter<'processor' | 'topic' | 'reason'>;
   readonly lag: Gauge<'processor' | 'topic' | 'partition'>;
   readonly running: Gauge<'processor'>;
+  /** Each consumer's group and the partitions this process holds, as of its last rebalance. */
+  readonly assignments = new Map<string, ConsumerAssignment>();
 
   constructor(registry = new Registry()) {
     this.registry = registry;
@@ -47,7 +49,12 @@ export class ProcessorMetrics {
    * Drops the lag of partitions this process no longer holds, so after a rebalance only the
    * instance that owns a partition reports it and a sum over instances counts each once.
    */
-  async keepLagOf(processor: string, assigned: Readonly<Record<string, readonly number[]>>): Promise<void> {
+  async keepLagOf(
+    processor: string,
+    assigned: Readonly<Record<string, readonly number[]>>,
+    groupId?: string,
+  ): Promise<void> {
+    if (groupId) this.assignments.set(processor, { groupId, partitions: assigned });
     for (const { labels } of (await this.lag.get()).values) {
       if (labels.processor !== processor) continue;
       const held = assigned[String(labels.topic)]?.includes(Number(labels.partition)) ?? false;
@@ -64,6 +71,11 @@ export class ProcessorMetrics {
       lag: value,
     }));
   }
+}
+
+export interface ConsumerAssignment {
+  readonly groupId: string;
+  readonly partitions: Readonly<Record<string, readonly number[]>>;
 }
 
 export interface PartitionLag {

@@ -49,7 +49,7 @@ export async function startProcessor(
   const joined = new Promise<void>((resolve) => (markJoined = resolve));
   consumer.on(consumer.events.GROUP_JOIN, async ({ payload }) => {
     markJoined();
-    await deps.metrics.keepLagOf(name, payload.memberAssignment);
+    await deps.metrics.keepLagOf(name, payload.memberAssignment, groupIdOf(processor));
     if (processor.mode !== 'checkpointed') return;
     // Start each partition where the checkpoint says, not where Kafka's commit says: the commit
     // may lag the checkpoint after a crash between the two. (Records below it would be skipped anyway.)
@@ -100,6 +100,7 @@ export async function startProcessor(
         await consumer.disconnect();
         await deadLetterProducer.disconnect();
         deps.metrics.running.set({ processor: name }, 0);
+        deps.metrics.assignments.delete(name);
         logger.info('stopped');
       })();
       return stopping;
