@@ -29,22 +29,56 @@ const ORGANIZATION = 'org-test';
 const SUBJECT = uniqueName('schemathesis');
 
 /**
- * Checks that cannot apply to an operation, switched off for it alone (every other check still
- * runs there, and this one everywhere else), each with why. Nothing else is ever skipped.
+ * Where `positive_data_acceptance` counts a status the schema cannot promise as accepting valid
+ * data, for one operation each (matched by name: schemathesis ORs `include-path` with
+ * `include-method`, so a pair of them would select every GET). Every check stays on everywhere.
  */
-const CHECKS_THAT_CANNOT_APPLY: readonly {
-  readonly method: string;
-  readonly path: string;
-  readonly check: string;
-  readonly why: string;
-}[] = [
-  {
-    method: 'GET',
-    path: '/v1/realtime',
-    check: 'positive_data_acceptance',
-    why: "a websocket route: over plain HTTP, all schemathesis speaks, the right answer to a valid GET is 426 upgrade_required, as the document says; the upgrade is tested in api/realtime. (Its expected statuses cannot be set for this one operation: schemathesis 4.32 applies an operation's expected-statuses to every operation.)",
-  },
-];
+const DEFAULT_ACCEPTED = ['2xx', '3xx', '401', '403', '404', '409', '429', '5xx'];
+const UPGRADE_ACCEPTED = {
+  operation: 'GET /v1/realtime',
+  status: '426',
+  // A websocket route: over plain HTTP, all schemathesis speaks, the right answer to a valid GET
+  // is 426 upgrade_required (the upgrade is tested in api/realtime); only it documents 426 (below).
+};
+
+/**
+ * A cursor is opaque and MAC-bound to the caller, the listing and its filters: no schema can say
+ * which strings are cursors, and one schemathesis makes up is rightly 400 invalid_cursor. The
+ * listings are read from the document, so a new one is covered as it comes.
+ */
+function cursorListings(document: OpenApiDocument): { operation: string; status: string }[] {
+  return Object.entries(document.paths).flatMap(([path, operations]) =>
+    (operations.get?.parameters ?? []).some((parameter) => parameter.in === 'query' && parameter.name === 'cursor')
+      ? [{ operation: `GET ${path}`, status: '400' }]
+      : [],
+  );
+}
+
+interface OpenApiDocument {
+  readonly paths: Record<
+    string,
+    Record<
+      string,
+      {
+        readonly responses?: Record<string, unknown>;
+        readonly parameters?: readonly { readonly in: string; readonly name: string }[];
+      }
+    >
+  >;
+}
+const UPGRADE_ROUTE = { method: 'get', path: '/v1/realtime' };
+
+/**
+ * `?after=` is a position a command returned, good only for read models reading its topic: each
+ * family of read routes gets one its read model has applied (made-up strings are 400, which
+ * api/event-counts/positions.int.spec.ts tests).
+ */
+const POSITION_FAMILIES = {
+  messaging: '^/v1/(organizations|threads)',
+  transactions: '^/v1/accounts',
+  uploads: '^/v1/attachments',
+  groups: '^/v1/(groups|members)',
+} as const;
 
 let backbone: Backbone;
 let app: Awaited<ReturnType<typeof testApp>>;
@@ -52,9 +86,11 @@ let projection: RunningProcessor;
 let attachmentsProjection: RunningProcessor;
 let membershipsProjection: RunningProcessor;
 let messagingProjection: RunningProcessor;
+let warehouseProjection: RunningProcessor;
 let schemathesis: string;
 let url: string;
-let position: string;
+let positions: Record<keyof typeof POSITION_FAMILIES, string>;
+let document: OpenApiDocument;
 
 beforeAll(async () => {
   backbone = await isolatedBackbone({ partitions: 2 });
@@ -81,6 +117,8 @@ beforeAll(async () => {
   // The messaging routes wait for their read model to reach the pinned `?after=` position.
   const messaging = slices.find((slice) => slice.name === 'messaging')!.projections.messaging!;
   messagingProjection = await startProjection(messaging, backbone.runtime(), { sessionTimeoutMs: 6000 });
+  const warehouse = slices.find((slice) => slice.name === 'transactions')!.projections.warehouse!;
+  warehouseProjection = await startProjection(warehouse, backbone.runtime(), { sessionTimeoutMs: 6000 });
   url = await app.listen({ host: '127.0.0.1', port: 0 });
   const bin = await pythonVenv(
     join(new StackLayout(backbone.config.stack.dir).tools, 'schemathesis-venv'),
@@ -88,54 +126,74 @@ beforeAll(async () => {
     'schemathesis',
   );
   schemathesis = join(bin, 'schemathesis');
-  position = await appliedPosition();
+  positions = await appliedPositions();
+  document = (await app.inject({ url: '/docs/json' })).json<OpenApiDocument>();
 }, 180_000);
 afterAll(async () => {
   await projection?.stop();
   await attachmentsProjection?.stop();
   await membershipsProjection?.stop();
   await messagingProjection?.stop();
+  await warehouseProjection?.stop();
   await app?.close();
   await backbone?.close();
 });
 
-/**
- * A position the read model has applied: `?after=` is an opaque token that only a command can
- * give, so the run uses a real one instead of strings that merely look like it (those are 400,
- * which api/event-counts/positions.int.spec.ts tests).
- */
-async function appliedPosition(): Promise<string> {
-  const headers = await bearer(backbone, { organizationId: ORGANIZATION, subject: SUBJECT });
-  const accepted = await app.inject({
-    method: 'POST',
-    url: '/v1/events/ThreadCreated',
-    headers,
-    payload: {
-      payload: {
-        threadId: crypto.randomUUID(),
-        subject: 'schemathesis',
-        createdBy: 'alice',
-        participants: ['alice'],
-        scopes: [],
-      },
-    },
+/** For each family of read routes, the position of a command its read model has applied. */
+async function appliedPositions(): Promise<typeof positions> {
+  const headers = await bearer(backbone, {
+    organizationId: ORGANIZATION,
+    subject: SUBJECT,
+    scopes: scopesOf().map((scope) => scope.name),
   });
-  expect(accepted.statusCode, accepted.body).toBe(202);
-  const { position: token } = accepted.json<{ position: string }>();
-  await eventually(async () => {
-    const read = await app.inject({
-      url: `/v1/organizations/${ORGANIZATION}/event-counts?after=${token}&wait=1000`,
-      headers,
+  const applied = async (
+    command: { url: string; payload: Record<string, unknown> },
+    read: (after: string) => string,
+  ) => {
+    const accepted = await app.inject({ method: 'POST', headers, ...command });
+    expect(accepted.statusCode, accepted.body).toBeLessThan(300);
+    const { position } = accepted.json<{ position: string }>();
+    await eventually(async () => {
+      const answer = await app.inject({ url: `${read(position)}&wait=1000`, headers });
+      expect([200, 404], answer.body).toContain(answer.statusCode);
     });
-    expect(read.statusCode).toBe(200);
-  });
-  return token;
+    return position;
+  };
+  const threadId = crypto.randomUUID();
+  return {
+    messaging: await applied(
+      {
+        url: '/v1/events/ThreadCreated',
+        payload: {
+          payload: { threadId, subject: 'schemathesis', createdBy: 'alice', participants: ['alice'], scopes: [] },
+        },
+      },
+      (after) => `/v1/organizations/${ORGANIZATION}/event-counts?after=${after}`,
+    ),
+    transactions: await applied(
+      {
+        url: '/v1/events/AccountNicknameUpdated',
+        payload: { payload: { accountId: 'acc-schemathesis', nickname: 'Operations', previousNickname: null } },
+      },
+      (after) => `/v1/accounts/acc-schemathesis?after=${after}`,
+    ),
+    uploads: await applied(
+      { url: '/v1/uploads/urls', payload: { count: 1 } },
+      (after) => `/v1/attachments?after=${after}`,
+    ),
+    groups: await applied(
+      {
+        url: '/v1/events/GroupCreated',
+        payload: { payload: { groupId: crypto.randomUUID(), name: 'schemathesis', createdBy: 'alice' } },
+      },
+      (after) => `/v1/groups?after=${after}`,
+    ),
+  };
 }
 
 /**
- * schemathesis.toml: every check (what `--checks all` says, but checks named on the command line
- * would override the per-operation switches), the caller's organization and a real position, and
- * the checks that cannot apply switched off for their operations only.
+ * schemathesis.toml: every check (what `--checks all` says), the caller's organization, a real
+ * position for each family of read routes, and the statuses the schema cannot promise.
  */
 function configFile(): string {
   const lines = [
@@ -144,13 +202,17 @@ function configFile(): string {
     '',
     '[parameters]',
     `"path.organizationId" = "${ORGANIZATION}"`,
-    `"query.after" = "${position}"`,
-    ...CHECKS_THAT_CANNOT_APPLY.flatMap((known) => [
+    ...Object.entries(POSITION_FAMILIES).flatMap(([family, pathRegex]) => [
       '',
       '[[operations]]',
-      `include-path = "${known.path}"`,
-      `include-method = "${known.method}"`,
-      `checks.${known.check}.enabled = false`,
+      `include-path-regex = "${pathRegex}"`,
+      `parameters."query.after" = "${positions[family as keyof typeof POSITION_FAMILIES]}"`,
+    ]),
+    ...[UPGRADE_ACCEPTED, ...cursorListings(document)].flatMap(({ operation, status }) => [
+      '',
+      '[[operations]]',
+      `include-name = "${operation}"`,
+      `checks.positive_data_acceptance.expected-statuses = [${[...DEFAULT_ACCEPTED, status].map((s) => `"${s}"`).join(', ')}]`,
     ]),
   ];
   const file = join(mkdtempSync(join(tmpdir(), 'schemathesis-')), 'schemathesis.toml');
@@ -159,6 +221,21 @@ function configFile(): string {
 }
 
 describe('the OpenAPI document against the running API (schemathesis, every check)', () => {
+  it('when the document is read, then only the websocket route documents 426, so no other route may answer it', () => {
+    const answering426 = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([, operation]) => operation.responses && '426' in operation.responses)
+        .map(([method]) => ({ method, path })),
+    );
+    expect(answering426).toEqual([UPGRADE_ROUTE]);
+  });
+
+  it('when the document is read, then every listing with a cursor is found, so each may refuse a made-up one', () => {
+    expect(cursorListings(document).map(({ operation }) => operation)).toEqual(
+      expect.arrayContaining(['GET /v1/attachments', 'GET /v1/threads', 'GET /v1/groups']),
+    );
+  });
+
   it('when schemathesis runs every check against /docs/json, then it finds no failure', async () => {
     // Every scope there is, so every operation is reached past its scope check.
     const { authorization } = await bearer(backbone, {
