@@ -1,6 +1,7 @@
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { parse, type CsvError, type InfoRecord, type Options } from 'csv-parse';
 import { ImportRefused } from '../imports/refused.ts';
+import { RecordLengthGuard, TOO_LONG_MARK } from './record-length-guard.ts';
 import { sniffDialect, type CsvDialect, type DelimiterName } from './sniff.ts';
 
 /** One CSV record, or a line the parser could not read, with the line it starts on (the header is line 1). */
@@ -19,6 +20,16 @@ export interface CsvReadOptions {
 
 const HEAD_BYTES = 64 * 1024;
 
+/** Why a record longer than the limit is refused (the lines after it are read as usual). */
+export const tooLong = (maxRecordBytes: number) =>
+  `the line is longer than ${maxRecordBytes} bytes, the largest record accepted`;
+
+/**
+ * Why a line of a UTF-8 file is refused when its bytes are not UTF-8 (the decoder put U+FFFD in
+ * their place): importing the replacement characters would change the data without a word.
+ */
+export const NOT_UTF8 = 'the line holds bytes that are not UTF-8 (the file reads as UTF-8: its first 64 KiB are)';
+
 /**
  * Streams a CSV file's records in constant memory with csv-parse: the dialect sniffed from the
  * first 64 KiB (or configured), CRLF or LF, quoted cells across lines, and a record the parser
@@ -31,7 +42,10 @@ export async function* readCsvRecords(
   options: CsvReadOptions,
 ): AsyncGenerator<CsvRecord, void, undefined> {
   const sniffed: { dialect?: CsvDialect } = {};
-  const text = decodedText(bytes, options, sniffed);
+  const maxRecordBytes = options.maxRecordBytes ?? 1024 * 1024;
+  // An error of the source destroys the guard with it, so the loop below throws it.
+  const guarded = pipeline(bytes, new RecordLengthGuard(maxRecordBytes), () => {});
+  const text = decodedText(guarded, options, sniffed);
   const first = await text.next(); // reads the head: the dialect is known after it
   const dialect = sniffed.dialect ?? { encoding: 'utf-8', delimiter: ',', bom: false };
   // csv-parse counts a CRLF inside a quoted cell as two lines: its counts are corrected by those seen.
@@ -43,7 +57,8 @@ export async function* readCsvRecords(
     relax_column_count: true,
     skip_empty_lines: true,
     skip_records_with_error: true,
-    max_record_size: options.maxRecordBytes ?? 1024 * 1024,
+    // Bounded by the guard instead (see RecordLengthGuard).
+    max_record_size: 0,
     // Runs in parse order, interleaved with skips, so the corrections apply to the right lines.
     on_record: (fields: string[], context: InfoRecord): CsvRecord => {
       let breaks = 0;
@@ -53,7 +68,12 @@ export async function* readCsvRecords(
         doubleCounted += counted.crlf;
       }
       parsed += 1;
-      return { kind: 'record', lineNumber: context.lines - doubleCounted - breaks, fields };
+      const lineNumber = context.lines - doubleCounted - breaks;
+      if (fields[0]?.startsWith(TOO_LONG_MARK))
+        return { kind: 'unreadable', lineNumber, reason: tooLong(maxRecordBytes) };
+      if (dialect.encoding === 'utf-8' && fields.some((field) => field.includes('\uFFFD')))
+        return { kind: 'unreadable', lineNumber, reason: NOT_UTF8 };
+      return { kind: 'record', lineNumber, fields };
     },
   } as unknown as Options);
   parser.on('skip', (error: CsvError & { lines?: number }) => {
@@ -90,7 +110,8 @@ async function* decodedText(
   let headBytes = 0;
   let decoder: TextDecoder | undefined;
   const settle = (buffer: Buffer): string => {
-    const dialect = sniffDialect(buffer, options);
+    // The first 64 KiB exactly: a stream may hand over more at once (the guard's records coalesce).
+    const dialect = sniffDialect(buffer.subarray(0, HEAD_BYTES), options);
     if ('problem' in dialect) throw new ImportRefused(dialect.problem, 1);
     sniffed.dialect = dialect;
     if (dialect.encoding === 'utf-8') decoder = new TextDecoder('utf-8');

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { readCsvRecords, type CsvRecord } from './csv-records.ts';
+import { NOT_UTF8, readCsvRecords, tooLong, type CsvRecord } from './csv-records.ts';
 
 async function records(bytes: Buffer | string, chunkSize = 7): Promise<CsvRecord[]> {
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes);
@@ -37,6 +37,44 @@ describe('readCsvRecords', () => {
   it('when a quoted cell is never closed, then the file ends with an unreadable line, not an error', async () => {
     const result = await records('a,b\n1,"open\n');
     expect(result.at(-1)).toMatchObject({ kind: 'unreadable', reason: 'a quoted cell is never closed' });
+  });
+
+  it('when a file that reads as UTF-8 has bytes that are not UTF-8 past its first 64 KiB, then that line is unreadable, named, and not imported with replacement characters', async () => {
+    // Blank lines (skipped) fill the head with valid UTF-8, so the file reads as UTF-8.
+    const bytes = Buffer.concat([
+      Buffer.from(`name,city\nZoë,Zürich\n${'\n'.repeat(70_000)}`),
+      Buffer.from([0x42, 0x2c, 0xff, 0xfe, 0x0a]),
+      Buffer.from('Ann,Köln\n'),
+    ]);
+    const result = await records(bytes, 4096);
+    expect(result.slice(1)).toEqual([
+      { kind: 'record', lineNumber: 2, fields: ['Zoë', 'Zürich'] },
+      { kind: 'unreadable', lineNumber: 70_003, reason: NOT_UTF8 },
+      { kind: 'record', lineNumber: 70_004, fields: ['Ann', 'Köln'] },
+    ]);
+  });
+
+  it('when a line is longer than the largest record, quoted over several lines or not, then it alone is unreadable, naming the limit, and every line after it comes with its number', async () => {
+    const text = `a,b\n1,2\n${'x'.repeat(300)}\n3,"${'y'.repeat(150)}\n${'y'.repeat(150)}"\n4,"ok\nfine"\n5,6`;
+    const read = async (chunkSize: number, eol: string) => {
+      const buffer = Buffer.from(text.replaceAll('\n', eol));
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < buffer.length; i += chunkSize) chunks.push(buffer.subarray(i, i + chunkSize));
+      const out: CsvRecord[] = [];
+      const options = { encoding: 'auto', delimiter: 'auto', maxRecordBytes: 100 } as const;
+      for await (const record of readCsvRecords(Readable.from(chunks), options)) out.push(record);
+      return out;
+    };
+    for (const chunkSize of [7, 64, 4096])
+      for (const eol of ['\n', '\r\n'])
+        expect(await read(chunkSize, eol), `chunks of ${chunkSize}, ${JSON.stringify(eol)}`).toEqual([
+          { kind: 'record', lineNumber: 1, fields: ['a', 'b'] },
+          { kind: 'record', lineNumber: 2, fields: ['1', '2'] },
+          { kind: 'unreadable', lineNumber: 3, reason: tooLong(100) },
+          { kind: 'unreadable', lineNumber: 4, reason: tooLong(100) },
+          { kind: 'record', lineNumber: 6, fields: ['4', `ok${eol}fine`] },
+          { kind: 'record', lineNumber: 8, fields: ['5', '6'] },
+        ]);
   });
 
   it('when the file is Latin-1 with semicolons and a BOM-less header, then its text reads right', async () => {

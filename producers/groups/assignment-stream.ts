@@ -1,5 +1,7 @@
 import { pipeline, Readable } from 'node:stream';
 import { parse } from 'csv-parse';
+import { NOT_UTF8, tooLong } from '../csv/csv-records.ts';
+import { RecordLengthGuard, TOO_LONG_MARK } from '../csv/record-length-guard.ts';
 import { ImportRefused } from '../imports/refused.ts';
 import {
   columnIndexOf,
@@ -19,7 +21,7 @@ export interface AssignmentChunk {
   readonly bytesRead: number;
 }
 
-/** A record longer than this is rejected as malformed (in practice: a quote that is never closed). */
+/** A record longer than this (bytes) is rejected (in practice: a quote that is never closed). */
 export const MAX_RECORD_CHARACTERS = 65_536;
 
 /** The header must be whole in the first bytes; a longer first line is not a header anyway. */
@@ -43,8 +45,8 @@ export async function* assignmentChunks(source: Readable, chunkLines = 5000): As
     relax_column_count: true,
     skip_empty_lines: true,
     skip_records_with_error: true,
-    // A quote left open takes the lines after it into its field (CSV's rule); this bounds the memory it takes.
-    max_record_size: MAX_RECORD_CHARACTERS,
+    // Bounded by the guard below instead: csv-parse's own limit loses every line after the long one.
+    max_record_size: 0,
     on_skip: (error) => {
       const lineNumber = Number(error?.lines ?? 0);
       if (lineNumber === lastSkipped) return;
@@ -59,7 +61,9 @@ export async function* assignmentChunks(source: Readable, chunkLines = 5000): As
     },
   });
   // pipeline, not pipe: a refused header or a failing source destroys the parser, so the loop below throws.
-  const records = pipeline(Readable.from(checkedBytes(source, counted)), parser, () => {});
+  // A quote left open takes the lines after it into its field (CSV's rule); the guard bounds the memory it takes.
+  const guard = new RecordLengthGuard(MAX_RECORD_CHARACTERS);
+  const records = pipeline(Readable.from(checkedBytes(source, counted)), guard, parser, () => {});
   let at: ColumnIndex | undefined;
   let lines: AssignmentLine[] = [];
   let recordsRead = 0;
@@ -76,6 +80,19 @@ export async function* assignmentChunks(source: Readable, chunkLines = 5000): As
       continue;
     }
     recordsRead += 1;
+    if (record[0]?.startsWith(TOO_LONG_MARK)) {
+      // csv-parse counts to the record's last line; the mark keeps the record's line breaks.
+      const first = info.lines - (record[0].split('\n').length - 1);
+      pending.push({ lineNumber: first, memberId: null, column: null, reason: tooLong(MAX_RECORD_CHARACTERS) });
+      if (lines.length + pending.length >= chunkLines) yield take();
+      continue;
+    }
+    // csv-parse decodes as UTF-8 and puts U+FFFD for bytes that are not: say so rather than misname the cell.
+    if (record.some((cell) => cell.includes('\uFFFD'))) {
+      pending.push({ lineNumber: info.lines, memberId: null, column: null, reason: NOT_UTF8 });
+      if (lines.length + pending.length >= chunkLines) yield take();
+      continue;
+    }
     const read = lineOf(record, at, info.lines);
     if ('line' in read) lines.push(read.line);
     else pending.push(read.rejected);
@@ -108,6 +125,9 @@ async function* checkedBytes(source: Readable, counted: { bytes: number }): Asyn
 }
 
 function refuseWrongHeader(head: Buffer): void {
+  // What spreadsheets save as "Unicode text": read as UTF-8 it would show as a garbled header.
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))
+    throw new ImportRefused('the file is UTF-16; save it as UTF-8', 1);
   const problem = headerProblem(head.subarray(0, HEADER_BYTES).toString('utf8'));
   if (problem) throw new ImportRefused(problem, 1);
 }

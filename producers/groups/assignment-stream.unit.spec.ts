@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { NOT_UTF8, tooLong } from '../csv/csv-records.ts';
 import { assignmentChunks, type AssignmentChunk } from './assignment-stream.ts';
 
 async function read(text: string, chunkLines = 1000): Promise<AssignmentChunk[]> {
@@ -34,6 +35,47 @@ describe('streaming an assignment file', () => {
         lineNumber: 1,
         message: expect.stringMatching(/member_id, group_id, action/),
       });
+  });
+
+  it('when the file is UTF-16 (a spreadsheet\'s "Unicode text"), then it is refused saying so, not with a garbled header', async () => {
+    const utf16 = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('member_id,group_id,action\r\nm-1,g-1,add\r\n', 'utf16le'),
+    ]);
+    const reading = (async () => {
+      for await (const chunk of assignmentChunks(Readable.from([utf16]))) void chunk;
+    })();
+    await expect(reading).rejects.toMatchObject({
+      name: 'ImportRefused',
+      lineNumber: 1,
+      message: 'the file is UTF-16; save it as UTF-8',
+    });
+  });
+
+  it('when a line is longer than the largest record, quoted or not, then it alone is rejected naming the limit, and the lines after it go on', async () => {
+    for (const long of [`m-9,"${'x'.repeat(70_000)}",add`, 'x'.repeat(70_000), `"${'x\n'.repeat(35_000)}"`]) {
+      const bytes = Buffer.from(`member_id,group_id,action\nm-1,g-1,add\n${long}\nm-2,g-2,add\nm-3,g-3,remove\n`);
+      const chunks: AssignmentChunk[] = [];
+      for await (const read of assignmentChunks(Readable.from([bytes]))) chunks.push(read);
+      const breaks = long.split('\n').length - 1;
+      expect(chunks.flatMap((c) => c.lines.map((line) => line.memberId))).toEqual(['m-1', 'm-2', 'm-3']);
+      expect(chunks.flatMap((c) => c.rejected)).toEqual([
+        { lineNumber: 3, memberId: null, column: null, reason: tooLong(65_536) },
+      ]);
+      expect(chunks.flatMap((c) => c.lines.map((line) => line.lineNumber))).toEqual([2, 4 + breaks, 5 + breaks]);
+    }
+  });
+
+  it('when a line has bytes that are not UTF-8, then it is rejected saying so, and the lines around it go on', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from('member_id,group_id,action\nm-1,g-1,add\nm-2,g-'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(',add\nm-3,g-1,remove\n'),
+    ]);
+    const chunks: AssignmentChunk[] = [];
+    for await (const read of assignmentChunks(Readable.from([bytes]))) chunks.push(read);
+    expect(chunks[0]!.lines.map((line) => line.lineNumber)).toEqual([2, 4]);
+    expect(chunks[0]!.rejected).toEqual([{ lineNumber: 3, memberId: null, column: null, reason: NOT_UTF8 }]);
   });
 
   it('when some lines are bad, then each is reported with its line number, column and reason and the good ones go on', async () => {
