@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withKafkaAdmin } from '../infra/kafka/admin.ts';
 import type { TopicName } from '../infra/kafka/topics.ts';
@@ -134,6 +135,21 @@ describe('the publisher', () => {
       expect(positions[i]!.topic).toBe(topic);
       expect(at?.event.metadata.eventId).toBe(event.metadata.eventId);
     });
+  });
+});
+
+describe('the publisher timing its publishes', () => {
+  it('when calls are acknowledged, then each is one observation of the publish latency, labelled by topic', async () => {
+    const registry = new Registry();
+    const publisher = createPublisher(backbone.kafka, backbone.codec, quietLogger(), { metrics: registry });
+    await publisher.publish(threadCreated());
+    await publisher.publishBatch([threadCreated(), threadCreated()]);
+    await publisher.close();
+
+    const page = await registry.metrics();
+    const topic = backbone.topics['messages.events'];
+    expect(page).toContain(`tributary_publish_duration_seconds_count{topic="${topic}"} 2`);
+    expect(page).toMatch(new RegExp(`tributary_publish_duration_seconds_sum\\{topic="${topic}"\\} 0\\.\\d+`));
   });
 });
 

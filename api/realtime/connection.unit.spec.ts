@@ -50,7 +50,7 @@ class FakeFeed {
 
 const topics = realtimeTopicsOf();
 
-function open(expiresInMs: number) {
+function open(expiresInMs: number, onDelivered: (topic: string) => void = () => undefined) {
   const socket = new FakeSocket();
   const feed = new FakeFeed();
   const principal = {
@@ -68,6 +68,7 @@ function open(expiresInMs: number) {
     { maxBufferedBytes: 1 << 20, heartbeatMs: 3_600_000 },
     quiet,
     () => undefined,
+    onDelivered,
   );
   return { socket, feed };
 }
@@ -131,5 +132,26 @@ describe('a realtime connection resuming', () => {
     await vi.waitFor(() => expect(feed.listeners.size).toBe(1));
     for (const offset of [4n, 5n, 6n]) feed.hand(notification(1, offset));
     expect(socket.frames.filter((f) => f.type === 'notification').map((f) => f.position)).toEqual(['1-6']);
+  });
+});
+
+describe('a realtime connection counting its deliveries', () => {
+  it('when notifications are sent, filtered out or meet a closed socket, then only the sent ones are counted, by topic', async () => {
+    const delivered: string[] = [];
+    const { socket, feed } = open(3_600_000, (topic) => delivered.push(topic));
+    socket.emit('message', Buffer.from(JSON.stringify({ type: 'subscribe', topics: ['log_error'] })));
+    await vi.waitFor(() => expect(feed.listeners.size).toBe(1));
+    feed.hand(notification(0, 1n));
+    const otherOrganization = notification(0, 2n);
+    feed.hand({
+      ...otherOrganization,
+      notification: {
+        ...otherOrganization.notification,
+        metadata: { ...otherOrganization.notification.metadata, organizationId: 'org-2' },
+      },
+    });
+    socket.readyState = 3;
+    feed.hand(notification(0, 3n));
+    expect(delivered).toEqual(['log_error']);
   });
 });
