@@ -1,145 +1,139 @@
 /**
- * `npm run bench`: Tributary's publishing and consuming throughput, each as a ratio against a
- * ceiling measured in the same run on the same stack (raw kafkajs with pre-encoded records), and
- * HTTP ingest against the same server's /health/live. Absolute numbers vary with the machine;
- * the ratios say what Tributary's layers cost; then each slice's own figures (imports, warehouse,
- * lake, groups), each against its ceiling. `npm run bench -- ingest lake` runs only those.
+ * `npm run bench`: each figure of Tributary beside a ceiling measured in the same run on the same
+ * stack (Kafka's own perf tools, raw COPY, csv-parse, DuckDB, the same server's /health/live), the
+ * ratio as the headline, against the targets of issue 15 and of the slices. Writes
+ * bench/results/<date>.json, bench/results/latest.md and bench/results/latest.svg.
+ *
+ *   npm run bench                                  # everything, ~15 min on 2 cores
+ *   npm run bench -- publish consume               # only those measures
+ *   npm run bench -- --repetitions=5 --replay-events=1000000
+ *
+ * Flags: --repetitions (3), --warm-ups (1), --events (publish and consume, 100000),
+ * --projection-events (20000), --replay-events (200000), --clients (1000), --import-lines
+ * (200000), --group-lines (100000), --lake-rows (20000), --no-write (print only).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
 import { loadConfig } from '../../infra/config/index.ts';
-import { createIdempotentProducer } from '../../infra/kafka/client.ts';
 import { Stack } from '../../infra/stack/supervisor.ts';
-import { startProcessor } from '../../processors/runtime/runner.ts';
 import { isolatedBackbone } from '../support/backbone.ts';
-import { threadCreated } from '../support/events.ts';
-import { uniqueName } from '../support/platform.ts';
-import { createRecordingTable, recorded, recordingProjection } from '../support/recording-projection.ts';
-import { SAMPLE_GROUPS_BENCH_DEFAULT_LINES, groupsImportTable, measureGroupsImport } from './groups.ts';
-import { IMPORT_BENCH_DEFAULT_LINES, importTable, measureTransactionsImport } from './imports.ts';
-import { INGEST_LOAD, measureIngest } from './ingest.ts';
-import { lakeTable, measureLake } from './lake.ts';
-import { measureWarehouse, warehouseTable } from './warehouse.ts';
-import type { LoadResult } from './load.ts';
+import { measureConsume } from './consume.ts';
+import { FANOUT_DEFAULTS, measureFanout } from './fanout.ts';
+import { missedLines, type BenchOptions, type Figure, type Progress } from './harness.ts';
+import { PUBLISH_DEFAULT_EVENTS, measurePublish } from './publish.ts';
+import { PROJECTION_DEFAULT_EVENTS, REPLAY_DEFAULT_EVENTS, measureProjection, measureReplay } from './projection.ts';
+import { machine, markdownTable, writeResults, type BenchRun } from './report.ts';
+import { sliceMeasures } from './slices.ts';
 
-const EVENTS = 20_000;
-const BATCH = 500;
-const out = (line: string) => process.stdout.write(`${line}\n`);
+const FLAGS = {
+  repetitions: 3,
+  'warm-ups': 1,
+  events: PUBLISH_DEFAULT_EVENTS,
+  'projection-events': PROJECTION_DEFAULT_EVENTS,
+  'replay-events': REPLAY_DEFAULT_EVENTS,
+  clients: FANOUT_DEFAULTS.clients,
+  'import-lines': 200_000,
+  'group-lines': 100_000,
+  'lake-rows': 20_000,
+} as const;
+type Flags = { -readonly [K in keyof typeof FLAGS]: number } & { write: boolean };
 
-function rate(count: number, ms: number): number {
-  return Math.round((count * 1000) / ms);
+function parseArguments(argv: readonly string[]): { flags: Flags; names: string[] } {
+  const flags: Flags = { ...FLAGS, write: true };
+  const names: string[] = [];
+  for (const arg of argv) {
+    if (arg === '--no-write') flags.write = false;
+    else if (arg.startsWith('--')) {
+      const [name, text] = arg.slice(2).split('=');
+      if (!(name! in FLAGS))
+        throw new Error(
+          `unknown flag ${arg}: ${Object.keys(FLAGS)
+            .map((f) => `--${f}`)
+            .join(', ')}, --no-write`,
+        );
+      const value = Number(text);
+      if (!Number.isInteger(value) || value < (name === 'warm-ups' ? 0 : 1))
+        throw new Error(`${arg}: --${name} takes a whole number${name === 'warm-ups' ? '' : ' above 0'}`);
+      flags[name as keyof typeof FLAGS] = value;
+    } else names.push(arg);
+  }
+  return { flags, names };
 }
 
-async function timed(label: string, work: (progress: (done: number) => void) => Promise<void>): Promise<number> {
-  const started = performance.now();
-  let last = 0;
-  await work((done) => {
-    if (performance.now() - last > 1000) {
-      process.stderr.write(`  ${label}: ${done} / ${EVENTS}\r`);
-      last = performance.now();
-    }
-  });
-  const ms = performance.now() - started;
-  process.stderr.write(`  ${label}: ${EVENTS} / ${EVENTS}, ${(ms / 1000).toFixed(1)} s\n`);
-  return ms;
-}
-
+const { flags, names } = parseArguments(process.argv.slice(2));
+const options: BenchOptions = { repetitions: flags.repetitions, warmUps: flags['warm-ups'] };
 const { config } = await loadConfig();
 await new Stack(config.stack).up((line) => process.stderr.write(`[stack] ${line}\n`));
 const backbone = await isolatedBackbone({ partitions: 3 });
-const say = (label: string) => (line: string) => process.stderr.write(`  ${label}: ${line}\n`);
+const runStarted = performance.now();
 
-/** Every measure, by the name `npm run bench -- <name>...` picks it with; each prints its own table. */
-const MEASURES: Record<string, () => Promise<string>> = {
-  throughput: measureThroughput,
-  ingest: async () => ingestTable(await measureIngest(backbone, say('ingest'))),
-  imports: async () =>
-    importTable(await measureTransactionsImport(backbone, IMPORT_BENCH_DEFAULT_LINES, say('import'))),
-  warehouse: async () => warehouseTable(await measureWarehouse(backbone, say('warehouse'))).join('\n'),
-  lake: async () => lakeTable(await measureLake(backbone, say('lake'))),
-  groups: async () =>
-    groupsImportTable(await measureGroupsImport(backbone, SAMPLE_GROUPS_BENCH_DEFAULT_LINES, say('groups'))),
+/** Progress on stderr: each line with the measure and the run's clock; indented lines at most every 2 s. */
+function progressOf(name: string): Progress {
+  let last = 0;
+  return (line) => {
+    if (line.startsWith('  ') && performance.now() - last < 2000) return;
+    last = performance.now();
+    const clock = new Date(performance.now() - runStarted).toISOString().slice(14, 19);
+    process.stderr.write(`[${clock}] ${name}: ${line}\n`);
+  };
+}
+
+const MEASURES: Record<string, (progress: Progress) => Promise<Figure[]>> = {
+  publish: async (progress) => [await measurePublish(backbone, { ...options, events: flags.events }, progress)],
+  consume: (progress) => measureConsume(backbone, { ...options, events: flags.events }, progress),
+  projection: async (progress) => [
+    await measureProjection(backbone, { ...options, events: flags['projection-events'] }, progress),
+  ],
+  replay: async (progress) => [
+    await measureReplay(backbone, { ...options, repetitions: 1, events: flags['replay-events'] }, progress),
+  ],
+  fanout: (progress) => measureFanout(backbone, { ...FANOUT_DEFAULTS, clients: flags.clients }, progress),
+  ...sliceMeasures(backbone, {
+    importLines: flags['import-lines'],
+    groupLines: flags['group-lines'],
+    lakeRows: flags['lake-rows'],
+  }),
 };
-const chosen = process.argv.slice(2);
-const unknown = chosen.filter((name) => !(name in MEASURES));
+
+const unknown = names.filter((name) => !(name in MEASURES));
 if (unknown.length > 0)
   throw new Error(`unknown measure ${unknown.join(', ')}: ${Object.keys(MEASURES).join(', ')}, or none for all`);
-const tables: string[] = [];
-for (const name of chosen.length > 0 ? chosen : Object.keys(MEASURES)) {
-  process.stderr.write(`${name}\n`);
-  tables.push(await MEASURES[name]!());
+const chosen = names.length > 0 ? names : Object.keys(MEASURES);
+const figures: Figure[] = [];
+const failed: { measure: string; error: string }[] = [];
+const startedAt = new Date().toISOString();
+const host = machine();
+for (const [index, name] of chosen.entries()) {
+  const progress = progressOf(name);
+  progress(`[${index + 1}/${chosen.length}] started`);
+  try {
+    const measured = await MEASURES[name]!(progress);
+    figures.push(...measured);
+    for (const f of measured)
+      progress(
+        `${f.value} ${f.unit}${f.ratio === null ? '' : `, ratio ${f.ratio}`}${f.met === false ? ' (target missed)' : ''}`,
+      );
+  } catch (error) {
+    // One measure failing must not lose the others' figures: it is reported as failed.
+    progress(`FAILED: ${(error as Error).stack ?? error}`);
+    failed.push({ measure: name, error: (error as Error).message });
+  }
 }
 await backbone.close();
-for (const table of tables) out(`\n${table}`);
 
-function ingestTable({ live, ingest: posted }: Awaited<ReturnType<typeof measureIngest>>): string {
-  const figure = (r: LoadResult) =>
-    `${r.requestsPerSecond} requests/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms${Object.keys(r.statuses).length > 1 || r.errors > 0 ? ` (${JSON.stringify(r.statuses)}, ${r.errors} errors)` : ''}`;
-  return [
-    `| measure | ceiling (GET /health/live, same server) | Tributary | ratio |`,
-    `| --- | --- | --- | --- |`,
-    `| HTTP ingest, one event per POST, ${INGEST_LOAD.connections} connections, ${INGEST_LOAD.tokens} tokens, median of ${INGEST_LOAD.rounds} rounds of ${INGEST_LOAD.seconds} s | ${figure(live)} | ${figure(posted)} | ${(posted.requestsPerSecond / live.requestsPerSecond).toFixed(3)} |`,
-  ].join('\n');
+const run: BenchRun = {
+  startedAt,
+  seconds: Math.round((performance.now() - runStarted) / 1000),
+  machine: { ...host, loadAverage: { ...host.loadAverage, end: Math.round(loadavg()[0]! * 100) / 100 } },
+  options: { ...options, ...flags, measures: chosen },
+  measures: figures,
+  failed,
+};
+process.stdout.write(`\n${markdownTable(run)}`);
+if (flags.write) {
+  const written = writeResults(fileURLToPath(new URL('../../bench/results/', import.meta.url)), run);
+  process.stdout.write(`\nwritten: ${written.join(', ')}\n`);
 }
-
-async function measureThroughput(): Promise<string> {
-  const topic = backbone.topics['messages.events'];
-  const events = Array.from({ length: EVENTS }, () => threadCreated());
-
-  // Ceiling: the same records, encoded beforehand, sent by a bare idempotent producer.
-  const encoded = await Promise.all(events.map((event) => backbone.codec.encode(event)));
-  const raw = createIdempotentProducer(backbone.kafka);
-  await raw.connect();
-  const rawPublishMs = await timed('raw kafkajs sendBatch', async (progress) => {
-    for (let i = 0; i < encoded.length; i += BATCH) {
-      await raw.sendBatch({
-        acks: -1,
-        topicMessages: [{ topic, messages: encoded.slice(i, i + BATCH).map(({ key, value }) => ({ key, value })) }],
-      });
-      progress(i + BATCH);
-    }
-  });
-  await raw.disconnect();
-
-  const publishMs = await timed('publisher.publishBatch (validate, encode, partition)', async (progress) => {
-    for (let i = 0; i < events.length; i += BATCH) {
-      await backbone.publisher.publishBatch(events.slice(i, i + BATCH));
-      progress(i + BATCH);
-    }
-  });
-
-  // Ceiling: a bare consumer reading every record of the topic (2 * EVENTS now) without decoding.
-  const total = EVENTS * 2;
-  const rawConsumer = backbone.kafka.consumer({ groupId: uniqueName('bench-raw') });
-  await rawConsumer.connect();
-  await rawConsumer.subscribe({ topic, fromBeginning: true });
-  let seen = 0;
-  const rawConsumeStarted = performance.now();
-  await new Promise<void>((resolve, reject) => {
-    rawConsumer
-      .run({
-        eachBatch: async ({ batch }) => {
-          seen += batch.messages.length;
-          if (seen >= total) resolve();
-        },
-      })
-      .catch(reject);
-  });
-  const rawConsumeMs = performance.now() - rawConsumeStarted;
-  await rawConsumer.disconnect();
-
-  // Tributary: decode, apply in Postgres with the checkpoint in the same transaction, commit.
-  const table = uniqueName('bench').replaceAll('-', '_');
-  await createRecordingTable(backbone.pool, table);
-  const consumeStarted = performance.now();
-  const runner = await startProcessor(recordingProjection(uniqueName('bench'), [topic], table), backbone.runtime());
-  while ((await recorded(backbone.pool, table)).total < total) await sleep(200);
-  const consumeMs = performance.now() - consumeStarted;
-  await runner.stop();
-
-  return [
-    `| measure | ceiling (raw kafkajs) | Tributary | ratio |`,
-    `| --- | --- | --- | --- |`,
-    `| publish ${EVENTS} events, batches of ${BATCH}, acks=all | ${rate(EVENTS, rawPublishMs)} events/s | ${rate(EVENTS, publishMs)} events/s | ${(rawPublishMs / publishMs).toFixed(2)} |`,
-    `| consume ${total} events (checkpointed, one Postgres row each) | ${rate(total, rawConsumeMs)} events/s | ${rate(total, consumeMs)} events/s | ${(rawConsumeMs / consumeMs).toFixed(2)} |`,
-  ].join('\n');
-}
+const missed = missedLines(figures);
+if (missed.length > 0) process.stdout.write(`\n${missed.join('\n')}\n`);
+process.exit(failed.length > 0 ? 1 : 0);

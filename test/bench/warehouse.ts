@@ -58,9 +58,10 @@ export interface WarehouseFigures {
 
 const BATCH = 500;
 const PAGE = 50;
-const ORG = 'org-bench';
+export const ORG = 'org-bench';
 
-function cleansed(accountId: string, n: number): TransactionCleansed {
+/** A realistic TransactionCleansed (the bench workload of the warehouse, publish, consume and replay measures). */
+export function cleansed(accountId: string, n: number): TransactionCleansed {
   const postedOn = new Date(Date.UTC(2020, 0, 1) + (n % 2000) * 86_400_000).toISOString().slice(0, 10);
   return {
     type: 'TransactionCleansed',
@@ -92,7 +93,7 @@ function cleansed(accountId: string, n: number): TransactionCleansed {
 }
 
 /** The row the projection writes for an event, as a line of COPY's text format. */
-function copyLine(event: TransactionCleansed): string {
+export function copyLine(event: TransactionCleansed): string {
   const p = event.payload;
   const text = (value: string | number | null) => (value === null ? '\\N' : String(value));
   return `${[
@@ -116,7 +117,7 @@ function copyLine(event: TransactionCleansed): string {
     .join('\t')}\n`;
 }
 
-async function copyRows(backbone: Backbone, table: string, lines: Iterable<string>): Promise<void> {
+export async function copyRows(backbone: Backbone, table: string, lines: Iterable<string>): Promise<void> {
   const client = await backbone.pool.connect();
   try {
     await pipeline(Readable.from(lines), client.query(copyFrom(`copy ${table} from stdin`)));
@@ -125,7 +126,11 @@ async function copyRows(backbone: Backbone, table: string, lines: Iterable<strin
   }
 }
 
-async function caughtUp(backbone: Backbone, projection: Projection, written: readonly Position[]): Promise<void> {
+export async function caughtUp(
+  backbone: Backbone,
+  projection: Projection,
+  written: readonly Position[],
+): Promise<void> {
   const last = new Map<number, bigint>();
   for (const p of written)
     last.set(

@@ -1,0 +1,98 @@
+/**
+ * Publish: events/s through the typed publisher (schema check, Avro, murmur2 partition, idempotent
+ * producer, acks=all, 500 events a batch), against Kafka's own `kafka-producer-perf-test` sending
+ * as many records of the same size (key and value of the encoded events) to a topic with as many
+ * partitions, with acks=all, idempotence, the publisher's linger (2 ms) and batches up to 500 records.
+ */
+import { uniqueName } from '../support/platform.ts';
+import type { Backbone } from '../support/backbone.ts';
+import { ratioFigure, repeat, type BenchOptions, type Figure, type Progress } from './harness.ts';
+import { producerPerfTest } from './kafka-perf.ts';
+import { cleansed } from './warehouse.ts';
+
+export const PUBLISH_DEFAULT_EVENTS = 100_000;
+const BATCH = 500;
+
+/** Mean encoded size (key and value) of the workload's events. */
+export async function recordSize(backbone: Backbone): Promise<number> {
+  const sample = await Promise.all(
+    Array.from({ length: 1000 }, (_, n) => backbone.codec.encode(cleansed(`acc-${n % 500}`, n))),
+  );
+  return Math.round(sample.reduce((sum, r) => sum + r.value.length + (r.key?.length ?? 0), 0) / sample.length);
+}
+
+export async function rawTopic(backbone: Backbone, partitions: number): Promise<string> {
+  const topic = uniqueName('bench-raw');
+  const admin = backbone.kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  return topic;
+}
+
+export async function dropTopics(backbone: Backbone, topics: readonly string[]): Promise<void> {
+  const admin = backbone.kafka.admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: [...topics] });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function measurePublish(
+  backbone: Backbone,
+  options: BenchOptions & { readonly events: number },
+  progress: Progress,
+): Promise<Figure> {
+  const size = await recordSize(backbone);
+  const partitions = 3;
+  const raw = await rawTopic(backbone, partitions);
+  try {
+    const measured = await repeat(options, progress, async ({ warmUp }) => {
+      const count = warmUp ? Math.ceil(options.events / 5) : options.events;
+      const java = await producerPerfTest(backbone.config, {
+        topic: raw,
+        records: count,
+        recordSize: size,
+        properties: {
+          acks: 'all',
+          'enable.idempotence': true,
+          'linger.ms': 2,
+          'batch.size': BATCH * size,
+          'compression.type': 'none',
+        },
+      });
+      let elapsed = 0;
+      for (let i = 0; i < count; i += BATCH) {
+        // Events are made outside the timed part: the figure is the publisher's, not the generator's.
+        const events = Array.from({ length: Math.min(BATCH, count - i) }, (_, n) =>
+          cleansed(`acc-${(i + n) % 500}`, i + n),
+        );
+        const started = performance.now();
+        await backbone.publisher.publishBatch(events);
+        elapsed += performance.now() - started;
+      }
+      return { value: (count * 1000) / elapsed, ceiling: java.recordsPerSecond };
+    });
+    return ratioFigure(
+      {
+        id: 'publish',
+        group: 'platform',
+        label: `${options.events.toLocaleString('en')} TransactionCleansed events (${size} B each) through the publisher, batches of ${BATCH}, acks=all, idempotent`,
+        unit: 'events/s',
+        ceiling: { unit: 'records/s', label: 'kafka-producer-perf-test, same size, acks=all, idempotent, linger 2 ms' },
+        target: { of: 'ratio', op: '>=', value: 0.5 },
+      },
+      measured,
+    );
+  } finally {
+    await dropTopics(backbone, [raw]).catch(() => undefined);
+  }
+}
