@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  connect,
+  notification,
+  notificationsOf,
+  RealtimeInstances,
+  token,
+  type Client,
+} from '../../api/realtime/realtime.spec-support.ts';
+import { realtimeTopicsOf } from '../../slices/index.ts';
+import { bearer } from '../support/api.ts';
+import { isolatedBackbone, type Backbone } from '../support/backbone.ts';
+import { uniqueName } from '../support/platform.ts';
+
+let backbone: Backbone;
+let instances: RealtimeInstances;
+
+beforeAll(async () => {
+  // One partition: both organizations' notifications share it, so a resume position of one is one of the other's too.
+  backbone = await isolatedBackbone({ partitions: 1 });
+  instances = new RealtimeInstances(backbone);
+}, 60_000);
+afterAll(async () => {
+  await instances?.close();
+  await backbone?.close();
+});
+
+const topics = realtimeTopicsOf().all;
+/** The victim's value of a filter key: what the attacker names in its own subscriptions. */
+const victimValue = (key: string) => `victim-${key}`;
+
+/** Subscribes to every realtime topic, each filtered on every key it has, with the victim's values. */
+async function subscribeToEverything(client: Client, resumeFrom?: string) {
+  for (const topic of topics) {
+    const filters = Object.fromEntries(topic.filterKeys.map((key) => [key, [victimValue(key)]]));
+    client.send({ type: 'subscribe', topics: [topic.name], filters, ...(resumeFrom ? { resumeFrom } : {}) });
+  }
+  await client.waitFor((m) => m.filter((x) => x.type === 'subscribed').length >= topics.length);
+}
+
+describe("other organizations' ids in every realtime subscription", () => {
+  it("when another organization's client, with the same subject, subscribes to every topic with the victim's filter values, over the socket, over REST and resuming from the start, then it receives none of the victim's notifications while the victim receives all", async () => {
+    const { url, passed, app } = await instances.start();
+    const victimOrganization = uniqueName('org-victim');
+    const attackerOrganization = uniqueName('org-attacker');
+    // The same subject in both: only the organization tells them apart.
+    const subject = uniqueName('alice');
+    const victim = await connect(url, [
+      'tributary.v1',
+      `bearer.${await token(backbone, { organizationId: victimOrganization, subject })}`,
+    ]);
+    const attackerToken = await token(backbone, { organizationId: attackerOrganization, subject });
+    const attacker = await connect(url, ['tributary.v1', `bearer.${attackerToken}`]);
+    await subscribeToEverything(victim);
+    await subscribeToEverything(attacker);
+    // REST subscriptions reach every session of the caller: the attacker's, never the victim's.
+    const rest = await app.inject({
+      method: 'POST',
+      url: '/v1/realtime/subscriptions',
+      headers: await bearer(backbone, {
+        organizationId: attackerOrganization,
+        subject,
+        scopes: ['realtime:subscribe'],
+      }),
+      payload: { topics: topics.map((topic) => topic.name) },
+    });
+    expect(rest.statusCode, rest.body).toBe(200);
+
+    const published = topics.map((topic) =>
+      notification(topic.name, {
+        organizationId: victimOrganization,
+        filters: Object.fromEntries(topic.filterKeys.map((key) => [key, victimValue(key)])),
+        audience: [subject],
+      }),
+    );
+    await backbone.publisher.publishBatch(published);
+    await passed(published);
+    await victim.roundTrip();
+    await attacker.roundTrip();
+    expect(notificationsOf(victim).map((n) => n.topic)).toEqual(topics.map((topic) => topic.name));
+    expect(notificationsOf(attacker)).toEqual([]);
+
+    // A late attacker resuming from the first position of the shared partition gets a replay of its own organization only.
+    const resumer = await connect(url, ['tributary.v1', `bearer.${attackerToken}`]);
+    await subscribeToEverything(resumer, String(notificationsOf(victim)[0]!.position));
+    await resumer.roundTrip();
+    expect(notificationsOf(resumer)).toEqual([]);
+    for (const client of [victim, attacker, resumer]) client.socket.close();
+  });
+});
