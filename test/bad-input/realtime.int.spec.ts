@@ -6,9 +6,11 @@ import {
   RealtimeInstances,
   token,
   type Client,
+  type Refusal,
 } from '../../api/realtime/realtime.spec-support.ts';
 import { realtimeTopicsOf } from '../../slices/index.ts';
 import { bearer } from '../support/api.ts';
+import { badTokens } from '../support/bad-input/tokens.ts';
 import { isolatedBackbone, type Backbone } from '../support/backbone.ts';
 import { uniqueName } from '../support/platform.ts';
 
@@ -37,6 +39,31 @@ async function subscribeToEverything(client: Client, resumeFrom?: string) {
   }
   await client.waitFor((m) => m.filter((x) => x.type === 'subscribed').length >= topics.length);
 }
+
+describe('bad credentials on the websocket upgrade', () => {
+  it('when the upgrade carries an expired, forged, unsigned (alg none), HS512, foreign-audience or garbage token, as a subprotocol or as a ticket, then it is refused with 401 before upgrading', async () => {
+    const { url } = await instances.start();
+    const wrong: string[] = [];
+    for (const bad of await badTokens(backbone.config.auth, uniqueName('org')))
+      if (bad.authorization.startsWith('Bearer ')) {
+        const jwt = bad.authorization.slice('Bearer '.length);
+        for (const [how, attempt] of [
+          ['subprotocol', () => connect(url, ['tributary.v1', `bearer.${jwt}`])],
+          ['ticket', () => connect(`${url}?ticket=${encodeURIComponent(jwt)}`, ['tributary.v1'])],
+        ] as const) {
+          const refusal = await attempt().then(
+            (client) => {
+              client.socket.close();
+              return { status: 101, problem: {} };
+            },
+            (error: Refusal) => error,
+          );
+          if (refusal.status !== 401) wrong.push(`${bad.name} as a ${how}: ${refusal.status}`);
+        }
+      }
+    expect(wrong).toEqual([]);
+  });
+});
 
 describe("other organizations' ids in every realtime subscription", () => {
   it("when another organization's client, with the same subject, subscribes to every topic with the victim's filter values, over the socket, over REST and resuming from the start, then it receives none of the victim's notifications while the victim receives all", async () => {
