@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listInstances, type InstanceRecord } from '../instances/registry.ts';
+import { listInstances, removeInstance, type InstanceRecord } from '../instances/registry.ts';
 import { eventually } from '../../test/support/eventually.ts';
 import { testConfig } from '../../test/support/platform.ts';
 import { freePort, startTributary, type TributaryProcess } from '../../test/support/tributary-process.ts';
@@ -149,5 +149,7 @@ describe('observability across instances: metrics, alerts, dashboard, readiness,
 
     expect(await api.stop()).toBe(0);
     expect((await mine()).api).toBeUndefined();
+    // Not left for an hour in the status of whoever runs Tributary on this stack.
+    await removeInstance(pool, both.processors.id);
   });
 });
