@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { registerProjectionCommands } from '../../cli/projections.ts';
 import { registerSchemaCommands } from '../../cli/schemas.ts';
 import { registerStartCommand } from '../../cli/start.ts';
 import { registerTopicCommands } from '../../cli/topics.ts';
@@ -10,7 +9,7 @@ import { SLICES } from '../../slices/index.ts';
 
 /** A command line the CLI accepted, without running it. */
 export interface DryRun {
-  /** The subcommand's path: `start`, `projections status`. */
+  /** The subcommand's path: `start`, `topics apply`. */
   readonly command: string;
   readonly options: Record<string, unknown>;
   /** For `start`: what the process would run, decided as `start` decides it before connecting. */
@@ -32,7 +31,6 @@ export async function dryRun(args: readonly string[], config: Config): Promise<D
   registerStartCommand(program);
   registerTopicCommands(program);
   registerSchemaCommands(program);
-  registerProjectionCommands(program);
 
   let ran: DryRun | undefined;
   const capture = (command: Command, path: string) => {
