@@ -1,0 +1,168 @@
+import type { Kafka } from 'kafkajs';
+import type pg from 'pg';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { deadLetterTopic, TOPICS } from '../../infra/kafka/topics.ts';
+import { HEADERS } from '../../producers/publisher.ts';
+import type { ResumingClient } from './clients.ts';
+import { POISON_HEADER, type Load } from './load.ts';
+import { header, lakeEventIds, readTopic, tally } from './truth.ts';
+
+export interface CheckResult {
+  readonly check: string;
+  readonly ok: boolean;
+  /** Losses and duplicates found (0 when ok). */
+  readonly lost: number;
+  readonly duplicated: number;
+  readonly detail: string;
+}
+
+export interface CheckInputs {
+  readonly kafka: Kafka;
+  readonly pool: pg.Pool;
+  readonly s3: S3Client;
+  readonly lakeBucket: string;
+  readonly load: Load;
+  readonly clients: readonly ResumingClient[];
+}
+
+function result(check: string, lost: number, duplicated: number, detail: string, extra = true): CheckResult {
+  return { check, ok: lost === 0 && duplicated === 0 && extra, lost, duplicated, detail };
+}
+
+/**
+ * The ledger against Kafka first (every acknowledged event on its topic once, every event in
+ * doubt at most once), then every read model against what Kafka holds, so a loss is told apart
+ * from a publish that never landed.
+ */
+export async function runChecks(inputs: CheckInputs): Promise<CheckResult[]> {
+  const { kafka, pool, load } = inputs;
+  const { ledger, organizationId } = load;
+  const results: CheckResult[] = [];
+
+  const onKafka = new Map<string, number>();
+  const typeOf = new Map<string, string>();
+  for (const topic of ['messages.events', 'logs.entries']) {
+    for (const message of await readTopic(kafka, topic)) {
+      const id = header(message, HEADERS.eventId);
+      if (!id) continue;
+      onKafka.set(id, (onKafka.get(id) ?? 0) + 1);
+      typeOf.set(id, header(message, HEADERS.type) ?? '?');
+    }
+  }
+  const ackedLost = [...ledger.acked.keys()].filter((id) => !onKafka.has(id));
+  const twice = [...onKafka].filter(([, count]) => count > 1).map(([id]) => id);
+  results.push(
+    result(
+      'kafka: acknowledged publishes',
+      ackedLost.length,
+      twice.length,
+      `${ledger.acked.size} acknowledged, ${ledger.inDoubt.size} in doubt (${[...ledger.inDoubt.keys()].filter((id) => onKafka.has(id)).length} of them landed), ${onKafka.size} distinct on Kafka` +
+        (ackedLost.length ? `; lost e.g. ${ackedLost.slice(0, 3).join(', ')}` : ''),
+    ),
+  );
+  const landed = [...onKafka.keys()].filter((id) => ledger.acked.has(id) || ledger.inDoubt.has(id));
+  const eventOf = (id: string) => ledger.acked.get(id) ?? ledger.inDoubt.get(id)!;
+
+  // event_counts: one row per (organization, type) adding up every event applied.
+  const expectedCounts = tally(landed.map((id) => typeOf.get(id)!));
+  const { rows: countRows } = await pool.query<{ event_type: string; events: string }>(
+    'select event_type, events from projection_event_counts.event_counts where organization_id = $1',
+    [organizationId],
+  );
+  let countLost = 0;
+  let countDoubled = 0;
+  for (const [type, expected] of expectedCounts) {
+    const actual = Number(countRows.find((row) => row.event_type === type)?.events ?? 0);
+    if (actual < expected) countLost += expected - actual;
+    if (actual > expected) countDoubled += actual - expected;
+  }
+  results.push(
+    result(
+      'read model: event_counts',
+      countLost,
+      countDoubled,
+      [...expectedCounts].map(([type, n]) => `${type} ${n}`).join(', '),
+    ),
+  );
+
+  // messaging: every message once, and u2's unread counts add up to every message once.
+  const sent = landed.filter((id) => typeOf.get(id) === 'MessageSent');
+  const { rows: messageRows } = await pool.query<{ message_id: string; n: string }>(
+    'select message_id::text, count(*) as n from projection_messaging.messages where organization_id = $1 group by 1',
+    [organizationId],
+  );
+  const inModel = new Map(messageRows.map((row) => [row.message_id, Number(row.n)]));
+  const messageIds = sent.map((id) => (eventOf(id).payload as { messageId: string }).messageId);
+  const messagesLost = messageIds.filter((id) => !inModel.has(id)).length;
+  const messagesDoubled = [...inModel.values()].filter((n) => n > 1).length;
+  const { rows: unread } = await pool.query<{ total: string }>(
+    `select coalesce(sum(unread_count), 0) as total from projection_messaging.participants
+      where organization_id = $1 and participant_id = 'u2'`,
+    [organizationId],
+  );
+  const unreadTotal = Number(unread[0]!.total);
+  results.push(
+    result(
+      'read model: messaging',
+      messagesLost + Math.max(0, messageIds.length - unreadTotal),
+      messagesDoubled + Math.max(0, unreadTotal - messageIds.length),
+      `${messageIds.length} messages on Kafka, ${inModel.size} in the model, u2's unread ${unreadTotal}`,
+    ),
+  );
+
+  // The lake: every log entry once, read from the Parquet objects in S3.
+  const entries = landed.filter((id) => typeOf.get(id) === 'LogEntry');
+  const inLake = tally(
+    await lakeEventIds(inputs.s3, inputs.lakeBucket, `logs/environment=faults/organization=${organizationId}/`),
+  );
+  results.push(
+    result(
+      'lake: log entries',
+      entries.filter((id) => !inLake.has(id)).length,
+      [...inLake.values()].filter((n) => n > 1).length,
+      `${entries.length} entries on Kafka, ${inLake.size} distinct in the lake`,
+    ),
+  );
+
+  // Websocket clients: every message of their threads, once (by position and by notification id).
+  for (const client of inputs.clients) {
+    const threads = new Set(client.threadIds);
+    const expected = messageIds.filter((_, i) =>
+      threads.has((eventOf(sent[i]!).payload as { threadId: string }).threadId),
+    );
+    const got = tally(client.seen.map((seen) => seen.messageId));
+    const positions = tally(client.seen.map((seen) => seen.position));
+    const lost = expected.filter((id) => !got.has(id)).length;
+    const resent = [...positions.values()].filter((n) => n > 1).length;
+    const redelivered = [...got.values()].filter((n) => n > 1).length;
+    results.push(
+      result(
+        `websocket: ${client.name}`,
+        lost,
+        resent + redelivered,
+        `${expected.length} expected, ${got.size} received over ${client.reconnects} reconnects; ${resent} positions sent twice, ${redelivered} notifications delivered twice at new positions; ${client.refetches.length} refetch; sessions ended by ${[...client.endings].map(([how, n]) => `${how} ×${n}`).join(', ')}`,
+        client.refetches.length === 0,
+      ),
+    );
+  }
+
+  // Dead letters: only the poison injected, and every poison record dead-lettered.
+  const poisonSeen = new Set<string>();
+  let strangers = 0;
+  for (const topic of TOPICS) {
+    for (const message of await readTopic(kafka, deadLetterTopic(topic.name))) {
+      const id = header(message, POISON_HEADER);
+      if (id && ledger.poison.has(id)) poisonSeen.add(id);
+      else strangers += 1;
+    }
+  }
+  const poisonMissing = [...ledger.poison].filter((id) => !poisonSeen.has(id)).length;
+  results.push({
+    check: 'dead letters',
+    ok: strangers === 0 && poisonMissing === 0,
+    lost: poisonMissing,
+    duplicated: 0,
+    detail: `${ledger.poison.size} poison records injected, ${poisonSeen.size} dead-lettered, ${strangers} other records in the dead-letter topics`,
+  });
+  return results;
+}
