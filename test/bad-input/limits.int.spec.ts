@@ -85,6 +85,32 @@ describe('floods past the rate limits', () => {
   });
 });
 
+describe('hostile JSON', () => {
+  it('when a JSON body carries __proto__ or constructor.prototype, or nests a thousand levels deep, then every operation answers 400, never 500', async () => {
+    const deep = `${'['.repeat(1000)}${']'.repeat(1000)}`;
+    await each(
+      guarded().filter((operation) => operation.bodyType === 'application/json'),
+      async (operation) => {
+        const wrong: string[] = [];
+        for (const body of [
+          '{"__proto__":{"isAdmin":true}}',
+          '{"constructor":{"prototype":{"isAdmin":true}}}',
+          `{"payload":${deep}}`,
+        ]) {
+          const answer = await probe(app, operation, resolve, {
+            ids: unknownId,
+            headers: await caller(operation, `json-${wrong.length}-${body.length}`),
+            body,
+          });
+          if (answer.status !== 400 || !String(answer.headers['content-type']).startsWith('application/problem+json'))
+            wrong.push(`${body.slice(0, 30)} -> ${answer.status} ${answer.body.slice(0, 200)}`);
+        }
+        return wrong.length > 0 ? wrong.join('; ') : undefined;
+      },
+    );
+  });
+});
+
 describe('oversized bodies and headers', () => {
   it('when a body is over the limit, then every operation taking one documents 413 and answers 413 body_too_large before reading it', async () => {
     const withBody = guarded().filter((operation) => operation.bodyType);
