@@ -25,7 +25,7 @@ let imports: ImportsPlatform;
 beforeAll(async () => {
   backbone = await isolatedBackbone({ partitions: 1 });
   imports = await startImportsPlatform(backbone, importing);
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   await imports?.stop();
   await backbone?.close();

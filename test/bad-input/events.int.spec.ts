@@ -65,7 +65,7 @@ beforeAll(async () => {
       ...(topic === 'realtime.notifications' ? [FEED_PROCESSOR] : []),
     ]);
   }
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   await feed?.stop();
   await Promise.all(running.map((processor) => processor.stop()));
@@ -127,7 +127,8 @@ describe('poison records on every topic of the catalogue', () => {
             );
           return all;
         },
-        { timeoutMs: 30_000, intervalMs: 250 },
+        // Generous: under a loaded machine (npm test beside other suites) consumers fall behind.
+        { timeoutMs: 60_000, intervalMs: 250 },
       );
       for (const { poison, offset } of sent.filter((s) => s.topic === topic))
         for (const processor of expected) {
@@ -142,7 +143,8 @@ describe('poison records on every topic of the catalogue', () => {
     }
 
     for (const projection of projections)
-      for (const topic of projection.topics) await untilCaughtUp(backbone, liveProcessorName(projection), topic);
+      for (const topic of projection.topics)
+        await untilCaughtUp(backbone, liveProcessorName(projection), topic, { timeoutMs: 60_000 });
     const counts = projections.find((p) => p.tables.includes('event_counts'));
     const rows = await eventually(async () => {
       const { rows } = await backbone.pool.query<{ event_type: string; events: string }>(
@@ -155,5 +157,5 @@ describe('poison records on every topic of the catalogue', () => {
     expect(rows.every((row) => Number(row.events) === 2)).toBe(true);
     const notifications = good.filter((g) => g.topic === 'realtime.notifications').map((g) => g.eventId);
     await eventually(() => expect(notifications.filter((id) => !feedSaw.has(id))).toEqual([]));
-  });
+  }, 180_000);
 });

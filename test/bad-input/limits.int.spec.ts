@@ -31,7 +31,7 @@ beforeAll(async () => {
   const document = (await app.inject({ url: '/docs/json' })).json<OpenApiDocument>();
   operations = operationsOf(document);
   resolve = resolverOf(document);
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   await app?.close();
   await backbone?.close();

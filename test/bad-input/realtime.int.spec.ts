@@ -21,7 +21,7 @@ beforeAll(async () => {
   // One partition: both organizations' notifications share it, so a resume position of one is one of the other's too.
   backbone = await isolatedBackbone({ partitions: 1 });
   instances = new RealtimeInstances(backbone);
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   await instances?.close();
   await backbone?.close();

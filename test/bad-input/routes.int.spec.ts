@@ -13,7 +13,7 @@ beforeAll(async () => {
   world = await startWorld();
   tokens = await badTokens(world.backbone.config.auth, world.victim.organizationId);
   before = await snapshotOf(world);
-}, 90_000);
+}, 180_000);
 afterAll(async () => {
   await world?.stop();
 });

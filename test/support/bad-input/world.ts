@@ -58,7 +58,7 @@ export async function startWorld(): Promise<World> {
   const caughtUp = async () => {
     for (const projection of projections)
       for (const topic of projection.topics)
-        await untilCaughtUp(backbone, liveProcessorName(projection), topic, { timeoutMs: 20_000 });
+        await untilCaughtUp(backbone, liveProcessorName(projection), topic, { timeoutMs: 60_000 });
   };
   const victim = await seedOrganization(app, backbone, uniqueName('org-victim'));
   await caughtUp();
