@@ -33,18 +33,21 @@ async function dropWarehouse(backbone: Backbone, warehouse: Projection): Promise
     await backbone.pool.query(`drop schema if exists "${schema}" cascade`);
 }
 
-/** Publishes events n = from..to-1 of the workload; returns their positions. */
+/** Publishes events n = from..to-1 of the workload, from 4 callers at once; returns their positions. */
 async function publishRange(backbone: Backbone, from: number, to: number, progress: Progress): Promise<Position[]> {
   const written: Position[] = [];
-  let last = performance.now();
-  for (let i = from; i < to; i += BATCH) {
-    const events = Array.from({ length: Math.min(BATCH, to - i) }, (_, n) => cleansed(`acc-${(i + n) % 500}`, i + n));
-    written.push(...(await backbone.publisher.publishBatch(events)));
-    if (performance.now() - last > 5000) {
-      progress(`published ${(i + BATCH).toLocaleString('en')} / ${to.toLocaleString('en')}`);
-      last = performance.now();
-    }
-  }
+  let next = from;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < to) {
+        const start = next;
+        next = Math.min(to, next + BATCH);
+        const events = Array.from({ length: next - start }, (_, n) => cleansed(`acc-${(start + n) % 500}`, start + n));
+        written.push(...(await backbone.publisher.publishBatch(events)));
+        progress(`  published ${next.toLocaleString('en')} / ${to.toLocaleString('en')}`);
+      }
+    }),
+  );
   return written;
 }
 
@@ -59,6 +62,7 @@ async function liveRun(backbone: Backbone, warehouse: Projection, written: reado
   return { live, seconds: (performance.now() - started) / 1000 };
 }
 
+/** On a backbone of its own: each repetition's projection reads transactions.cleansed from offset zero. */
 export async function measureProjection(
   backbone: Backbone,
   options: BenchOptions & { readonly events: number },
@@ -115,8 +119,8 @@ async function topicEnds(backbone: Backbone, topic: string) {
 }
 
 /**
- * Replay over `events` events on the backbone's transactions.cleansed: the other measures' events
- * there count, and only the rest are published. Single run by default: at 1M events one run is minutes.
+ * Replay over `events` events on the backbone's transactions.cleansed (those already there count,
+ * and only the rest are published: give it a backbone of its own). Single run by default: at 1M events one run is minutes.
  */
 export async function measureReplay(
   backbone: Backbone,

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 import { loadConfig } from '../../infra/config/index.ts';
 import { Stack } from '../../infra/stack/supervisor.ts';
-import { isolatedBackbone } from '../support/backbone.ts';
+import { isolatedBackbone, type Backbone } from '../support/backbone.ts';
 import { measureConsume } from './consume.ts';
 import { FANOUT_DEFAULTS, measureFanout } from './fanout.ts';
 import { missedLines, type BenchOptions, type Figure, type Progress } from './harness.ts';
@@ -78,14 +78,26 @@ function progressOf(name: string): Progress {
   };
 }
 
+async function withOwnTopics<T>(work: (own: Backbone) => Promise<T>): Promise<T> {
+  const own = await isolatedBackbone({ partitions: 3 });
+  try {
+    return await work(own);
+  } finally {
+    await own.close();
+  }
+}
+
 const MEASURES: Record<string, (progress: Progress) => Promise<Figure[]>> = {
   publish: async (progress) => [await measurePublish(backbone, { ...options, events: flags.events }, progress)],
   consume: (progress) => measureConsume(backbone, { ...options, events: flags.events }, progress),
+  // Their own topics: a projection reads its topic from offset zero, and must find only its events there.
   projection: async (progress) => [
-    await measureProjection(backbone, { ...options, events: flags['projection-events'] }, progress),
+    await withOwnTopics((own) => measureProjection(own, { ...options, events: flags['projection-events'] }, progress)),
   ],
   replay: async (progress) => [
-    await measureReplay(backbone, { ...options, repetitions: 1, events: flags['replay-events'] }, progress),
+    await withOwnTopics((own) =>
+      measureReplay(own, { ...options, repetitions: 1, events: flags['replay-events'] }, progress),
+    ),
   ],
   fanout: (progress) => measureFanout(backbone, { ...FANOUT_DEFAULTS, clients: flags.clients }, progress),
   ...sliceMeasures(backbone, {
