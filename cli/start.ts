@@ -131,7 +131,14 @@ async function start(
       },
       stop: (running) => running.close(),
     });
-  const runtime = { kafka: platform.kafka, codec, pool: platform.pool, logger, metrics: platform.metrics };
+  const runtime = {
+    kafka: platform.kafka,
+    codec,
+    pool: platform.pool,
+    logger,
+    metrics: platform.metrics,
+    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+  };
   const topics = realtimeTopicsOf(SLICES);
   const catalogue = catalogueOf(SLICES, { publisher, config, aws: platform.aws, pool: platform.pool, logger, runtime });
   const parts = runnablePartsOf(catalogue, realtimeRelay(publisher, topics), runtime);

@@ -158,6 +158,15 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it("when the processors' session timeout is left alone, then it is 30 s, and one under a second is refused", async () => {
+    const { config } = await loadConfig({ env: {}, dotenvPath: NO_DOTENV });
+    expect(config.kafka.sessionTimeoutMs).toBe(30_000);
+    const set = await loadConfig({ env: { KAFKA_SESSION_TIMEOUT_MS: '6000' }, dotenvPath: NO_DOTENV });
+    expect(set.config.kafka.sessionTimeoutMs).toBe(6000);
+    const problems = await problemsOf(loadConfig({ env: { KAFKA_SESSION_TIMEOUT_MS: '500' }, dotenvPath: NO_DOTENV }));
+    expect(problems).toEqual([expect.stringMatching(/^KAFKA_SESSION_TIMEOUT_MS.*at least 1000/)]);
+  });
+
   it('when loaded, then the configuration cannot be changed', async () => {
     const { config } = await loadConfig({ env: {}, dotenvPath: NO_DOTENV });
     expect(() => {

@@ -12,6 +12,8 @@ export interface AwsSettings {
 export interface KafkaSettings {
   readonly brokers: readonly string[];
   readonly clientId: string;
+  /** The processors' consumer groups: how long a silent instance keeps its partitions (absent: 30 s). */
+  readonly sessionTimeoutMs?: number;
   readonly ssl: false | { readonly caFile?: string };
   readonly sasl?: {
     readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
@@ -223,6 +225,7 @@ export function buildConfig(v: ParsedValues): Config {
     kafka: {
       brokers: v.KAFKA_BROKERS,
       clientId: v.KAFKA_CLIENT_ID,
+      sessionTimeoutMs: v.KAFKA_SESSION_TIMEOUT_MS,
       ssl: v.KAFKA_SSL ? (v.KAFKA_SSL_CA_FILE ? { caFile: v.KAFKA_SSL_CA_FILE } : {}) : false,
       ...(v.KAFKA_SASL_MECHANISM !== 'none' && v.KAFKA_SASL_USERNAME && v.KAFKA_SASL_PASSWORD
         ? {

@@ -228,6 +228,11 @@ export const variables = {
     schema: z.string().min(1),
     default: 'tributary',
   },
+  KAFKA_SESSION_TIMEOUT_MS: {
+    doc: 'How long a processor instance may go silent before its consumer groups give its partitions to the other instances: a crashed instance\u2019s partitions pause this long plus a rebalance (a SIGTERM hands them over at once). Shorter moves them sooner; too short, and a GC pause or a slow network moves them needlessly. The brokers bound it (6 s to 30 min by default).',
+    schema: positiveInt.min(1000, 'must be at least 1000 (milliseconds)'),
+    default: '30000',
+  },
   KAFKA_SSL: {
     doc: 'Connect to the brokers over TLS.',
     schema: bool,

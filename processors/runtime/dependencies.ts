@@ -11,6 +11,11 @@ export interface RuntimeDependencies {
   readonly pool: pg.Pool;
   readonly logger: Logger;
   readonly metrics: ProcessorMetrics;
+  /**
+   * The consumer groups' session timeout for every processor run with these (KAFKA_SESSION_TIMEOUT_MS);
+   * a run's own `RunOptions.sessionTimeoutMs` wins. Absent: 30 s.
+   */
+  readonly sessionTimeoutMs?: number;
 }
 
 export interface RunOptions {

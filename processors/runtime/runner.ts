@@ -34,7 +34,7 @@ export async function startProcessor(
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...processor.retry };
   await migrate(pool, 'runtime', RUNTIME_MIGRATIONS);
 
-  const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+  const sessionTimeout = options.sessionTimeoutMs ?? deps.sessionTimeoutMs ?? 30_000;
   const consumer: Consumer = kafka.consumer({
     groupId: groupIdOf(processor),
     allowAutoTopicCreation: false,

@@ -68,7 +68,15 @@ export async function scaleOutBackbone(suffix: string, { provision = false } = {
     kafka,
     pool,
     publisher,
-    runtime: (runtimeLogger = logger) => ({ kafka, codec, pool, logger: runtimeLogger, metrics }),
+    // As `start` builds it: the session timeout comes from KAFKA_SESSION_TIMEOUT_MS.
+    runtime: (runtimeLogger = logger) => ({
+      kafka,
+      codec,
+      pool,
+      logger: runtimeLogger,
+      metrics,
+      sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+    }),
     async close() {
       await publisher.close();
       await pool.end();

@@ -29,17 +29,13 @@ export interface InstanceOptions {
 export function launchInstance(label: string, options: InstanceOptions): Instance {
   const child: ChildProcess = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      'test/support/scale-out-process.ts',
-      options.suffix,
-      options.projection,
-      label,
-      String(options.sessionTimeoutMs),
-    ],
+    ['--import', 'tsx', 'test/support/scale-out-process.ts', options.suffix, options.projection, label],
     // stdin stays open for the instance's life: its end tells an orphaned instance to stop.
-    { cwd: CHECKOUT, stdio: ['pipe', 'pipe', 'pipe'] },
+    {
+      cwd: CHECKOUT,
+      env: { ...process.env, KAFKA_SESSION_TIMEOUT_MS: String(options.sessionTimeoutMs) },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
   );
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

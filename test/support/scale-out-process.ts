@@ -5,7 +5,8 @@
  * the test's own topic, schema and consumer group, which the CLI cannot be without running
  * the shared stack's projections.
  *
- * Usage: scale-out-process.ts <backbone suffix> <projection name> <instance label> <session timeout ms>
+ * Usage: scale-out-process.ts <backbone suffix> <projection name> <instance label>
+ * The session timeout is KAFKA_SESSION_TIMEOUT_MS, read by the configuration as `start` reads it.
  * Prints `joined` once the instance has partitions, or stays in the group as a standby.
  */
 import { shutdownOnSignals } from '../../infra/lifecycle.ts';
@@ -15,9 +16,8 @@ import { pino } from 'pino';
 import { scaleOutBackbone } from './scale-out-backbone.ts';
 import { applicationsProjection } from './scale-out-projection.ts';
 
-const [suffix, name, instance, sessionTimeout] = process.argv.slice(2);
-if (!suffix || !name || !instance || !sessionTimeout)
-  throw new Error('usage: scale-out-process.ts <suffix> <projection name> <instance> <session timeout ms>');
+const [suffix, name, instance] = process.argv.slice(2);
+if (!suffix || !name || !instance) throw new Error('usage: scale-out-process.ts <suffix> <projection name> <instance>');
 
 // Warnings and errors reach the test's output through stderr; the rest would only be noise.
 const logger = pino({ level: 'warn', base: { instance } }, pino.destination(2));
@@ -29,10 +29,7 @@ const backbone = await startup.part({
 });
 const running = await startup.part({
   name: `projection ${name}`,
-  start: () =>
-    startProjection(applicationsProjection(name, backbone.topic, instance), backbone.runtime(logger), {
-      sessionTimeoutMs: Number(sessionTimeout),
-    }),
+  start: () => startProjection(applicationsProjection(name, backbone.topic, instance), backbone.runtime(logger)),
   stop: (started) => started.stop(),
 });
 shutdownOnSignals(startup.steps(), logger);
