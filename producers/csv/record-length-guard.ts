@@ -29,6 +29,8 @@ export class RecordLengthGuard extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    // One push per chunk, not per record: a file of millions of short lines stays cheap.
+    const out: Buffer[] = [];
     let start = 0;
     for (let i = 0; i < chunk.length; i += 1) {
       const byte = chunk[i]!;
@@ -40,7 +42,7 @@ export class RecordLengthGuard extends Transform {
         if (byte === LF && this.quoted) this.droppedBreaks += 1;
         if (ends) {
           const eol = previous === CR ? '\r\n' : '\n';
-          this.push(Buffer.from(`"${TOO_LONG_MARK}${'\n'.repeat(this.droppedBreaks)}"${eol}`));
+          out.push(Buffer.from(`"${TOO_LONG_MARK}${'\n'.repeat(this.droppedBreaks)}"${eol}`));
           this.dropping = false;
           this.droppedBreaks = 0;
           start = i + 1;
@@ -49,7 +51,7 @@ export class RecordLengthGuard extends Transform {
       }
       if (ends) {
         this.record.push(chunk.subarray(start, i + 1));
-        this.push(Buffer.concat(this.record));
+        out.push(...this.record);
         this.record = [];
         this.recordBytes = 0;
         start = i + 1;
@@ -67,6 +69,7 @@ export class RecordLengthGuard extends Transform {
       this.record.push(chunk.subarray(start));
       this.recordBytes += chunk.length - start;
     }
+    if (out.length > 0) this.push(out.length === 1 ? out[0] : Buffer.concat(out));
     done();
   }
 
