@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { EventCodec } from '../../schemas/codec.ts';
 import { deadLetterTopic, TOPICS } from '../../infra/kafka/topics.ts';
 import { HEADERS } from '../../producers/publisher.ts';
 import type { ResumingClient } from './clients.ts';
@@ -21,6 +22,7 @@ export interface CheckInputs {
   readonly pool: pg.Pool;
   readonly s3: S3Client;
   readonly lakeBucket: string;
+  readonly codec: EventCodec;
   readonly load: Load;
   readonly clients: readonly ResumingClient[];
 }
@@ -121,6 +123,24 @@ export async function runChecks(inputs: CheckInputs): Promise<CheckResult[]> {
       entries.filter((id) => !inLake.has(id)).length,
       [...inLake.values()].filter((n) => n > 1).length,
       `${entries.length} entries on Kafka, ${inLake.size} distinct in the lake`,
+    ),
+  );
+
+  // The relay: a notification on realtime.notifications for every message (at least once: the
+  // relay is at-least-once by design, and a redelivered event republishes the same id).
+  const notified: string[] = [];
+  for (const message of await readTopic(kafka, 'realtime.notifications')) {
+    const event = await inputs.codec.decode(message.value).catch(() => undefined);
+    if (event?.type !== 'NotificationIssued' || event.payload.topic !== 'message_sent') continue;
+    notified.push(String((JSON.parse(event.payload.data) as { messageId?: string }).messageId));
+  }
+  const notifications = tally(notified);
+  results.push(
+    result(
+      'relay: notifications',
+      messageIds.filter((id) => !notifications.has(id)).length,
+      0,
+      `${notifications.size} messages notified; ${[...notifications.values()].filter((n) => n > 1).length} notified more than once (the same id, at-least-once by design)`,
     ),
   );
 

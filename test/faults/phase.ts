@@ -103,6 +103,7 @@ export async function runPhase(fault: FaultStack, options: PhaseOptions): Promis
       pool: platform.pool,
       s3: platform.s3,
       lakeBucket: config.lake.bucket,
+      codec: createCodec(config.registry),
       load,
       clients,
     };
@@ -139,7 +140,7 @@ export async function runPhase(fault: FaultStack, options: PhaseOptions): Promis
         duplicated: 0,
         detail:
           running.crashes.length === 0
-            ? `started ${running.starts} times, never died by itself`
+            ? `started ${running.starts} times (${running.failedStarts.length} starts exited before ready and were retried), never died by itself`
             : `died by itself ${running.crashes.length} times: ${running.crashes.slice(0, 3).join('; ')}`,
       });
     }

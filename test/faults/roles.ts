@@ -18,6 +18,9 @@ export class RoleProcess {
   private stopped = false;
   private readonly log: WriteStream;
   readonly crashes: string[] = [];
+  /** Starts that ended in an exit before the process was ready (a dependency too slow to answer). */
+  readonly failedStarts: string[] = [];
+  private starting = false;
   starts = 0;
 
   constructor(
@@ -37,8 +40,26 @@ export class RoleProcess {
     return new RoleProcess('api', ['--role', 'api', '--no-demo'], env, logDir);
   }
 
-  /** Starts the process and resolves once it reports itself started; rejects if it dies first. */
-  async start(timeoutMs = 180_000): Promise<void> {
+  /**
+   * Starts the process and resolves once it reports itself started. A start that exits first is
+   * tried again (twice), as systemd's Restart= would, and counted in `failedStarts`.
+   */
+  async start(): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        this.starting = true;
+        await this.startOnce();
+        return;
+      } catch (error) {
+        this.failedStarts.push((error as Error).message);
+        if (attempt === 3) throw error;
+      } finally {
+        this.starting = false;
+      }
+    }
+  }
+
+  private async startOnce(timeoutMs = 180_000): Promise<void> {
     this.expectingExit = false;
     const child = spawn('bin/tributary', ['start', '--no-stack', ...this.args], {
       env: childEnvironment(this.env),
@@ -49,7 +70,8 @@ export class RoleProcess {
     child.stderr!.pipe(this.log, { end: false });
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
-        if (!this.expectingExit && !this.stopped && this.child === child) this.crashed(`${signal ?? `exit ${code}`}`);
+        if (!this.expectingExit && !this.stopped && !this.starting && this.child === child)
+          this.crashed(`${signal ?? `exit ${code}`}`);
         resolve();
       }),
     );
