@@ -8,6 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { format, resolveConfig } from 'prettier';
 import type { BenchOptions, Figure } from './harness.ts';
 import { missedLines } from './harness.ts';
 
@@ -125,12 +126,19 @@ export function chart(run: BenchRun): string {
   return `${parts.join('\n')}\n`;
 }
 
-/** Writes the run's JSON, markdown table and chart; returns the paths written. */
-export function writeResults(directory: string, run: BenchRun): string[] {
+/**
+ * Writes the run's JSON, markdown table and chart; returns the paths written. The JSON and the
+ * table go through Prettier, as the repository's other files do, so `npm run lint` passes after a run.
+ */
+export async function writeResults(directory: string, run: BenchRun): Promise<string[]> {
   mkdirSync(directory, { recursive: true });
+  const formatted = async (path: string, text: string) =>
+    format(text, { ...(await resolveConfig(path)), filepath: path });
+  const json = join(directory, `${run.startedAt.slice(0, 10)}.json`);
+  const table = join(directory, 'latest.md');
   const written = [
-    [join(directory, `${run.startedAt.slice(0, 10)}.json`), `${JSON.stringify(run, null, 2)}\n`],
-    [join(directory, 'latest.md'), markdownTable(run)],
+    [json, await formatted(json, JSON.stringify(run))],
+    [table, await formatted(table, markdownTable(run))],
     [join(directory, 'latest.svg'), chart(run)],
   ] as const;
   for (const [path, text] of written) writeFileSync(path, text);

@@ -143,7 +143,7 @@ const run: BenchRun = {
 };
 process.stdout.write(`\n${markdownTable(run)}`);
 if (flags.write) {
-  const written = writeResults(fileURLToPath(new URL('../../bench/results/', import.meta.url)), run);
+  const written = await writeResults(fileURLToPath(new URL('../../bench/results/', import.meta.url)), run);
   process.stdout.write(`\nwritten: ${written.join(', ')}\n`);
 }
 const missed = missedLines(figures);
