@@ -57,6 +57,30 @@ describe('retryWithBackoff', () => {
     ).rejects.toBeInstanceOf(CheckpointGap);
   });
 
+  it('when the work fails because the consumer lost its group membership (Kafka says so, non-retriable), then it is thrown out at once, never returned for dead-lettering', async () => {
+    for (const error of [
+      Object.assign(new Error('The coordinator is not aware of this member'), {
+        name: 'KafkaJSProtocolError',
+        type: 'UNKNOWN_MEMBER_ID',
+        retriable: false,
+      }),
+      Object.assign(new Error('wrapped'), {
+        retriable: false,
+        cause: Object.assign(new Error('rebalancing'), { type: 'REBALANCE_IN_PROGRESS' }),
+      }),
+    ]) {
+      let tries = 0;
+      const { value } = loop();
+      await expect(
+        retryWithBackoff(async () => {
+          tries += 1;
+          throw error;
+        }, value),
+      ).rejects.toBe(error);
+      expect(tries).toBe(1);
+    }
+  });
+
   it('when the consumer stops during the pause, then the error is thrown so the record stays uncommitted', async () => {
     let running = true;
     const { value } = loop({

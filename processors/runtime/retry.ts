@@ -20,3 +20,25 @@ export function backoffDelay(attempt: number, policy: RetryPolicy, random: () =>
 export function isRetriable(error: unknown): boolean {
   return !(typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === false);
 }
+
+/**
+ * Kafka's answers that this consumer no longer owns its partitions (its session timed out under
+ * load, a rebalance moved them): the record is not at fault, so it must never be dead-lettered.
+ */
+const LOST_MEMBERSHIP = new Set([
+  'UNKNOWN_MEMBER_ID',
+  'ILLEGAL_GENERATION',
+  'REBALANCE_IN_PROGRESS',
+  'FENCED_INSTANCE_ID',
+  'NOT_COORDINATOR_FOR_GROUP',
+]);
+
+/** Whether the error (or one it wraps) says the consumer lost its group membership. */
+export function isLostMembership(error: unknown): boolean {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth += 1) {
+    const { type, cause, originalError } = current as { type?: unknown; cause?: unknown; originalError?: unknown };
+    if (typeof type === 'string' && LOST_MEMBERSHIP.has(type)) return true;
+    current = cause ?? originalError;
+  }
+  return false;
+}
