@@ -1,5 +1,5 @@
 import { CheckpointGap } from './checkpoint-gap.ts';
-import { backoffDelay, isLostMembership, isRetriable, type RetryPolicy } from './retry.ts';
+import { backoffDelay, isKafkaUnavailable, isLostMembership, isRetriable, type RetryPolicy } from './retry.ts';
 
 export type Outcome = { ok: true } | { ok: false; error: unknown; attempts: number };
 
@@ -16,7 +16,8 @@ export interface RetryLoop {
 
 /**
  * Runs `work` until it succeeds, fails in a way retrying cannot help, or runs out of attempts,
- * waiting the policy's backoff between tries. A checkpoint gap is not a failure: it ends the
+ * waiting the policy's backoff between tries; a Kafka client failure (the cluster unreachable)
+ * uses no attempts. A checkpoint gap is not a failure: it ends the
  * batch, and so does the consumer losing its group membership (never a reason to dead-letter a
  * record). Stopping mid-wait throws the error, leaving the record uncommitted to be handled again.
  */
@@ -29,7 +30,10 @@ export async function retryWithBackoff(work: () => Promise<void>, loop: RetryLoo
       // Neither is the record's fault: the batch ends, and the partition's owner (this consumer
       // once it rejoins, or another) handles the record again from the committed offset.
       if (error instanceof CheckpointGap || isLostMembership(error)) throw error;
-      if (!isRetriable(error) || tries >= loop.policy.attempts) return { ok: false, error, attempts: tries };
+      // Kafka unreachable is never the record's fault: it is retried for as long as it lasts.
+      const waitForKafka = isKafkaUnavailable(error);
+      if (!waitForKafka && (!isRetriable(error) || tries >= loop.policy.attempts))
+        return { ok: false, error, attempts: tries };
       loop.onRetry(error, tries);
       await heartbeatingPause(backoffDelay(tries, loop.policy, loop.random), loop);
       if (!loop.isRunning()) throw error; // stopping: leave it uncommitted, it is handled again later

@@ -48,6 +48,42 @@ describe('retryWithBackoff', () => {
     expect(calls.retries).toEqual([]);
   });
 
+  it('when publishing fails because a broker is down (kafkajs gave up, retriable false), then it is retried past the attempts until Kafka answers, never returned for dead-lettering', async () => {
+    // Found by the fault suite: the realtime relay dead-lettered a MessageSent whose
+    // notification could not be written while one broker of three was killed, and every later
+    // event of its thread was parked behind it, so websocket clients stopped getting its messages.
+    let tries = 0;
+    const { value, calls } = loop();
+    const brokerDown = Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:39102'), {
+      name: 'KafkaJSNumberOfRetriesExceeded',
+      retriable: false,
+    });
+    const outOfOrder = Object.assign(new Error('The broker received an out of order sequence number'), {
+      name: 'KafkaJSProtocolError',
+      type: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+      retriable: false,
+    });
+    const outcome = await retryWithBackoff(async () => {
+      tries += 1;
+      if (tries <= 4) throw tries % 2 ? brokerDown : outOfOrder;
+    }, value);
+    expect(outcome).toEqual({ ok: true });
+    expect(calls.retries).toEqual([1, 2, 3, 4]);
+  });
+
+  it('when Kafka refuses the record itself (too large), then the record is at fault and it is not retried', async () => {
+    const { value } = loop();
+    const error = Object.assign(new Error('too large'), {
+      name: 'KafkaJSProtocolError',
+      type: 'MESSAGE_TOO_LARGE',
+      retriable: false,
+    });
+    const outcome = await retryWithBackoff(async () => {
+      throw error;
+    }, value);
+    expect(outcome).toEqual({ ok: false, error, attempts: 1 });
+  });
+
   it('when the checkpoint is found behind the batch, then the gap is thrown rather than retried', async () => {
     const { value } = loop();
     await expect(

@@ -42,3 +42,29 @@ export function isLostMembership(error: unknown): boolean {
   }
   return false;
 }
+
+/** Kafka's answers that are about a record's content: those may be the record's fault. */
+const RECORD_FAULTS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
+
+/**
+ * Whether the error (or one it wraps) is the Kafka client failing to reach or write to the
+ * cluster: a broker down (kafkajs's own retries exhausted), a leader moving, the idempotent
+ * producer's sequence broken by a failover. kafkajs marks several of these `retriable: false`
+ * because its own retries are spent, but the record is not at fault: a processor whose outputs
+ * cannot be written must wait for the cluster, never dead-letter the record it was handling
+ * (which parks its key, and every later event of it, until someone redrives).
+ */
+export function isKafkaUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth += 1) {
+    const { name, type, cause, originalError } = current as {
+      name?: unknown;
+      type?: unknown;
+      cause?: unknown;
+      originalError?: unknown;
+    };
+    if (typeof type === 'string' && RECORD_FAULTS.has(type)) return false;
+    if (typeof name === 'string' && name.startsWith('KafkaJS')) return true;
+    current = cause ?? originalError;
+  }
+  return false;
+}
