@@ -32,7 +32,7 @@ export function awsService({ settings, layout }: ServiceContext): StackService {
       bin = await pythonVenv(venv, MOTO_REQUIREMENT, 'moto_server');
     },
     async launch() {
-      const durable = settings.awsDurable
+      const durable: Record<string, string> = settings.awsDurable
         ? { MOTO_ENABLE_RECORDING: 'True', MOTO_RECORDER_FILEPATH: recording }
         : { MOTO_ENABLE_RECORDING: '' };
       if (settings.awsDurable) mkdirSync(layout.data('aws'), { recursive: true });
