@@ -8,7 +8,16 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['**/*.unit.spec.ts'], exclude: ['node_modules/**', '.stack/**'] },
+        test: {
+          name: 'unit',
+          include: ['**/*.unit.spec.ts'],
+          exclude: ['node_modules/**', '.stack/**'],
+          // Unit files first, then the integration ones (vitest runs projects of different
+          // worker counts as separate groups, in this order).
+          sequence: { groupOrder: 0 },
+          // A hang guard, not a speed check: on a shared machine a busy second can pass 5 s.
+          testTimeout: 20_000,
+        },
       },
       {
         extends: true,
@@ -17,6 +26,11 @@ export default defineConfig({
           include: ['**/*.int.spec.ts'],
           exclude: ['node_modules/**', '.stack/**'],
           globalSetup: ['test/global-setup.ts'],
+          // Integration files mostly wait (group joins, session timeouts, broker round trips), and each
+          // works on topics, groups and schemas of its own: three at a time on two cores. Vitest's
+          // default is one fewer than the cores, which on these machines ran them one by one.
+          maxWorkers: 3,
+          sequence: { groupOrder: 1 },
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

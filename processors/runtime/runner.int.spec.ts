@@ -213,7 +213,9 @@ describe('the consumer runtime', () => {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    await recordedOnce(table, (r) => expect(r.total).toBeGreaterThan(0));
+    // A hang guard, not a speed check: a child starting tsx and joining its group on a loaded
+    // machine has taken over 30 s.
+    await recordedOnce(table, (r) => expect(r.total).toBeGreaterThan(0), 120_000);
     child.kill('SIGTERM');
     expect(await exited, stderr).toBe(0);
 
@@ -224,7 +226,7 @@ describe('the consumer runtime', () => {
       const committed = offsets.find((p) => p.partition === checkpoint.partition)?.offset;
       expect(committed).toBe(checkpoint.nextOffset);
     }
-  });
+  }, 180_000);
 
   it('when one event keeps failing, then it is dead-lettered, later events of its key are parked behind it, other keys go on, and a redrive applies them in order', async () => {
     const table = await freshTable();

@@ -260,7 +260,7 @@ describe('the OpenAPI document against the running API (schemathesis, every chec
 
     // In a folder of its own: schemathesis keeps a cache where it runs.
     const cwd = mkdtempSync(join(tmpdir(), 'schemathesis-run-'));
-    const result = await run(schemathesis, args, { cwd, timeout: 600_000, maxBuffer: 16 * 1024 * 1024 }).then(
+    const result = await run(schemathesis, args, { cwd, timeout: 900_000, maxBuffer: 16 * 1024 * 1024 }).then(
       ({ stdout }) => ({ code: 0, stdout }),
       (error: { code?: unknown; stdout?: string; stderr?: string }) => {
         if (typeof error.code !== 'number') throw error; // not started, or killed by the timeout
@@ -269,5 +269,5 @@ describe('the OpenAPI document against the running API (schemathesis, every chec
     );
 
     expect(result.code, result.stdout.slice(-20_000)).toBe(0);
-  }, 630_000);
+  }, 930_000);
 });
