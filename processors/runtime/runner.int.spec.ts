@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { withKafkaAdmin } from '../../infra/kafka/admin.ts';
@@ -17,6 +17,8 @@ import { checkpoints, parkedKeys } from './store.ts';
 // Every test has topics of its own: it sees only its own events and dead letters.
 let backbone: Backbone;
 let running: RunningProcessor[] = [];
+/** Child processes a test started: a failed test must not leave one consuming for ever. */
+let children: ChildProcess[] = [];
 let topic: string;
 
 beforeEach(async () => {
@@ -24,6 +26,8 @@ beforeEach(async () => {
   topic = backbone.topics['messages.events'];
 });
 afterEach(async () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  children = [];
   await Promise.all(running.map((r) => r.stop()));
   running = [];
   await backbone.close();
@@ -171,6 +175,7 @@ describe('the consumer runtime', () => {
         stdio: ['ignore', 'ignore', 'pipe'],
       },
     );
+    children.push(child);
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const signal = await new Promise<NodeJS.Signals | null>((resolve) =>
@@ -210,6 +215,7 @@ describe('the consumer runtime', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
+    children.push(child);
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
