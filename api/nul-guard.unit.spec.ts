@@ -1,0 +1,44 @@
+import Fastify from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { registerProblemHandling } from './errors.ts';
+import { NUL_FREE, nulFields, registerNulGuard } from './nul-guard.ts';
+
+describe('nulFields', () => {
+  it('when text anywhere holds U+0000, then each such field is named by its path', () => {
+    expect(nulFields({ a: 'ok', b: ['x', 'y\u0000'], c: { d: '\u0000' } }, 'body').map((p) => p.field)).toEqual([
+      'body.b[1]',
+      'body.c.d',
+    ]);
+    expect(nulFields({ ['k\u0000']: 'v' }, 'body')[0]?.problem).toMatch(/^its name contains the NUL character/);
+    expect(nulFields({ n: 1, t: true, z: null, s: 'fine' }, 'querystring')).toEqual([]);
+    expect(nulFields(Buffer.from('a\u0000b'), 'body')).toEqual([]);
+  });
+
+  it('when the documented pattern is applied, then it refuses U+0000 and nothing else', () => {
+    const pattern = new RegExp(NUL_FREE);
+    expect(pattern.test('dining & travel / café')).toBe(true);
+    expect(pattern.test('a\u0000b')).toBe(false);
+  });
+});
+
+describe('the NUL guard', () => {
+  it('when a query or a path holds U+0000, then it is 400 validation_failed naming the field, and clean requests pass', async () => {
+    const app = Fastify();
+    registerProblemHandling(app);
+    registerNulGuard(app);
+    app.get('/things', async () => ({ ok: true }));
+    app.get('/things/:id', async () => ({ ok: true }));
+
+    const query = await app.inject({ url: '/things?category=%00' });
+    expect(query.statusCode).toBe(400);
+    expect(query.json()).toMatchObject({
+      code: 'validation_failed',
+      errors: [{ field: 'querystring.category', problem: expect.stringContaining('U+0000') }],
+    });
+    const path = await app.inject({ url: '/things/a%00b' });
+    expect(path.statusCode).toBe(400);
+    expect(path.json().errors).toEqual([{ field: 'params.id', problem: expect.any(String) }]);
+    expect((await app.inject({ url: '/things?category=dining' })).statusCode).toBe(200);
+    await app.close();
+  });
+});
