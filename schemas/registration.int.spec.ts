@@ -53,4 +53,17 @@ describe('schemas register and schemas check against the registry', () => {
     expect(second?.id).not.toBe(first?.id);
     expect((await registry.latest(first!.subject))?.version).toBe(2);
   });
+
+  it('when several instances register the same new schemas at once, then every one succeeds with BACKWARD set', async () => {
+    // Two processes provisioning a fresh registry together (a scaled deployment's first start):
+    // Apicurio answered the second compatibility rule 409 "already exists".
+    const registry = new RegistryClient((await testConfig()).registry);
+    const topic = uniqueName('schema-race');
+    const definitions = loadEventSchemas()
+      .filter((s) => ['ThreadCreated', 'MessageSent', 'ImportCompleted'].includes(s.name))
+      .map((schema) => ({ ...eventDefinitions([schema])[0]!, subject: subjectOf(topic, schema.fullName) }));
+    const instances = await Promise.all(Array.from({ length: 6 }, () => registerSchemas(registry, definitions)));
+    for (const registered of instances) expect(registered).toHaveLength(definitions.length);
+    for (const { subject } of definitions) expect(await registry.compatibility(subject)).toBe('BACKWARD');
+  });
 });

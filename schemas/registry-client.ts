@@ -59,8 +59,18 @@ export class RegistryClient {
     };
   }
 
+  /**
+   * Sets the subject's level. Apicurio creates the rule on the first PUT and answers 409 "already
+   * exists" to a second one racing it (two instances provisioning a fresh registry at once); the
+   * rule then exists, so the PUT is made again and updates it.
+   */
   async setCompatibility(subject: string, level: Compatibility): Promise<void> {
-    const response = await this.request('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility: level });
+    const put = () => this.request('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility: level });
+    let response = await put();
+    for (let retries = 0; response.status === 409 && retries < 3; retries += 1) {
+      await response.body?.cancel();
+      response = await put();
+    }
     await this.json(response, `setting ${level} compatibility on ${subject}`);
   }
 
