@@ -4,11 +4,14 @@ import { migrate } from '../../infra/postgres/migrations.ts';
 import { createBatchHandler } from './batch.ts';
 import type { RunOptions, RuntimeDependencies } from './dependencies.ts';
 import { groupIdOf, type Processor } from './processor.ts';
-import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
+import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
 import { checkpoints, RUNTIME_MIGRATIONS } from './store.ts';
 
 // Declared in their own module so the batch steps need not import the runner; callers keep importing them from here.
 export type { RunOptions, RuntimeDependencies } from './dependencies.ts';
+
+/** Between starts of a consumer kafkajs gave up on: quick at first, then every 30 s at most. */
+const RESTART_BACKOFF: RetryPolicy = { attempts: Infinity, initialDelayMs: 1000, maxDelayMs: 30_000 };
 
 export interface RunningProcessor {
   /** Resolves once the consumer has joined its group and received partitions. */
@@ -71,7 +74,7 @@ export async function startProcessor(
 
   for (const topic of processor.topics) await consumer.subscribe({ topic, fromBeginning: true });
 
-  await consumer.run({
+  const runConfig = {
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: processor.concurrency ?? 3,
@@ -82,17 +85,44 @@ export async function startProcessor(
       policy,
       options,
       deadLetterProducer,
-      seek: (topic, partition, offset) => consumer.seek({ topic, partition, offset }),
+      seek: (topic: string, partition: number, offset: string) => consumer.seek({ topic, partition, offset }),
     }),
-  });
-
+  };
+  await consumer.run(runConfig);
   deps.metrics.running.set({ processor: name }, 1);
-  // kafkajs restarts a consumer after a retriable crash; after any other, this processor is gone.
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (!payload.restart) deps.metrics.running.set({ processor: name }, 0);
-  });
 
   let stopping: Promise<void> | undefined;
+  // kafkajs restarts a consumer after a crash it deems retriable; after any other ("The coordinator
+  // is loading" once a broker restarts, among others) it disconnects it and leaves it so. A process
+  // that stays up consuming nothing is worse than either: so the runner starts it again itself,
+  // with a backoff that grows while the starts keep crashing, for as long as it takes; readiness
+  // shows it not running meanwhile.
+  let crashes = 0;
+  const restartLater = (error: unknown) => {
+    if (stopping !== undefined) return;
+    crashes += 1;
+    deps.metrics.running.set({ processor: name }, 0);
+    const delayMs = RESTART_BACKOFF.initialDelayMs + backoffDelay(crashes, RESTART_BACKOFF);
+    logger.error({ err: error, crashes, delayMs }, 'kafkajs gave up on the consumer; starting it again');
+    setTimeout(() => {
+      if (stopping !== undefined) return;
+      // A join that fails inside run() crashes again (and comes back here); a connect that fails throws.
+      consumer
+        .connect()
+        .then(() => consumer.run(runConfig))
+        .catch((failed: unknown) => restartLater(failed));
+    }, delayMs);
+  };
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (!payload.restart) restartLater(payload.error);
+  });
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    if (crashes === 0 || stopping !== undefined) return;
+    logger.info({ crashes }, 'consumer joined its group again after kafkajs gave up on it');
+    crashes = 0;
+    deps.metrics.running.set({ processor: name }, 1);
+  });
+
   return {
     joined,
     stop() {

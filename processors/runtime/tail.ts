@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { EachMessagePayload } from 'kafkajs';
 import { partitionOf } from '../../producers/partition.ts';
 import { createIdempotentProducer, type KafkaConnection } from '../../infra/kafka/client.ts';
 import type { Logger } from '../../infra/logging/logger.ts';
@@ -49,24 +50,63 @@ export async function tailTopic(kafka: KafkaConnection, { topic, group, onRecord
   let joined: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (joined = resolve));
   consumer.on(consumer.events.GROUP_JOIN, () => joined());
+  // The group's commits are best-effort (auto-commit every few seconds): after a rejoin (a broker
+  // restarted, the session timed out) kafkajs resumes from the last commit, behind what was
+  // already handed on. A reader that keeps what it read (the realtime feed delivers it to live
+  // sockets) must get each offset once, so what is at or below what was handled is skipped.
+  const next = new Map<number, bigint>();
+  const runConfig = {
+    eachMessage: async ({ partition, message }: EachMessagePayload) => {
+      const offset = BigInt(message.offset);
+      if (offset < (next.get(partition) ?? 0n)) return;
+      await onRecord({
+        partition,
+        offset: message.offset,
+        key: message.key,
+        value: message.value,
+        headers: message.headers ?? {},
+      });
+      next.set(partition, offset + 1n);
+    },
+  };
+  let stopped = false;
+  let crashes = 0;
+  // kafkajs leaves a consumer it will not restart disconnected for good; a tail that stops
+  // reading while its process serves would be silent loss, so it starts again, with backoff.
+  const restartLater = () => {
+    if (stopped) return;
+    crashes += 1;
+    setTimeout(
+      () => {
+        if (stopped) return;
+        consumer
+          .connect()
+          .then(() => consumer.run(runConfig))
+          .catch(() => restartLater());
+      },
+      Math.min(30_000, 1000 * 2 ** Math.min(crashes - 1, 5)),
+    );
+  };
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (!payload.restart) restartLater();
+  });
+  consumer.on(consumer.events.GROUP_JOIN, () => (crashes = 0));
   try {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ partition, message }) =>
-        onRecord({
-          partition,
-          offset: message.offset,
-          key: message.key,
-          value: message.value,
-          headers: message.headers ?? {},
-        }),
-    });
+    await consumer.run(runConfig);
   } catch (error) {
+    stopped = true;
     await consumer.disconnect().catch(() => undefined);
     throw error;
   }
-  return { ready, stop: () => consumer.disconnect() };
+  return {
+    ready,
+    stop: () => {
+      stopped = true;
+      return consumer.disconnect();
+    },
+  };
 }
 
 export interface EventTailOptions {
