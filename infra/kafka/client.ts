@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import kafkajs, { Kafka, logLevel, type KafkaConfig, type logCreator, type Producer } from 'kafkajs';
 import type { KafkaSettings } from '../config/index.ts';
 import type { Logger } from '../logging/logger.ts';
+import { renewingProducer } from './renewing-producer.ts';
 
 /**
  * The connection to the cluster that producers, consumers and admin clients are made from.
@@ -57,10 +58,13 @@ function pinoLogCreator(logger: Logger): logCreator {
  * on the same partition whichever language's client published it.
  */
 export function createIdempotentProducer(kafka: Kafka): Producer {
-  return kafka.producer({
-    createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
+  // A fresh producer id after a failed send: kafkajs would reuse its sequence numbers (renewing-producer.ts).
+  return renewingProducer(() =>
+    kafka.producer({
+      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    }),
+  );
 }
