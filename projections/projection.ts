@@ -2,6 +2,7 @@ import type { Migration } from '../infra/postgres/migrations.ts';
 import type { CheckpointedProcessor, ConsumedEvent } from '../processors/runtime/processor.ts';
 import { EVENT_ROUTES } from '../schemas/catalog.ts';
 import type { EventOf, EventType } from '../schemas/generated/events.ts';
+import { runStatements } from './run-statements.ts';
 import type { Statement } from './statement.ts';
 
 /**
@@ -111,7 +112,7 @@ export function projectionProcessor(projection: Projection, target: 'live' | 'sh
     schema: target === 'live' ? liveSchema(projection) : shadowSchema(projection),
     concurrency: target === 'live' ? 3 : 6,
     async handle(events, { tx }) {
-      for (const statement of projection.project(events)) await tx.query(statement.sql, [...statement.params]);
+      await runStatements(tx, projection.project(events));
     },
   };
 }

@@ -10,6 +10,41 @@ import type { Statement } from '../statement.ts';
  * nickname events share its partition, so each column keeps the one with the highest offset
  * (`*_seq`): a replay, however the topic is cut into batches, writes identical rows.
  */
+const TRANSACTION_COLUMNS = [
+  'transaction_id',
+  'organization_id',
+  'account_id',
+  'amount_minor',
+  'currency',
+  'posted_on',
+  'description',
+  'merchant',
+  'category',
+  'external_transaction_id',
+  'reference',
+  'source_file',
+  'line_number',
+  'source_event_id',
+  'added_at',
+];
+const TRANSACTION_TYPES = [
+  'uuid',
+  'text',
+  'text',
+  'bigint',
+  'text',
+  'date',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'integer',
+  'uuid',
+  'timestamptz',
+];
+
 export const transactionsWarehouse = defineProjection({
   name: 'transactions_warehouse',
   handles: ['TransactionCleansed', 'AccountBalanceUpdated', 'AccountNicknameUpdated'],
@@ -54,32 +89,34 @@ export const transactionsWarehouse = defineProjection({
     const transactions = events.flatMap(({ event }) =>
       event.type === 'TransactionCleansed'
         ? [
-            {
-              transaction_id: event.payload.transactionId,
-              organization_id: event.metadata.organizationId,
-              account_id: event.payload.accountId,
-              amount_minor: event.payload.amountMinor,
-              currency: event.payload.currency,
-              posted_on: event.payload.postedOn,
-              description: event.payload.description,
-              merchant: event.payload.merchant,
-              category: event.payload.category,
-              external_transaction_id: event.payload.externalTransactionId,
-              reference: event.payload.reference,
-              source_file: event.payload.sourceFile,
-              line_number: event.payload.lineNumber,
-              source_event_id: event.payload.sourceEventId,
-              added_at: event.metadata.occurredAt,
-            },
+            [
+              event.payload.transactionId,
+              event.metadata.organizationId,
+              event.payload.accountId,
+              event.payload.amountMinor,
+              event.payload.currency,
+              event.payload.postedOn,
+              event.payload.description,
+              event.payload.merchant,
+              event.payload.category,
+              event.payload.externalTransactionId,
+              event.payload.reference,
+              event.payload.sourceFile,
+              event.payload.lineNumber,
+              event.payload.sourceEventId,
+              event.metadata.occurredAt,
+            ],
           ]
         : [],
     );
     if (transactions.length > 0)
       statements.push({
-        sql: `insert into transactions
-          select * from jsonb_populate_recordset(null::transactions, $1::jsonb)
+        sql: `insert into transactions (${TRANSACTION_COLUMNS.join(', ')})
+          select * from unnest(${TRANSACTION_TYPES.map((type, n) => `$${n + 1}::${type}[]`).join(', ')})
           on conflict (transaction_id) do nothing`,
-        params: [JSON.stringify(transactions)],
+        params: TRANSACTION_COLUMNS.map((_, column) => transactions.map((row) => row[column])),
+        // A cleanser's redelivered copy is rare: the batch goes by COPY, and by the SQL above when one is there.
+        copy: { table: 'transactions', columns: TRANSACTION_COLUMNS, rows: transactions },
       });
     // The last of each account's events in the batch: offsets grow within the one partition.
     const balances = new Map<string, Record<string, unknown>>();

@@ -46,7 +46,11 @@ describe('transactions_warehouse, events in, statements out', () => {
       .then((statements) => {
         expect(statements).toHaveLength(2);
         expect(statements[0]!.sql).toMatch(/on conflict \(transaction_id\) do nothing/);
-        expect(JSON.parse(statements[0]!.params[0] as string)).toHaveLength(2);
+        // The same two rows as the SQL's column arrays and as rows for COPY, column for column.
+        expect(statements[0]!.params[0]).toHaveLength(2);
+        expect(statements[0]!.copy!.rows).toHaveLength(2);
+        expect(statements[0]!.copy!.columns).toHaveLength(statements[0]!.params.length);
+        expect(statements[0]!.copy!.rows.map((row) => row[0])).toEqual(statements[0]!.params[0]);
         // Only the account's last balance of the batch, with its offset as the version.
         expect(JSON.parse(statements[1]!.params[0] as string)).toEqual([
           expect.objectContaining({ account_id: 'a', balance_minor: 2, balance_seq: '3' }),
