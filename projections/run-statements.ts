@@ -54,8 +54,7 @@ const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '
 export function copyText(rows: CopyRows['rows']): string {
   let text = '';
   for (const row of rows) {
-    for (let column = 0; column < row.length; column += 1)
-      text += (column === 0 ? '' : '\t') + copyField(row[column]!);
+    for (let column = 0; column < row.length; column += 1) text += (column === 0 ? '' : '\t') + copyField(row[column]!);
     text += '\n';
   }
   return text;
