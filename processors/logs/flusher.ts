@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { objectKey, type LakePartition } from '../../infra/lake/layout.ts';
+import { objectKey } from '../../infra/lake/layout.ts';
 import type { LakeStore } from '../../infra/lake/store.ts';
 import type { Logger } from '../../infra/logging/logger.ts';
 import { inTransaction } from '../../infra/postgres/transaction.ts';
-import type { LakeRow, ParquetWriter } from './parquet-writer.ts';
+import { batchesOf, inParallel, type Claim } from './flush-batches.ts';
+import type { ParquetWriter } from './parquet-writer.ts';
 
 /** When a partition's staged entries become a file: whichever comes first. */
 export interface FileLimits {
@@ -17,19 +18,39 @@ export interface FileLimits {
   readonly maxAgeMs: number;
 }
 
-interface Claim {
-  readonly flushId: string;
-  readonly key: string;
+/** Objects stored at once: S3 puts are round trips, and a cycle may close a file per partition. */
+const PUTS_AT_ONCE = 8;
+
+/** A claimed range's entries: the staged rows of its partition and Kafka partition within its offsets. */
+const IN_RANGE = `s.environment = r.environment and s.organization_id = r.organization_id and s.log_type = r.log_type
+  and s.hour = r.hour and s.topic = r.topic and s.partition = r.partition
+  and s.kafka_offset between r.first_offset and r.last_offset`;
+
+interface ClaimedRange {
+  environment: string;
+  organization_id: string;
+  log_type: string;
+  hour: Date;
+  topic: string;
+  partition: number;
+  first: string;
+  last: string;
+  rows: string;
+  bytes: string;
 }
 
 /**
  * Turns staged entries into Parquet objects, exactly once. A flush is three steps:
- *   1. claim: in one transaction, mark the partition's waiting entries with a flush id and record
- *      the flush (`writing`) with its object key, named from the topic, partition and offset range;
- *   2. write the marked entries to that key (an existing object under it is replaced);
- *   3. in one transaction, delete the marked entries and record the flush `stored`.
- * A crash after 1 or 2 leaves a `writing` flush whose entries are still staged and marked: `recover`
+ *   1. claim: in one transaction, record the flush (`writing`) of each due partition with its
+ *      object key and, per Kafka partition, the offset range of the entries it takes (the key is
+ *      named from the topic, partition and offset range);
+ *   2. write those entries to that key (an existing object under it is replaced);
+ *   3. in one transaction, delete the entries and the ranges and record the flush `stored`.
+ * Entries of one Kafka partition are staged in offset order, so none can join a range after its
+ * claim. A crash after 1 or 2 leaves a `writing` flush whose entries are still staged: `recover`
  * does 2 and 3 again with the same entries under the same key, so no row is lost or doubled.
+ * A cycle claims every due partition at once and writes the files of many flushes with one
+ * DuckDB statement: the per-file round trips, not the rows, were the cost of small partitions.
  */
 export class LakeFlusher {
   private stopping = false;
@@ -74,115 +95,156 @@ export class LakeFlusher {
 
   /** Flushes every partition that is due (or every partition with `all`); the keys written. */
   async flushDue(options: { all?: boolean } = {}): Promise<string[]> {
-    const written: string[] = [];
-    for (const partition of await this.duePartitions(options.all ?? false)) {
-      const claim = await this.claim(partition);
-      if (!claim) continue;
-      await this.complete(claim);
-      written.push(claim.key);
-    }
-    return written;
+    const claims = await this.claim(options.all ?? false);
+    for (const batch of batchesOf(claims)) await this.complete(batch);
+    return claims.map((claim) => claim.key);
   }
 
   /** Finishes the flushes a crash (or a failed write) left `writing`; the keys written. */
   async recover(): Promise<string[]> {
-    const { rows } = await this.pool.query<{ flush_id: string; object_key: string }>(
-      `select flush_id, object_key from ${this.table('log_lake_flushes')} where state = 'writing' order by claimed_at`,
+    const { rows } = await this.pool.query<{ flush_id: string; object_key: string; bytes: string }>(
+      `select f.flush_id, f.object_key,
+         (select coalesce(sum(s.row_bytes), 0) from ${this.table('log_lake_flush_ranges')} r
+          join ${this.table('log_lake_staged')} s on ${IN_RANGE} where r.flush_id = f.flush_id)::text as bytes
+       from ${this.table('log_lake_flushes')} f where f.state = 'writing' order by f.claimed_at`,
     );
-    for (const row of rows) await this.complete({ flushId: row.flush_id, key: row.object_key });
-    return rows.map((row) => row.object_key);
+    const claims = rows.map((r) => ({ flushId: r.flush_id, key: r.object_key, bytes: Number(r.bytes) }));
+    for (const batch of batchesOf(claims)) await this.complete(batch);
+    return claims.map((claim) => claim.key);
   }
 
-  private async duePartitions(all: boolean): Promise<LakePartition[]> {
-    const { rows } = await this.pool.query<{
-      environment: string;
-      organization_id: string;
-      log_type: string;
-      hour: Date;
-    }>(
-      `select environment, organization_id, log_type, hour from ${this.table('log_lake_staged')}
-       where flush_id is null
-       group by environment, organization_id, log_type, hour
-       having $1 or count(*) >= $2 or sum(row_bytes) >= $3 or min(staged_at) <= now() - make_interval(secs => $4)`,
-      [all, this.limits.maxRows, this.limits.maxBytes, this.limits.maxAgeMs / 1000],
-    );
-    return rows.map((r) => ({
-      environment: r.environment,
-      organizationId: r.organization_id,
-      logType: r.log_type,
-      hour: r.hour,
-    }));
-  }
-
-  /** Step 1: the partition's waiting entries (at most maxRows, oldest first) marked, and the flush on record. */
-  private async claim(partition: LakePartition): Promise<Claim | undefined> {
-    const flushId = randomUUID();
+  /**
+   * Step 1 for every due partition, in one transaction: the waiting entries (those in no writing
+   * flush's range) of each partition that is due, oldest first, up to maxRows and maxBytes (the
+   * entry crossing maxBytes included), as one flush per partition.
+   */
+  private async claim(all: boolean): Promise<Claim[]> {
     return inTransaction(this.pool, async (tx) => {
-      const { rows } = await tx.query<{ topic: string; partition: number; first: string; last: string; rows: string }>(
-        `with chosen as (
-           select topic, partition, kafka_offset from ${this.table('log_lake_staged')}
-           where flush_id is null and environment = $2 and organization_id = $3 and log_type = $4 and hour = $5
-           order by topic, partition, kafka_offset limit $6 for update skip locked),
-         marked as (
-           update ${this.table('log_lake_staged')} s set flush_id = $1 from chosen c
-           where s.topic = c.topic and s.partition = c.partition and s.kafka_offset = c.kafka_offset
-           returning s.topic, s.partition, s.kafka_offset)
-         select topic, partition, min(kafka_offset)::text as first, max(kafka_offset)::text as last, count(*)::text as rows
-         from marked group by topic, partition`,
+      // Two partitioners claiming at once would compute the same ranges: claims take turns.
+      await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`log-lake-claim:${this.schema}`]);
+      const { rows } = await tx.query<ClaimedRange>(
+        `with waiting as (
+           select s.* from ${this.table('log_lake_staged')} s
+           where not exists (select 1 from ${this.table('log_lake_flush_ranges')} r where ${IN_RANGE})),
+         due as (
+           select environment, organization_id, log_type, hour from waiting
+           group by environment, organization_id, log_type, hour
+           having $1 or count(*) >= $2 or sum(row_bytes) >= $3 or min(staged_at) <= now() - make_interval(secs => $4)),
+         ranked as (
+           select w.environment, w.organization_id, w.log_type, w.hour, w.topic, w.partition, w.kafka_offset, w.row_bytes,
+             row_number() over p as n, sum(w.row_bytes) over p - w.row_bytes as bytes_before
+           from waiting w join due using (environment, organization_id, log_type, hour)
+           window p as (partition by w.environment, w.organization_id, w.log_type, w.hour
+             order by w.topic, w.partition, w.kafka_offset))
+         select environment, organization_id, log_type, hour, topic, partition,
+           min(kafka_offset)::text as first, max(kafka_offset)::text as last, count(*)::text as rows,
+           sum(row_bytes)::text as bytes
+         from ranked where n <= $2 and bytes_before < $3
+         group by environment, organization_id, log_type, hour, topic, partition
+         order by environment, organization_id, log_type, hour, topic, partition`,
+        [all, this.limits.maxRows, this.limits.maxBytes, this.limits.maxAgeMs / 1000],
+      );
+      const flushes = new Map<string, { claim: Claim; rows: number; ranges: ClaimedRange[] }>();
+      for (const range of rows) {
+        const partition = `${range.environment}\n${range.organization_id}\n${range.log_type}\n${range.hour.toISOString()}`;
+        const flush = flushes.get(partition);
+        if (flush) {
+          flush.ranges.push(range);
+          flush.rows += Number(range.rows);
+          flush.claim = { ...flush.claim, bytes: flush.claim.bytes + Number(range.bytes) };
+          continue;
+        }
+        // An organization's entries share one Kafka partition (they are keyed by it), so one source names the file.
+        const key = objectKey(
+          {
+            environment: range.environment,
+            organizationId: range.organization_id,
+            logType: range.log_type,
+            hour: range.hour,
+          },
+          { topic: range.topic, partition: range.partition, firstOffset: range.first, lastOffset: range.last },
+        );
+        const claim = { flushId: randomUUID(), key, bytes: Number(range.bytes) };
+        flushes.set(partition, { claim, rows: Number(range.rows), ranges: [range] });
+      }
+      if (flushes.size === 0) return [];
+      const claimed = [...flushes.values()];
+      await tx.query(
+        `insert into ${this.table('log_lake_flushes')} (flush_id, object_key, rows, state)
+         select id, key, n, 'writing' from unnest($1::uuid[], $2::text[], $3::int[]) as f(id, key, n)`,
+        [claimed.map((f) => f.claim.flushId), claimed.map((f) => f.claim.key), claimed.map((f) => f.rows)],
+      );
+      const ranges = claimed.flatMap((f) => f.ranges.map((range) => ({ flushId: f.claim.flushId, ...range })));
+      const column = <K extends keyof (typeof ranges)[number]>(name: K) => ranges.map((r) => r[name]);
+      await tx.query(
+        `insert into ${this.table('log_lake_flush_ranges')}
+           (flush_id, environment, organization_id, log_type, hour, topic, partition, first_offset, last_offset)
+         select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::int[],
+           $8::bigint[], $9::bigint[])`,
         [
-          flushId,
-          partition.environment,
-          partition.organizationId,
-          partition.logType,
-          partition.hour,
-          this.limits.maxRows,
+          column('flushId'),
+          column('environment'),
+          column('organization_id'),
+          column('log_type'),
+          column('hour'),
+          column('topic'),
+          column('partition'),
+          column('first'),
+          column('last'),
         ],
       );
-      if (rows.length === 0) return undefined;
-      // An organization's entries share one Kafka partition (they are keyed by it), so one source names the file.
-      const source = rows[0]!;
-      const key = objectKey(partition, {
-        topic: source.topic,
-        partition: source.partition,
-        firstOffset: source.first,
-        lastOffset: source.last,
-      });
-      const count = rows.reduce((sum, r) => sum + Number(r.rows), 0);
-      await tx.query(
-        `insert into ${this.table('log_lake_flushes')} (flush_id, object_key, rows, state) values ($1, $2, $3, 'writing')`,
-        [flushId, key, count],
-      );
-      return { flushId, key };
+      return claimed.map((f) => f.claim);
     });
   }
 
-  /** Steps 2 and 3. */
-  private async complete(claim: Claim): Promise<void> {
-    const { rows } = await this.pool.query<{ row: LakeRow }>(
-      `select row from ${this.table('log_lake_staged')} where flush_id = $1 order by topic, partition, kafka_offset`,
-      [claim.flushId],
-    );
+  /**
+   * Steps 2 and 3 for several flushes at once: their entries leave Postgres as one NDJSON file
+   * (Postgres joins the stored JSON texts, each numbered by its flush), DuckDB writes one Parquet
+   * file per flush in one statement, the objects are stored side by side, and one transaction
+   * records them all.
+   */
+  private async complete(claims: readonly Claim[]): Promise<void> {
     const directory = await mkdtemp(join(tmpdir(), 'tributary-lake-'));
     try {
-      const file = join(directory, 'entries.parquet');
+      const ids = claims.map((c) => c.flushId);
+      const { rows } = await this.pool.query<{ n: number; lines: string }>(
+        `select (f.ordinal - 1)::int as n,
+           string_agg('{"lake_file":' || (f.ordinal - 1) || ',' || substr(s.row, 2), E'\\n'
+             order by s.topic, s.partition, s.kafka_offset) as lines
+         from unnest($1::uuid[]) with ordinality as f(flush_id, ordinal)
+         join ${this.table('log_lake_flush_ranges')} r on r.flush_id = f.flush_id
+         join ${this.table('log_lake_staged')} s on ${IN_RANGE}
+         group by f.ordinal order by f.ordinal`,
+        [ids],
+      );
+      // A flush whose entries are gone (another partitioner finished it) only needs recording.
       if (rows.length > 0) {
-        await this.writer.write(
-          rows.map((r) => r.row),
-          file,
+        const input = join(directory, 'entries.ndjson');
+        await writeFile(input, rows.map((r) => r.lines).join('\n'));
+        const numbers = rows.map((r) => r.n);
+        const files = await this.writer.writeNumbered(input, numbers, join(directory, 'parquet'));
+        await inParallel(
+          numbers.map((n, i) => () => this.store.put(claims[n]!.key, files[i]!)),
+          PUTS_AT_ONCE,
         );
-        await this.store.put(claim.key, file);
       }
+      await inTransaction(this.pool, async (tx) => {
+        await tx.query(
+          `delete from ${this.table('log_lake_staged')} s using ${this.table('log_lake_flush_ranges')} r
+           where r.flush_id = any($1::uuid[]) and ${IN_RANGE}`,
+          [ids],
+        );
+        await tx.query(`delete from ${this.table('log_lake_flush_ranges')} where flush_id = any($1::uuid[])`, [ids]);
+        await tx.query(
+          `update ${this.table('log_lake_flushes')} set state = 'stored', stored_at = now() where flush_id = any($1::uuid[])`,
+          [ids],
+        );
+      });
+      for (const { n } of rows)
+        this.logger.info({ key: claims[n]!.key, lake: this.store.location }, 'lake file stored');
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
-    await inTransaction(this.pool, async (tx) => {
-      await tx.query(`delete from ${this.table('log_lake_staged')} where flush_id = $1`, [claim.flushId]);
-      await tx.query(
-        `update ${this.table('log_lake_flushes')} set state = 'stored', stored_at = now() where flush_id = $1`,
-        [claim.flushId],
-      );
-    });
-    this.logger.info({ key: claim.key, rows: rows.length, lake: this.store.location }, 'lake file stored');
   }
 
   private table(name: string): string {

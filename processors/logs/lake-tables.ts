@@ -3,7 +3,8 @@ import type { Migration } from '../../infra/postgres/migrations.ts';
 /**
  * The lake's staging area in Postgres, in a schema of its own (tests use their own schema):
  * entries are staged exactly once with the consumer's checkpoint, then leave for a Parquet object
- * through a recorded flush, so a crash at any point neither loses nor doubles a row.
+ * through a recorded flush (`log_lake_flushes`, its entries named by `log_lake_flush_ranges` while
+ * it is `writing`), so a crash at any point neither loses nor doubles a row.
  */
 export const LAKE_MIGRATIONS: readonly Migration[] = [
   {
@@ -32,6 +33,35 @@ export const LAKE_MIGRATIONS: readonly Migration[] = [
         state text not null check (state in ('writing', 'stored')),
         claimed_at timestamptz not null default now(),
         stored_at timestamptz);`,
+  },
+  {
+    // Claiming by marking each entry rewrote every staged row (an UPDATE copies the whole tuple,
+    // JSON included) just to say which flush it belongs to: the flush cycle's largest cost. A
+    // flush is now its partition and, per Kafka partition, an offset range: entries of one Kafka
+    // partition are staged in offset order, so no entry can join a range once it is claimed.
+    // The row is kept as the JSON text DuckDB reads: Postgres never looks inside it, and jsonb
+    // would be parsed on the way in and printed again on the way out.
+    version: 2,
+    name: 'log lake flushes by offset range',
+    sql: `create table log_lake_flush_ranges (
+        flush_id uuid not null references log_lake_flushes,
+        environment text not null,
+        organization_id text not null,
+        log_type text not null,
+        hour timestamptz not null,
+        topic text not null,
+        partition int not null,
+        first_offset bigint not null,
+        last_offset bigint not null,
+        primary key (flush_id, topic, partition));
+      insert into log_lake_flush_ranges
+        select flush_id, environment, organization_id, log_type, hour, topic, partition, min(kafka_offset), max(kafka_offset)
+        from log_lake_staged where flush_id is not null
+        group by flush_id, environment, organization_id, log_type, hour, topic, partition;
+      alter table log_lake_staged drop column flush_id;
+      alter table log_lake_staged alter column row type text using row::text;
+      create index log_lake_staged_partition
+        on log_lake_staged (environment, organization_id, log_type, hour, topic, partition, kafka_offset);`,
   },
 ];
 

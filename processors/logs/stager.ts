@@ -44,31 +44,27 @@ export function lakeStager(name: string, topics: readonly string[], schema: stri
     // Entries stand alone: a malformed one is dead-lettered without holding its organization's back.
     parkKeys: false,
     async handle(events, { tx }) {
-      const rows = events
-        .filter((c): c is ConsumedEvent<EventOf<'LogEntry'>> => c.event.type === 'LogEntry')
-        .map((consumed) => {
-          const row = lakeRowOf(consumed);
-          const json = JSON.stringify(row);
-          return {
-            topic: consumed.topic,
-            partition: consumed.partition,
-            kafka_offset: consumed.offset,
-            environment: consumed.event.payload.environment,
-            organization_id: consumed.event.payload.organizationId,
-            log_type: consumed.event.payload.logType,
-            hour: hourOf(consumed.event.metadata.occurredAt).toISOString(),
-            row,
-            row_bytes: Buffer.byteLength(json),
-          };
-        });
-      if (rows.length === 0) return;
+      const entries = events.filter((c): c is ConsumedEvent<EventOf<'LogEntry'>> => c.event.type === 'LogEntry');
+      if (entries.length === 0) return;
+      const rows = entries.map((consumed) => JSON.stringify(lakeRowOf(consumed)));
+      // Column arrays, not one JSON document of rows: each row stays the text it is stored as,
+      // with no JSON parsed in Postgres.
       await tx.query(
         `insert into log_lake_staged (topic, partition, kafka_offset, environment, organization_id, log_type, hour, row, row_bytes)
-         select topic, partition, kafka_offset, environment, organization_id, log_type, hour, row, row_bytes
-         from jsonb_to_recordset($1::jsonb) as r(topic text, partition int, kafka_offset bigint, environment text,
-           organization_id text, log_type text, hour timestamptz, row jsonb, row_bytes int)
+         select * from unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::timestamptz[],
+           $8::text[], $9::int[])
          on conflict do nothing`,
-        [JSON.stringify(rows)],
+        [
+          entries.map((c) => c.topic),
+          entries.map((c) => c.partition),
+          entries.map((c) => c.offset),
+          entries.map((c) => c.event.payload.environment),
+          entries.map((c) => c.event.payload.organizationId),
+          entries.map((c) => c.event.payload.logType),
+          entries.map((c) => hourOf(c.event.metadata.occurredAt).toISOString()),
+          rows,
+          rows.map((row) => Buffer.byteLength(row)),
+        ],
       );
     },
   };
