@@ -16,7 +16,8 @@ import type { OutgoingRecord } from './pack-requests.ts';
 import { partitionOf } from './partition.ts';
 import { publishLatency } from './publish-metrics.ts';
 import { singleRecordBatchSize } from './record-batch.ts';
-import { SendQueue } from './send-queue.ts';
+import { splitByLane } from './lanes.ts';
+import { SendQueue, type SendQueueOptions } from './send-queue.ts';
 
 export { EventTooLargeError };
 
@@ -53,13 +54,19 @@ export interface PublisherOptions {
   readonly lingerMs?: number;
   /** Records that make a request go at once, without lingering. */
   readonly maxBatchEvents?: number;
+  /**
+   * Idempotent producers, each the only writer of its share of the partitions (partition modulo
+   * this count): one produce request in flight each, so several at once, with every partition's
+   * records still sent by one producer in the order given.
+   */
+  readonly producers?: number;
   /** Topics whose declared max.message.bytes records are kept under (default: every topic Tributary owns). */
   readonly topics?: readonly TopicDeclaration[];
   /** The process's registry, to time publishes by topic (`tributary_publish_duration_seconds`). */
   readonly metrics?: Registry;
 }
 
-export const PUBLISHER_DEFAULTS = { lingerMs: 2, maxBatchEvents: 500 } as const;
+export const PUBLISHER_DEFAULTS = { lingerMs: 2, maxBatchEvents: 500, producers: 3 } as const;
 
 const PARTITION_COUNT_TTL_MS = 60_000;
 
@@ -76,7 +83,6 @@ export function createPublisher(
   logger: Logger,
   options: PublisherOptions = {},
 ): Publisher {
-  const producer: Producer = createIdempotentProducer(kafka);
   const partitionCounts = new Map<string, { count: number; at: number }>();
   const declared = new Map((options.topics ?? allTopicDeclarations()).map((topic) => [topic.name, topic]));
   const maxBatchBytes = (topic: string) => {
@@ -85,23 +91,16 @@ export function createPublisher(
   };
   const admin = new KafkaAdmin(kafka);
   const latency = options.metrics ? publishLatency(options.metrics) : undefined;
-  let connected: Promise<void> | undefined;
-  const ready = () => {
-    if (!connected) {
-      connected = producer.connect();
-      connected.catch(() => (connected = undefined));
-    }
-    return connected;
-  };
-  const queue = new SendQueue({
-    lingerMs: options.lingerMs ?? PUBLISHER_DEFAULTS.lingerMs,
-    maxBatchEvents: options.maxBatchEvents ?? PUBLISHER_DEFAULTS.maxBatchEvents,
-    maxBatchBytes,
-    send: async (topicMessages) => {
-      await ready();
-      return producer.sendBatch({ acks: -1, topicMessages });
-    },
-  });
+  // kafkajs keeps an idempotent producer to one request in flight (its sequence numbers allow no
+  // more), which leaves the broker idle for a round trip per request. Lanes give several requests
+  // in flight without reordering: a partition always goes through the same lane.
+  const lanes = Array.from({ length: options.producers ?? PUBLISHER_DEFAULTS.producers }, () =>
+    lane(createIdempotentProducer(kafka), {
+      lingerMs: options.lingerMs ?? PUBLISHER_DEFAULTS.lingerMs,
+      maxBatchEvents: options.maxBatchEvents ?? PUBLISHER_DEFAULTS.maxBatchEvents,
+      maxBatchBytes,
+    }),
+  );
 
   const partitionCount = async (topic: string): Promise<number> => {
     const cached = partitionCounts.get(topic);
@@ -145,7 +144,7 @@ export function createPublisher(
         if (bytes > limit)
           throw new EventTooLargeError(events[index]!.type, bytes, limit, topic, events.length > 1 ? index : undefined);
       });
-      const positions = await queue.enqueue(records);
+      const positions = await sendByLane(lanes, records);
       if (latency) {
         const seconds = Number(process.hrtime.bigint() - timer) / 1e9;
         for (const topic of new Set(records.map((record) => record.topic))) latency.observe({ topic }, seconds);
@@ -154,9 +153,53 @@ export function createPublisher(
     },
 
     async close() {
-      await queue.drain();
-      if (connected) await producer.disconnect();
+      await Promise.all(lanes.map((l) => l.close()));
       await admin.close();
     },
   };
+}
+
+interface Lane {
+  readonly queue: SendQueue;
+  close(): Promise<void>;
+}
+
+function lane(producer: Producer, options: Omit<SendQueueOptions, 'send'>): Lane {
+  let connected: Promise<void> | undefined;
+  const ready = () => {
+    if (!connected) {
+      connected = producer.connect();
+      connected.catch(() => (connected = undefined));
+    }
+    return connected;
+  };
+  const queue = new SendQueue({
+    ...options,
+    send: async (topicMessages) => {
+      await ready();
+      return producer.sendBatch({ acks: -1, topicMessages });
+    },
+  });
+  return {
+    queue,
+    async close() {
+      await queue.drain();
+      if (connected) await producer.disconnect();
+    },
+  };
+}
+
+/** Each record through the lane of its partition; the positions in the order given. */
+async function sendByLane(lanes: readonly Lane[], records: readonly OutgoingRecord[]): Promise<Position[]> {
+  if (lanes.length === 1) return lanes[0]!.queue.enqueue(records);
+  const shares = splitByLane(records, lanes.length);
+  const positions: Position[] = new Array(records.length);
+  await Promise.all(
+    shares.map(async ({ indexes, records: share }, n) => {
+      if (share.length === 0) return;
+      const sent = await lanes[n]!.queue.enqueue(share);
+      sent.forEach((position, i) => (positions[indexes[i]!] = position));
+    }),
+  );
+  return positions;
 }

@@ -171,7 +171,7 @@ export interface Config {
   readonly realtime: RealtimeSettings;
   readonly kafka: KafkaSettings;
   /** How the publisher batches concurrent callers into produce requests. */
-  readonly publisher: { readonly lingerMs: number; readonly maxBatchEvents: number };
+  readonly publisher: { readonly lingerMs: number; readonly maxBatchEvents: number; readonly producers: number };
   readonly registry: { readonly url: string; readonly auth?: { readonly username: string; readonly password: string } };
   readonly database: { readonly url: string; readonly ssl: boolean; readonly poolMax: number };
   readonly aws: AwsSettings;
@@ -237,7 +237,7 @@ export function buildConfig(v: ParsedValues): Config {
           }
         : {}),
     },
-    publisher: { lingerMs: v.PUBLISH_LINGER_MS, maxBatchEvents: v.PUBLISH_MAX_BATCH_EVENTS },
+    publisher: { lingerMs: v.PUBLISH_LINGER_MS, maxBatchEvents: v.PUBLISH_MAX_BATCH_EVENTS, producers: v.PUBLISH_PRODUCERS },
     registry: {
       url: v.SCHEMA_REGISTRY_URL.replace(/\/+$/, ''),
       ...(v.SCHEMA_REGISTRY_USERNAME && v.SCHEMA_REGISTRY_PASSWORD

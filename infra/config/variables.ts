@@ -266,6 +266,11 @@ export const variables = {
     schema: positiveInt,
     default: '500',
   },
+  PUBLISH_PRODUCERS: {
+    doc: 'Idempotent producers per publisher, each the only writer of its share of the partitions (partition modulo this count), so that as many produce requests are in flight at once; 1 sends one request at a time.',
+    schema: positiveInt,
+    default: '3',
+  },
   SCHEMA_REGISTRY_URL: {
     doc: 'Base URL of the Confluent-compatible schema registry API (Apicurio: .../apis/ccompat/v7).',
     schema: url,
