@@ -17,7 +17,7 @@ import { transactionsSlice } from '../../slices/transactions.ts';
 import type { Backbone } from '../support/backbone.ts';
 import { isolatedSlices } from '../support/slices.ts';
 import { ratioFigure, repeat, type BenchOptions, type Figure, type Progress } from './harness.ts';
-import { caughtUp, cleansed, copyLine, copyRows } from './warehouse.ts';
+import { caughtUp, cleansed, copyCeiling, copyLine } from './warehouse.ts';
 
 export const PROJECTION_DEFAULT_EVENTS = 20_000;
 export const REPLAY_DEFAULT_EVENTS = 200_000;
@@ -77,10 +77,7 @@ export async function measureProjection(
         schema: liveSchema(warehouse),
       });
       const table = qualified(warehouse, 'transactions');
-      const started = performance.now();
-      await copyRows(backbone, table, lines);
-      const copySeconds = (performance.now() - started) / 1000;
-      await backbone.pool.query(`truncate ${table}`);
+      const ceiling = await copyCeiling(backbone, table, lines);
       // The clock starts at the join here: this is the steady rate, as COPY's is.
       const live = await startProjection(warehouse, backbone.runtime(), { sessionTimeoutMs: 6000 });
       await live.joined;
@@ -88,7 +85,7 @@ export async function measureProjection(
       await caughtUp(backbone, warehouse, written);
       const seconds = (performance.now() - joined) / 1000;
       await live.stop();
-      return { value: options.events / seconds, ceiling: options.events / copySeconds };
+      return { value: options.events / seconds, ceiling };
     } finally {
       await dropWarehouse(backbone, warehouse);
     }
@@ -99,7 +96,7 @@ export async function measureProjection(
       group: 'platform',
       label: `${options.events.toLocaleString('en')} TransactionCleansed events applied by the warehouse projection, checkpoint in the same transaction`,
       unit: 'events/s',
-      ceiling: { unit: 'rows/s', label: 'raw COPY of the same rows into the same table' },
+      ceiling: { unit: 'rows/s', label: 'raw COPY of the same rows into the same emptied table, fastest of 3' },
       target: { of: 'ratio', op: '>=', value: 0.5 },
     },
     measured,

@@ -117,13 +117,49 @@ export function copyLine(event: TransactionCleansed): string {
     .join('\t')}\n`;
 }
 
+/** COPYs the lines into `table` in one stream, joined into large writes as a loader would send them. */
 export async function copyRows(backbone: Backbone, table: string, lines: Iterable<string>): Promise<void> {
   const client = await backbone.pool.connect();
   try {
-    await pipeline(Readable.from(lines), client.query(copyFrom(`copy ${table} from stdin`)));
+    await pipeline(Readable.from(joined(lines)), client.query(copyFrom(`copy ${table} from stdin`)));
   } finally {
     client.release();
   }
+}
+
+const COPY_WRITE_BYTES = 1 << 20;
+
+function* joined(lines: Iterable<string>): Generator<string> {
+  let chunk = '';
+  for (const line of lines) {
+    chunk += line;
+    if (chunk.length >= COPY_WRITE_BYTES) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
+}
+
+/** Rounds of COPY the ceiling is the fastest of. */
+const CEILING_ROUNDS = 3;
+
+/**
+ * The ceiling of a projection into `table`: raw COPY of the same rows (rendered beforehand, as the
+ * projection's events are published beforehand) into the same table state, the emptied table the
+ * projection then starts from. The fastest of three rounds: the first pays for a cold connection,
+ * relation cache and code, and a ceiling is the best COPY does, not its first try. Leaves `table` empty.
+ */
+export async function copyCeiling(backbone: Backbone, table: string, lines: readonly string[]): Promise<number> {
+  let fastest = Infinity;
+  for (let round = 0; round < CEILING_ROUNDS; round += 1) {
+    await backbone.pool.query(`truncate ${table}`);
+    const started = performance.now();
+    await copyRows(backbone, table, lines);
+    fastest = Math.min(fastest, performance.now() - started);
+  }
+  await backbone.pool.query(`truncate ${table}`);
+  return (lines.length * 1000) / fastest;
 }
 
 export async function caughtUp(
@@ -161,19 +197,16 @@ export async function measureWarehouse(
   });
   const table = qualified(warehouse, 'transactions');
 
-  // 1. The same rows: COPY first (the ceiling), then emptied, then the projection from Kafka.
+  // 1. The same rows: the COPY ceiling first (leaving the table empty), then the projection from Kafka.
   const events = Array.from({ length: options.events }, (_, n) => cleansed(`acc-${n % 500}`, n));
-  let started = performance.now();
-  await copyRows(backbone, table, events.map(copyLine));
-  const copyMs = performance.now() - started;
-  progress(`COPY of ${events.length} rows: ${(copyMs / 1000).toFixed(2)} s`);
-  await backbone.pool.query(`truncate ${table}`);
+  const copyPerSecond = await copyCeiling(backbone, table, events.map(copyLine));
+  progress(`COPY of ${events.length} rows: ${Math.round(copyPerSecond)} rows/s, the best of 3`);
   const written: Position[] = [];
   for (let i = 0; i < events.length; i += BATCH)
     written.push(...(await backbone.publisher.publishBatch(events.slice(i, i + BATCH))));
   const live = await startProjection(warehouse, backbone.runtime(), { sessionTimeoutMs: 6000 });
   await live.joined;
-  started = performance.now();
+  const started = performance.now();
   await caughtUp(backbone, warehouse, written);
   const projectionMs = performance.now() - started;
   progress(`projection of ${events.length} events: ${(projectionMs / 1000).toFixed(2)} s`);
@@ -232,7 +265,7 @@ export async function measureWarehouse(
     Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]! * 10) / 10;
   return {
     options,
-    copyPerSecond: Math.round((events.length * 1000) / copyMs),
+    copyPerSecond: Math.round(copyPerSecond),
     projectionPerSecond: Math.round((events.length * 1000) / projectionMs),
     pageP50Ms: at(0.5),
     pageP99Ms: at(0.99),
