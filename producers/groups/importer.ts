@@ -1,9 +1,10 @@
-import { assignmentJobOf, assignmentStateOf, type AssignmentSummary } from '../../projections/groups/queries.ts';
+import { assignmentJobOf, type AssignmentSummary } from '../../projections/groups/queries.ts';
 import type { TributaryEvent } from '../../schemas/generated/events.ts';
 import type { ImportContext, ImportFile, ImportSummary, SliceImporter } from '../../slices/slice.ts';
+import type { AssignmentLine, RejectedLine } from './assignment-file.ts';
 import { assignmentChunks, type AssignmentChunk } from './assignment-stream.ts';
 import { KnownGroups } from './known-groups.ts';
-import { planChunk } from './plan.ts';
+import { planChunk, unknownGroup } from './plan.ts';
 import { assignmentSample } from './sample-file.ts';
 import { AssignmentTally } from './tally.ts';
 import { WinningLines } from './winning-lines.ts';
@@ -17,14 +18,25 @@ export interface AssignmentImportOptions {
 
 export const ASSIGNMENT_IMPORT_DEFAULTS: AssignmentImportOptions = { chunkLines: 5000, chunksInFlight: 4 };
 
+/** Where a chunk of the file ended: the second pass plans the same chunks and reports progress with them. */
+interface ChunkEnd {
+  /** The chunk's last line number (0 before the first line). */
+  readonly through: number;
+  readonly linesRead: number;
+  readonly bytesRead: number;
+}
+
 /**
- * Imports one assignment file (seed 004) as a job of the platform's: a first pass records each
- * member and group's winning line (the last in the file), a second plans each chunk against the
- * memberships read model and publishes its enrollments and membership changes, then
- * GroupAssignmentCompleted with the summary. Event ids derive from the job and the line, and a
- * rerun after a crash plans as the first run did (see planChunk), so it finishes the job with the
- * same summary; the projection skips event ids it has applied. A job whose report is in the read
- * model already publishes nothing and answers that report.
+ * Imports one assignment file (seed 004) as a job of the platform's. The one pass over the file
+ * reports its rejected lines and keeps its valid lines of known groups in Postgres (WinningLines);
+ * Postgres then finds each member and group's winning line (the last in the file) and each
+ * member's first winning add. The second pass reads the lines back chunk by chunk, plans each
+ * against the memberships read model and publishes its enrollments and membership changes, then
+ * GroupAssignmentCompleted with the summary. The importer holds a few chunks, whatever the
+ * file's size. Event ids derive from the job and the line, and a rerun after a crash plans as the
+ * first run did (see planChunk), so it finishes the job with the same summary; the projection
+ * skips event ids it has applied. A job whose report is in the read model already publishes
+ * nothing and answers that report.
  */
 export async function importAssignments(
   file: ImportFile,
@@ -39,36 +51,39 @@ export async function importAssignments(
   if (done) return importSummaryOf(done.summary);
 
   const groups = new KnownGroups(pool, organizationId, projection);
-  const winning = await WinningLines.open(pool);
+  const fileLines = await WinningLines.open(pool);
   try {
-    // A later line replaces an earlier one whatever order the writes land in, so they overlap the reading.
-    const record = async (chunk: AssignmentChunk) => {
+    const tally = new AssignmentTally();
+    const ends: ChunkEnd[] = [{ through: 0, linesRead: 0, bytesRead: 0 }];
+    // The writes of a chunk overlap the reading of the next ones; they land in file order on one connection.
+    const keep = async (chunk: AssignmentChunk): Promise<RejectedLine[]> => {
       const known = await groups.of(chunk.lines.map((line) => line.groupId));
-      await winning.record(chunk.lines.filter((line) => known.has(line.groupId)));
+      const valid: AssignmentLine[] = [];
+      const rejected = [...chunk.rejected];
+      for (const line of chunk.lines) {
+        if (known.has(line.groupId)) valid.push(line);
+        else rejected.push(unknownGroup(line));
+      }
+      await fileLines.record(valid);
+      return rejected.sort((a, b) => a.lineNumber - b.lineNumber);
     };
-    for await (const _ of ahead(assignmentChunks(file.open(), options.chunkLines), record, options.chunksInFlight));
-    await winning.recorded();
+    const chunks = ahead(assignmentChunks(file.open(), options.chunkLines), keep, options.chunksInFlight);
+    for await (const [chunk, rejected] of chunks) {
+      for (const { lineNumber, column, reason } of rejected) context.reject({ lineNumber, column, reason });
+      tally.reject(rejected);
+      const through = Math.max(ends.at(-1)!.through, lastLineOf(chunk.lines), lastLineOf(chunk.rejected));
+      ends.push({ through, linesRead: chunk.linesRead, bytesRead: chunk.bytesRead });
+    }
+    await fileLines.settle(organizationId, jobId, projection);
 
     const metadata = context.eventMetadata;
-    const tally = new AssignmentTally();
     const inFlight: Promise<unknown>[] = [];
-    // A chunk's reads do not depend on the events of the chunks before it (one winning line per key), so they run ahead.
-    const lookUp = (chunk: AssignmentChunk) =>
-      Promise.all([
-        groups.of(chunk.lines.map((line) => line.groupId)),
-        winning.of(chunk.lines),
-        assignmentStateOf(
-          pool,
-          organizationId,
-          jobId,
-          chunk.lines.map((line) => line.memberId),
-          projection,
-        ),
-      ]);
-    const chunks = ahead(assignmentChunks(file.open(), options.chunkLines), lookUp, options.chunksInFlight);
-    for await (const [chunk, [knownGroups, lines, state]] of chunks) {
-      const plan = planChunk(chunk.lines, chunk.rejected, { knownGroups, ...lines, ...state });
-      for (const { lineNumber, column, reason } of plan.rejected) context.reject({ lineNumber, column, reason });
+    // The read model was read once by settle, so a chunk's lines do not depend on the events before them: they run ahead.
+    const lookUp = (index: number) => fileLines.between(ends[index - 1]!.through, ends[index]!.through);
+    const planned = ahead(chunkIndexes(ends.length), lookUp, options.chunksInFlight);
+    for await (const [index, settled] of planned) {
+      const knownGroups = new Set(settled.lines.map((line) => line.groupId));
+      const plan = planChunk(settled.lines, [], { knownGroups, ...settled });
       tally.add(plan);
       const events: TributaryEvent[] = [];
       for (const change of plan.changes) {
@@ -86,7 +101,7 @@ export async function importAssignments(
             payload: { memberId, groupId, assignmentId: jobId },
           });
       }
-      const { linesRead, bytesRead } = chunk;
+      const { linesRead, bytesRead } = ends[index]!;
       const sent = publisher.publishBatch(events).then(() => context.progress(linesRead, bytesRead));
       // Awaited below in order; until then a failure must not count as unhandled.
       sent.catch(() => {});
@@ -98,8 +113,16 @@ export async function importAssignments(
     await publisher.publish({ type: 'GroupAssignmentCompleted', metadata: metadata('completed'), payload: completed });
     return importSummaryOf(completed);
   } finally {
-    await winning.close();
+    await fileLines.close();
   }
+}
+
+const lastLineOf = (lines: readonly { lineNumber: number }[]) =>
+  lines.reduce((last, line) => Math.max(last, line.lineNumber), 0);
+
+/** 1 … count - 1: the chunks of the first pass, by their index in its list of ends. */
+async function* chunkIndexes(count: number): AsyncGenerator<number> {
+  for (let index = 1; index < count; index += 1) yield index;
 }
 
 /**

@@ -49,6 +49,14 @@ export interface ChunkPlan {
   readonly rejected: RejectedLine[];
 }
 
+/** A line naming a group the organization lacks, as the report shows it. */
+export const unknownGroup = (line: AssignmentLine): RejectedLine => ({
+  lineNumber: line.lineNumber,
+  memberId: line.memberId,
+  column: 'group_id',
+  reason: `unknown group ${line.groupId}`,
+});
+
 export const membershipKey = (memberId: string, groupId: string) => `${memberId}\u0000${groupId}`;
 
 /**
@@ -73,12 +81,7 @@ export function planChunk(
   const changes: PlannedChange[] = [];
   for (const line of lines) {
     if (!state.knownGroups.has(line.groupId)) {
-      rejected.push({
-        lineNumber: line.lineNumber,
-        memberId: line.memberId,
-        column: 'group_id',
-        reason: `unknown group ${line.groupId}`,
-      });
+      rejected.push(unknownGroup(line));
       continue;
     }
     const key = membershipKey(line.memberId, line.groupId);

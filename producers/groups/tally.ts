@@ -14,6 +14,12 @@ export class AssignmentTally {
   private readonly failures: RejectedLine[] = [];
   private readonly skipped: SkippedLine[] = [];
 
+  /** Lines refused as they were read (the first pass), in file order. */
+  reject(lines: readonly RejectedLine[]): void {
+    this.failed += lines.length;
+    this.failures.push(...lines.slice(0, REPORT_SAMPLE - this.failures.length));
+  }
+
   add(plan: ChunkPlan): void {
     for (const change of plan.changes) {
       if (change.action === 'add') this.added += 1;
@@ -21,8 +27,7 @@ export class AssignmentTally {
       if (change.enroll) this.enrolled += 1;
     }
     this.unchanged += plan.skipped.length;
-    this.failed += plan.rejected.length;
-    this.failures.push(...plan.rejected.slice(0, REPORT_SAMPLE - this.failures.length));
+    this.reject(plan.rejected);
     this.skipped.push(...plan.skipped.slice(0, REPORT_SAMPLE - this.skipped.length));
   }
 
