@@ -8,13 +8,18 @@ const PROBLEM = 'contains the NUL character (U+0000), which no text field can ho
 export const NUL_FREE = '^[^\\u0000]*$';
 
 /**
- * Refuses U+0000 in the path and the query, naming the field: Postgres text cannot hold it, and a
- * query carrying one failed as a 500 (schemathesis found `?category=%00`). The document says so
- * (`NUL_FREE`). Bodies are not checked yet: their schemas do not say it.
+ * Refuses U+0000 in the path, the query and a JSON body (values and names), naming the field:
+ * Postgres text cannot hold it, so a query carrying one failed as a 500 (schemathesis found
+ * `?category=%00`), and an event carrying one would be accepted into Kafka and then fail every
+ * projection of it. The document says so (`NUL_FREE`, api/openapi/nul-free.ts).
  */
 export function registerNulGuard(app: FastifyInstance): void {
   app.addHook('preValidation', async (request: FastifyRequest) => {
-    const problems = [...nulFields(request.params, 'params'), ...nulFields(request.query, 'querystring')];
+    const problems = [
+      ...nulFields(request.params, 'params'),
+      ...nulFields(request.query, 'querystring'),
+      ...nulFields(request.body, 'body'),
+    ];
     if (problems.length > 0)
       throw new ApiError(400, 'validation_failed', 'The request is invalid', `${problems.length} problem(s)`, problems);
   });

@@ -41,4 +41,29 @@ describe('the NUL guard', () => {
     expect((await app.inject({ url: '/things?category=dining' })).statusCode).toBe(200);
     await app.close();
   });
+
+  it('when a JSON body holds U+0000 in a value or a name, then it is 400 naming the field before any handler runs', async () => {
+    const app = Fastify();
+    registerProblemHandling(app);
+    registerNulGuard(app);
+    let handled = 0;
+    app.post('/events', async () => ({ handled: ++handled }));
+
+    const value = await app.inject({
+      method: 'POST',
+      url: '/events',
+      payload: { payload: { body: ['fine', 'a\u0000b'] } },
+    });
+    expect(value.statusCode).toBe(400);
+    expect(value.json().errors).toEqual([
+      { field: 'body.payload.body[1]', problem: expect.stringContaining('U+0000') },
+    ]);
+    const name = await app.inject({ method: 'POST', url: '/events', payload: { tags: { ['k\u0000']: 'v' } } });
+    expect(name.statusCode).toBe(400);
+    expect(handled).toBe(0);
+    expect((await app.inject({ method: 'POST', url: '/events', payload: { body: 'café' } })).json()).toEqual({
+      handled: 1,
+    });
+    await app.close();
+  });
 });

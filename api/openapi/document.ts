@@ -3,7 +3,7 @@ import type { FastifySchema, RouteOptions } from 'fastify';
 import type { ScopeDeclaration } from '../auth/principal.ts';
 import { CORRELATION_HEADER, MAX_CORRELATION_ID } from '../correlation.ts';
 import { PROBLEM_MEDIA_TYPE, problemRef } from '../errors.ts';
-import { NUL_FREE } from '../nul-guard.ts';
+import { nulFreeBody, nulFreeSchema } from './nul-free.ts';
 
 /** What each error status means here, with the codes a client can branch on. */
 const PROBLEMS: Readonly<Record<number, string>> = {
@@ -109,27 +109,15 @@ function documented(schema: FastifySchema, route: Pick<RouteOptions, 'config' | 
       : {}),
     security: config.public ? [] : [{ bearer: [] }],
     headers: withCorrelationHeader(schema.headers),
-    ...(schema.querystring ? { querystring: nulFree(schema.querystring) } : {}),
-    ...(schema.params ? { params: nulFree(schema.params) } : {}),
-    ...(config.documentedPayload && schema.body ? { body: withPayload(schema.body, config.documentedPayload) } : {}),
-    ...(config.documentedBody ? { body: config.documentedBody } : {}),
+    ...(schema.querystring ? { querystring: nulFreeSchema(schema.querystring) } : {}),
+    ...(schema.params ? { params: nulFreeSchema(schema.params) } : {}),
+    ...(schema.body ? { body: nulFreeBody(schema.body) } : {}),
+    ...(config.documentedPayload && schema.body
+      ? { body: nulFreeBody(withPayload(schema.body, config.documentedPayload)) }
+      : {}),
+    ...(config.documentedBody ? { body: nulFreeBody(config.documentedBody) } : {}),
     response,
   } as FastifySchema;
-}
-
-/** Path and query texts as registerNulGuard checks them: free text says it holds no U+0000. */
-function nulFree(part: unknown): unknown {
-  const { properties } = part as { properties?: Record<string, Record<string, unknown>> };
-  if (!properties) return part;
-  const free = (property: Record<string, unknown>) =>
-    property.type === 'string' &&
-    !('pattern' in property || 'format' in property || 'enum' in property || 'const' in property)
-      ? { ...property, pattern: NUL_FREE }
-      : property;
-  return {
-    ...(part as object),
-    properties: Object.fromEntries(Object.entries(properties).map(([name, property]) => [name, free(property)])),
-  };
 }
 
 function isProblem(schema: unknown): boolean {
