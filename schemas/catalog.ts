@@ -22,6 +22,8 @@ export const EVENT_ROUTES: { readonly [T in EventType]: EventRoute<T> } = {
   ThreadUnarchived: { topic: 'messages.events', key: (e) => e.payload.threadId },
 
   TransactionIngested: { topic: 'transactions.raw', key: (e) => e.payload.accountId },
+  // A chunk of an imported file's lines: keyed by the bucket its accounts hash to (see its schema).
+  TransactionsIngested: { topic: 'transactions.raw', key: (e) => e.payload.bucket },
   TransactionCleansed: { topic: 'transactions.cleansed', key: (e) => e.payload.accountId },
   TransactionRejected: { topic: 'transactions.cleansed', key: (e) => e.payload.accountId },
   AccountBalanceUpdated: { topic: 'transactions.cleansed', key: (e) => e.payload.accountId },

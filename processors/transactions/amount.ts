@@ -23,6 +23,7 @@ export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok
 // Sign, symbols and grouping people and banks' exports put around an amount.
 const SYMBOLS = /[$€£¥₩₹]|^[A-Z]{3}\s*|\s*[A-Z]{3}$/g;
 const LARGEST = BigInt(Number.MAX_SAFE_INTEGER);
+const PLAIN = /^([+-]?)(\d{1,12})(?:\.(\d{1,3}))?$/;
 
 /**
  * An amount as banks write it, in minor units of `currency`, computed on the digits (never
@@ -33,6 +34,13 @@ const LARGEST = BigInt(Number.MAX_SAFE_INTEGER);
 export function parseAmount(raw: string, currency: string): Parsed<number> {
   const exponent = currencyExponent(currency);
   if (exponent === undefined) return { ok: false, problem: `cannot be read without a known currency` };
+  // The shape nearly every line has (`-12.50`, `1200`): read without the general path's regexes
+  // and BigInts. Twelve whole digits at most, so the minor units stay exact in a double.
+  const plain = PLAIN.exec(raw);
+  if (plain && (plain[3] ?? '').length <= exponent) {
+    const minor = Number(plain[2]) * 10 ** exponent + Number((plain[3] ?? '').padEnd(exponent, '0') || '0');
+    return { ok: true, value: plain[1] === '-' && minor !== 0 ? -minor : minor };
+  }
   let text = raw.trim().toUpperCase().replace(SYMBOLS, '').trim();
   let negative = false;
   if (/^\(.*\)$/.test(text)) [negative, text] = [true, text.slice(1, -1).trim()];

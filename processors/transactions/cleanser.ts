@@ -4,6 +4,7 @@ import type { EventMetadata, TransactionIngested, TributaryEvent } from '../../s
 import { derivedEventId } from '../runtime/derived-id.ts';
 import type { CheckpointedProcessor } from '../runtime/processor.ts';
 import { cleanseTransaction, type Cleansing } from './cleanse.ts';
+import { linesOf } from './lines-of.ts';
 import { accountKey, accountsFor, knownKeys, rulesFor, saveAccounts, saveKeys, type AccountState } from './state.ts';
 
 export interface CleanserOptions {
@@ -22,7 +23,9 @@ export interface CleanserOutcome {
 
 /**
  * TransactionIngested -> TransactionCleansed or TransactionRejected, duplicates dropped, and one
- * AccountBalanceUpdated per account whose balance the batch changed.
+ * AccountBalanceUpdated per account whose balance the batch changed. An importer's chunk
+ * (TransactionsIngested) is read as the TransactionIngested events its lines stand for, with the
+ * ids they would have had, so its outputs are the same as for the lines published one by one.
  *
  * Checkpointed: the duplicate keys and balances are written in the transaction that advances the
  * checkpoint. It publishes inside that transaction, before the commit: every output id derives
@@ -33,13 +36,14 @@ export interface CleanserOutcome {
 export function transactionsCleanser(publisher: Publisher, options: CleanserOptions): CheckpointedProcessor {
   return {
     name: options.name ?? 'transactions-cleanser.v1',
+    // The importer's chunks (TransactionsIngested) are on the same topic.
     topics: options.topics ?? [EVENT_ROUTES.TransactionIngested.topic],
     mode: 'checkpointed',
     schema: options.schema,
     // transactions.raw is written at least once (an importer rerun republishes the same ids).
     dedupeByEventId: true,
     async handle(events, { tx, logger }) {
-      const ingested = events.flatMap((e) => (e.event.type === 'TransactionIngested' ? [e.event] : []));
+      const ingested = events.flatMap((e) => linesOf(e.event));
       if (ingested.length === 0) return;
       const pairs = unique(ingested.map((e) => [e.metadata.organizationId, e.payload.accountId] as const));
       const rules = await rulesFor(tx, [...new Set(pairs.map((p) => p[0]))]);

@@ -35,9 +35,13 @@ export function parsePostedDate(raw: string): Parsed<string> {
   return { ok: false, problem: `"${raw}" is not a date (e.g. 2026-03-01, 03/01/2026, 2026-03-01T10:00:00Z)` };
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+// Calendar arithmetic rather than a Date and toISOString: this runs for every line imported.
 function calendarDate(raw: string, year: number, month: number, day: number): Parsed<string> {
-  const date = new Date(Date.UTC(year, month - 1, day));
-  if (year < 1900 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day)
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+  if (year < 1900 || days === undefined || day < 1 || day > days)
     return { ok: false, problem: `"${raw}" is not a day of the calendar` };
-  return { ok: true, value: date.toISOString().slice(0, 10) };
+  return { ok: true, value: `${year}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}` };
 }

@@ -138,8 +138,12 @@ async function* decodedText(
   if (decoder) yield decoder.decode();
 }
 
+const NO_BREAKS = { breaks: 0, crlf: 0 } as const;
+
 /** The line breaks inside a (quoted) cell: LF, CRLF and lone CR each one, and how many were CRLF. */
 function lineBreaks(field: string): { breaks: number; crlf: number } {
+  // Nearly every cell has none: a native search instead of a loop over its characters.
+  if (field.indexOf('\n') === -1 && field.indexOf('\r') === -1) return NO_BREAKS;
   let breaks = 0;
   let crlf = 0;
   for (let i = 0; i < field.length; i += 1) {

@@ -1,10 +1,10 @@
 import { currencyExponent, parseAmount } from '../../processors/transactions/amount.ts';
-import { dedupeKey } from '../../processors/transactions/cleanse.ts';
 import { normalizeDescription } from '../../processors/transactions/merchant.ts';
 import { parsePostedDate } from '../../processors/transactions/posted-date.ts';
-import type { TransactionIngestedPayload } from '../../schemas/generated/events.ts';
+import type { IngestedLine } from '../../schemas/generated/events.ts';
 import type { RejectedLine } from '../../slices/slice.ts';
 import type { TransactionColumns } from './columns.ts';
+import { lineFingerprint } from './repeated-lines.ts';
 
 const ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
 const MAX_CELL = 1000;
@@ -13,19 +13,19 @@ const MAX_CELL = 1000;
 const SHAPE_CURRENCY = 'KWD';
 
 export type ValidatedLine =
-  | { readonly ok: true; readonly payload: TransactionIngestedPayload; readonly dedupeKey: string }
+  | { readonly ok: true; readonly line: IngestedLine; readonly fingerprint: number }
   | { readonly ok: false; readonly problems: readonly RejectedLine[] };
 
 /**
  * One line of a transactions file checked the way a person would want to hear about it: which
- * column, and what is wrong with it. A good line becomes the raw event (cells as written; the
- * cleanser converts them); the dedupe key lets the importer count repeated lines.
+ * column, and what is wrong with it. A good line becomes a line of the raw chunk event (cells as
+ * written; the cleanser converts them); the fingerprint of what the cleanser's dedupe compares (account, date,
+ * amount, normalized description, reference) lets the importer count repeated lines.
  */
 export function validateLine(
   fields: readonly string[],
   lineNumber: number,
   columns: TransactionColumns,
-  fileName: string,
 ): ValidatedLine {
   const problems: RejectedLine[] = [];
   const problem = (column: string | null, reason: string) => problems.push({ lineNumber, column, reason });
@@ -34,8 +34,8 @@ export function validateLine(
     return { ok: false, problems };
   }
   const cell = (index: number | null) => (index === null ? '' : (fields[index] ?? '').trim());
-  for (const [index, value] of fields.entries())
-    if (value.length > MAX_CELL) problem(null, `cell ${index + 1} is longer than ${MAX_CELL} characters`);
+  for (let index = 0; index < fields.length; index += 1)
+    if (fields[index]!.length > MAX_CELL) problem(null, `cell ${index + 1} is longer than ${MAX_CELL} characters`);
 
   const accountId = cell(columns.accountId);
   if (accountId === '') problem('account_id', 'is blank');
@@ -58,7 +58,8 @@ export function validateLine(
   else if (!date.ok) problem('date', date.problem);
 
   const description = cell(columns.description);
-  if (normalizeDescription(description) === '') problem('description', 'is blank');
+  const normalized = normalizeDescription(description);
+  if (normalized === '') problem('description', 'is blank');
 
   if (problems.length > 0 || !amount?.ok || !date?.ok) return { ok: false, problems };
   const reference = cell(columns.reference) || null;
@@ -66,11 +67,9 @@ export function validateLine(
   for (const { index, name } of columns.others) rawOtherColumns[name] = fields[index] ?? '';
   return {
     ok: true,
-    payload: {
-      accountId,
-      source: 'csv',
-      sourceFile: fileName,
+    line: {
       lineNumber,
+      accountId,
       rawAmount,
       rawDate,
       rawDescription: description,
@@ -78,6 +77,8 @@ export function validateLine(
       externalTransactionId: reference,
       rawOtherColumns,
     },
-    dedupeKey: dedupeKey(accountId, date.value, amount.value, currency, normalizeDescription(description), reference),
+    fingerprint: lineFingerprint(
+      `${accountId}\u0000${date.value}\u0000${amount.value}\u0000${currency}\u0000${normalized}\u0000${reference ?? ''}`,
+    ),
   };
 }

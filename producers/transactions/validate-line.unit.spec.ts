@@ -41,17 +41,15 @@ describe('transactionColumns', () => {
 });
 
 describe('validateLine', () => {
-  const read = (fields: string[]) => validateLine(fields, 7, columns as TransactionColumns, 'nightly.csv');
+  const read = (fields: string[]) => validateLine(fields, 7, columns as TransactionColumns);
 
-  it('when a line is good, then it becomes the raw event with its cells as written and its other columns kept', () => {
+  it('when a line is good, then it becomes a raw line with its cells as written and its other columns kept', () => {
     const line = read(['acc-1', '2026-03-01', '(12.50)', 'usd', 'STARBUCKS #12', 'r-1', 'dining']);
     expect(line).toMatchObject({
       ok: true,
-      payload: {
-        accountId: 'acc-1',
-        source: 'csv',
-        sourceFile: 'nightly.csv',
+      line: {
         lineNumber: 7,
+        accountId: 'acc-1',
         rawAmount: '(12.50)',
         rawDate: '2026-03-01',
         rawDescription: 'STARBUCKS #12',
@@ -62,10 +60,12 @@ describe('validateLine', () => {
     });
   });
 
-  it('when two lines differ only in spacing and case of the description, then their dedupe keys are equal', () => {
+  it('when two lines differ only in spacing and case of the description, then their fingerprints are equal', () => {
     const a = read(['acc-1', '2026-03-01', '-12.50', 'USD', 'Starbucks  #12', 'r-1', '']);
     const b = read(['acc-1', '03/01/2026', '-12.5', 'USD', 'STARBUCKS #12', 'r-1', '']);
-    expect(a.ok && b.ok && a.dedupeKey === b.dedupeKey).toBe(true);
+    expect(a.ok && b.ok && a.fingerprint === b.fingerprint).toBe(true);
+    const c = read(['acc-1', '2026-03-01', '-12.51', 'USD', 'Starbucks  #12', 'r-1', '']);
+    expect(a.ok && c.ok && a.fingerprint !== c.fingerprint).toBe(true);
   });
 
   it('when cells are wrong, then every problem is reported with its column', () => {
