@@ -21,10 +21,16 @@ export interface FileLimits {
 /** Objects stored at once: S3 puts are round trips, and a cycle may close a file per partition. */
 const PUTS_AT_ONCE = 8;
 
-/** A claimed range's entries: the staged rows of its partition and Kafka partition within its offsets. */
+/** A claimed range's entries: the staged segments of its partition and Kafka partition starting within its offsets. */
 const IN_RANGE = `s.environment = r.environment and s.organization_id = r.organization_id and s.log_type = r.log_type
   and s.hour = r.hour and s.topic = r.topic and s.partition = r.partition
-  and s.kafka_offset between r.first_offset and r.last_offset`;
+  and s.first_offset between r.first_offset and r.last_offset`;
+
+/** NDJSON `lines` with each entry's `lake_file` set to `n` (lines are JSON objects, one a line). */
+function numbered(lines: string, n: number): string {
+  const prefix = `{"lake_file":${n},`;
+  return prefix + lines.slice(1).replaceAll('\n{', `\n${prefix}`);
+}
 
 interface ClaimedRange {
   environment: string;
@@ -104,8 +110,8 @@ export class LakeFlusher {
   async recover(): Promise<string[]> {
     const { rows } = await this.pool.query<{ flush_id: string; object_key: string; bytes: string }>(
       `select f.flush_id, f.object_key,
-         (select coalesce(sum(s.row_bytes), 0) from ${this.table('log_lake_flush_ranges')} r
-          join ${this.table('log_lake_staged')} s on ${IN_RANGE} where r.flush_id = f.flush_id)::text as bytes
+         (select coalesce(sum(s.bytes), 0) from ${this.table('log_lake_flush_ranges')} r
+          join ${this.table('log_lake_segments')} s on ${IN_RANGE} where r.flush_id = f.flush_id)::text as bytes
        from ${this.table('log_lake_flushes')} f where f.state = 'writing' order by f.claimed_at`,
     );
     const claims = rows.map((r) => ({ flushId: r.flush_id, key: r.object_key, bytes: Number(r.bytes) }));
@@ -114,9 +120,10 @@ export class LakeFlusher {
   }
 
   /**
-   * Step 1 for every due partition, in one transaction: the waiting entries (those in no writing
-   * flush's range) of each partition that is due, oldest first, up to maxRows and maxBytes (the
-   * entry crossing maxBytes included), as one flush per partition.
+   * Step 1 for every due partition, in one transaction: the waiting segments (those in no writing
+   * flush's range) of each partition that is due, oldest first, up to maxRows entries and maxBytes
+   * (the segment crossing either included: a file may pass them by the rest of one consumer
+   * batch), as one flush per partition.
    */
   private async claim(all: boolean): Promise<Claim[]> {
     return inTransaction(this.pool, async (tx) => {
@@ -124,22 +131,23 @@ export class LakeFlusher {
       await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`log-lake-claim:${this.schema}`]);
       const { rows } = await tx.query<ClaimedRange>(
         `with waiting as (
-           select s.* from ${this.table('log_lake_staged')} s
+           select s.* from ${this.table('log_lake_segments')} s
            where not exists (select 1 from ${this.table('log_lake_flush_ranges')} r where ${IN_RANGE})),
          due as (
            select environment, organization_id, log_type, hour from waiting
            group by environment, organization_id, log_type, hour
-           having $1 or count(*) >= $2 or sum(row_bytes) >= $3 or min(staged_at) <= now() - make_interval(secs => $4)),
+           having $1 or sum(entries) >= $2 or sum(bytes) >= $3 or min(staged_at) <= now() - make_interval(secs => $4)),
          ranked as (
-           select w.environment, w.organization_id, w.log_type, w.hour, w.topic, w.partition, w.kafka_offset, w.row_bytes,
-             row_number() over p as n, sum(w.row_bytes) over p - w.row_bytes as bytes_before
+           select w.environment, w.organization_id, w.log_type, w.hour, w.topic, w.partition, w.first_offset,
+             w.last_offset, w.entries, w.bytes,
+             sum(w.entries) over p - w.entries as entries_before, sum(w.bytes) over p - w.bytes as bytes_before
            from waiting w join due using (environment, organization_id, log_type, hour)
            window p as (partition by w.environment, w.organization_id, w.log_type, w.hour
-             order by w.topic, w.partition, w.kafka_offset))
+             order by w.topic, w.partition, w.first_offset))
          select environment, organization_id, log_type, hour, topic, partition,
-           min(kafka_offset)::text as first, max(kafka_offset)::text as last, count(*)::text as rows,
-           sum(row_bytes)::text as bytes
-         from ranked where n <= $2 and bytes_before < $3
+           min(first_offset)::text as first, max(last_offset)::text as last, sum(entries)::text as rows,
+           sum(bytes)::text as bytes
+         from ranked where entries_before < $2 and bytes_before < $3
          group by environment, organization_id, log_type, hour, topic, partition
          order by environment, organization_id, log_type, hour, topic, partition`,
         [all, this.limits.maxRows, this.limits.maxBytes, this.limits.maxAgeMs / 1000],
@@ -199,7 +207,7 @@ export class LakeFlusher {
 
   /**
    * Steps 2 and 3 for several flushes at once: their entries leave Postgres as one NDJSON file
-   * (Postgres joins the stored JSON texts, each numbered by its flush), DuckDB writes one Parquet
+   * (Postgres joins each flush's segments; each line gets its flush's number), DuckDB writes one Parquet
    * file per flush in one statement, the objects are stored side by side, and one transaction
    * records them all.
    */
@@ -207,20 +215,22 @@ export class LakeFlusher {
     const directory = await mkdtemp(join(tmpdir(), 'tributary-lake-'));
     try {
       const ids = claims.map((c) => c.flushId);
+      // Per flush (lateral), so each sorts its own rows in memory rather than all of them at once.
       const { rows } = await this.pool.query<{ n: number; lines: string }>(
-        `select (f.ordinal - 1)::int as n,
-           string_agg('{"lake_file":' || (f.ordinal - 1) || ',' || substr(s.row, 2), E'\\n'
-             order by s.topic, s.partition, s.kafka_offset) as lines
+        `select (f.ordinal - 1)::int as n, x.lines
          from unnest($1::uuid[]) with ordinality as f(flush_id, ordinal)
-         join ${this.table('log_lake_flush_ranges')} r on r.flush_id = f.flush_id
-         join ${this.table('log_lake_staged')} s on ${IN_RANGE}
-         group by f.ordinal order by f.ordinal`,
+         cross join lateral (
+           select string_agg(s.lines, E'\\n' order by s.topic, s.partition, s.first_offset) as lines
+           from ${this.table('log_lake_flush_ranges')} r join ${this.table('log_lake_segments')} s on ${IN_RANGE}
+           where r.flush_id = f.flush_id) x
+         where x.lines is not null
+         order by f.ordinal`,
         [ids],
       );
       // A flush whose entries are gone (another partitioner finished it) only needs recording.
       if (rows.length > 0) {
         const input = join(directory, 'entries.ndjson');
-        await writeFile(input, rows.map((r) => r.lines).join('\n'));
+        await writeFile(input, rows.map((r) => numbered(r.lines, r.n)).join('\n'));
         const numbers = rows.map((r) => r.n);
         const files = await this.writer.writeNumbered(input, numbers, join(directory, 'parquet'));
         await inParallel(
@@ -230,7 +240,7 @@ export class LakeFlusher {
       }
       await inTransaction(this.pool, async (tx) => {
         await tx.query(
-          `delete from ${this.table('log_lake_staged')} s using ${this.table('log_lake_flush_ranges')} r
+          `delete from ${this.table('log_lake_segments')} s using ${this.table('log_lake_flush_ranges')} r
            where r.flush_id = any($1::uuid[]) and ${IN_RANGE}`,
           [ids],
         );

@@ -1,9 +1,9 @@
 import type { Migration } from '../../infra/postgres/migrations.ts';
 
 /**
- * The lake's staging area in Postgres, in a schema of its own (tests use their own schema):
+ * The lake's staging area in Postgres (`log_lake_segments`), in a schema of its own (tests use their own schema):
  * entries are staged exactly once with the consumer's checkpoint, then leave for a Parquet object
- * through a recorded flush (`log_lake_flushes`, its entries named by `log_lake_flush_ranges` while
+ * through a recorded flush (`log_lake_flushes`, its segments named by `log_lake_flush_ranges` while
  * it is `writing`), so a crash at any point neither loses nor doubles a row.
  */
 export const LAKE_MIGRATIONS: readonly Migration[] = [
@@ -62,6 +62,35 @@ export const LAKE_MIGRATIONS: readonly Migration[] = [
       alter table log_lake_staged alter column row type text using row::text;
       create index log_lake_staged_partition
         on log_lake_staged (environment, organization_id, log_type, hour, topic, partition, kafka_offset);`,
+  },
+  {
+    // A row per entry made Postgres's per-row costs (tuple, index entries, WAL record, then the
+    // delete) the partitioner's largest: a consumer batch's entries of one partition are staged
+    // as one segment of NDJSON lines. Ranges now cover whole segments (first_offset within them).
+    // Entries staged before become segments of one, so a `writing` flush keeps its entries.
+    // The lines are stored uncompressed (storage external): they are read once, soon, whole.
+    version: 3,
+    name: 'log lake segments',
+    sql: `create table log_lake_segments (
+        environment text not null,
+        organization_id text not null,
+        log_type text not null,
+        hour timestamptz not null,
+        topic text not null,
+        partition int not null,
+        first_offset bigint not null,
+        last_offset bigint not null,
+        entries int not null,
+        bytes int not null,
+        lines text not null,
+        staged_at timestamptz not null default now(),
+        primary key (environment, organization_id, log_type, hour, topic, partition, first_offset));
+      alter table log_lake_segments alter column lines set storage external;
+      insert into log_lake_segments
+        select environment, organization_id, log_type, hour, topic, partition, kafka_offset, kafka_offset, 1, row_bytes,
+          row, staged_at
+        from log_lake_staged;
+      drop table log_lake_staged;`,
   },
 ];
 
