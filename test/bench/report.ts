@@ -5,9 +5,9 @@
  * draw charts on a server (vega, chart.js with a canvas) pull in a renderer or native canvas
  * bindings for what is here a few rectangles.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import type { BenchOptions, Figure } from './harness.ts';
 import { missedLines } from './harness.ts';
@@ -142,5 +142,24 @@ export async function writeResults(directory: string, run: BenchRun): Promise<st
     [join(directory, 'latest.svg'), chart(run)],
   ] as const;
   for (const [path, text] of written) writeFileSync(path, text);
+  const readme = join(dirname(dirname(directory.replace(/\/$/, ''))), 'README.md');
+  if (existsSync(readme)) {
+    const updated = withLatestTable(readFileSync(readme, 'utf8'), written[1][1]);
+    if (updated !== undefined) {
+      writeFileSync(readme, updated);
+      return [...written.map(([path]) => path), readme];
+    }
+  }
   return written.map(([path]) => path);
+}
+
+export const LATEST_START = '<!-- bench:latest:start (written by npm run bench) -->';
+export const LATEST_END = '<!-- bench:latest:end -->';
+
+/** The README with the latest table between its markers, or undefined when it has none: a hand-kept copy goes stale. */
+export function withLatestTable(readme: string, table: string): string | undefined {
+  const start = readme.indexOf(LATEST_START);
+  const end = readme.indexOf(LATEST_END);
+  if (start < 0 || end < start) return undefined;
+  return `${readme.slice(0, start + LATEST_START.length)}\n\n${table.trim()}\n\n${readme.slice(end)}`;
 }
