@@ -70,4 +70,29 @@ describe('the notification feed', () => {
     ]);
     client.socket.close();
   });
+
+  it('when the relay publishes a notification again under the same id, then a live client and a resuming one get it once', async () => {
+    const organizationId = 'org-repeat';
+    const { url } = await instances.start();
+    const protocols = ['tributary.v1', `bearer.${await token(backbone, { organizationId })}`];
+    const live = await connect(url, protocols);
+    live.send({ type: 'subscribe', topics: ['log_error'] });
+    await live.waitFor((m) => m.some((x) => x.type === 'subscribed'));
+
+    const first = notification('log_error', { organizationId, data: { n: 1 } });
+    const last = notification('log_error', { organizationId, data: { n: 2 } });
+    const [firstAt] = await backbone.publisher.publishBatch([first]);
+    await backbone.publisher.publishBatch([first, last]);
+    await live.waitFor((m) => m.some((x) => x.id === last.metadata.eventId));
+    await live.roundTrip();
+    expect(notificationsOf(live).map((m) => m.id)).toEqual([first.metadata.eventId, last.metadata.eventId]);
+
+    const resuming = await connect(url, protocols);
+    resuming.send({ type: 'subscribe', topics: ['log_error'], resumeFrom: `${firstAt!.partition}-${firstAt!.offset}` });
+    await resuming.waitFor((m) => m.some((x) => x.id === last.metadata.eventId));
+    await resuming.roundTrip();
+    expect(notificationsOf(resuming).map((m) => m.id)).toEqual([last.metadata.eventId]);
+    live.socket.close();
+    resuming.socket.close();
+  });
 });

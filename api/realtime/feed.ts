@@ -45,6 +45,14 @@ export class NotificationFeed {
   /** The next offset of each partition as far as this feed knows: Kafka's end at start, then what it read. */
   private readonly ends = new Map<number, bigint>();
   private readonly listeners = new Set<NotificationListener>();
+  /**
+   * The ids of the notifications each partition's buffer holds (and a window as long again
+   * before it). The relay is at-least-once: a notification it published again (its send failed
+   * without an answer, after the first one landed) comes back under the same derived id at a new
+   * offset. Clients get each notification once, so a repeat is read past, as every instance
+   * reading the same partition decides alike.
+   */
+  private readonly recentIds = new Map<number, { ids: Set<string>; order: string[] }>();
   private partitions = 0;
   private tail?: Tail;
   /** One lookup of Kafka's end offsets at a time, shared by every resume that needs it. */
@@ -148,6 +156,7 @@ export class NotificationFeed {
     if (!this.bufferStart.has(item.partition)) this.bufferStart.set(item.partition, item.offset);
     this.partitions = Math.max(this.partitions, item.partition + 1);
     if (item.offset >= (this.ends.get(item.partition) ?? 0n)) this.ends.set(item.partition, item.offset + 1n);
+    if (this.repeated(item)) return;
     const buffer = this.buffers.get(item.partition) ?? [];
     buffer.push(item);
     if (buffer.length > this.perPartition) {
@@ -163,6 +172,21 @@ export class NotificationFeed {
         this.logger.error({ err: error, position: item.position }, 'a realtime connection failed on a notification');
       }
     }
+  }
+
+  /** Whether this notification's id was already appended on its partition (recently); remembers it if not. */
+  private repeated({ partition, notification }: PositionedNotification): boolean {
+    const id = notification.metadata.eventId;
+    let recent = this.recentIds.get(partition);
+    if (!recent) this.recentIds.set(partition, (recent = { ids: new Set(), order: [] }));
+    if (recent.ids.has(id)) {
+      this.logger.info({ partition, eventId: id }, 'skipping a notification the relay published again');
+      return true;
+    }
+    recent.ids.add(id);
+    recent.order.push(id);
+    if (recent.order.length > 2 * this.perPartition) recent.ids.delete(recent.order.shift()!);
+    return false;
   }
 }
 
