@@ -149,7 +149,18 @@ export class RealtimeConnection {
     }
     const previous = this.resumedAfter;
     this.resumedAfter = parsePosition(message.resumeFrom);
-    const resumed = await this.feed.resume(message.resumeFrom, this.principal.organizationId, this.listener);
+    let resumed: Awaited<ReturnType<typeof this.feed.resume>>;
+    try {
+      resumed = await this.feed.resume(message.resumeFrom, this.principal.organizationId, this.listener);
+    } catch (error) {
+      // The feed could not answer (Kafka's end offsets out of reach while a broker restarts).
+      // Left so, the connection would stay open, subscribed and deaf: closing it makes the client
+      // resume again, which the fault suite's clients lost hundreds of notifications without.
+      this.resumedAfter = previous;
+      this.logger.warn({ err: error }, 'could not resume a connection; closing it so the client resumes again');
+      this.socket.close(CLOSE.tryAgainLater, 'resume unavailable, try again');
+      return;
+    }
     if (this.closed) {
       this.feed.unsubscribe(this.listener);
       return;

@@ -135,6 +135,21 @@ describe('a realtime connection resuming', () => {
   });
 });
 
+describe('a realtime connection whose resume fails', () => {
+  it('when the feed cannot answer a resume (Kafka unreachable), then the socket is closed with 1013 so the client resumes again, rather than left open and deaf', async () => {
+    const { socket, feed } = open(3_600_000);
+    feed.resume = async () => {
+      throw new Error('KafkaJSNumberOfRetriesExceeded: connection refused');
+    };
+    socket.emit(
+      'message',
+      Buffer.from(JSON.stringify({ type: 'subscribe', topics: ['log_error'], resumeFrom: '1-5' })),
+    );
+    await vi.waitFor(() => expect(socket.closedWith?.code).toBe(1013));
+    expect(feed.listeners.size).toBe(0);
+  });
+});
+
 describe('a realtime connection counting its deliveries', () => {
   it('when notifications are sent, filtered out or meet a closed socket, then only the sent ones are counted, by topic', async () => {
     const delivered: string[] = [];

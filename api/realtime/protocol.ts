@@ -10,6 +10,8 @@ export const CLOSE = {
   /** The token (or the bearer token a ticket was taken with) expired: reconnect with a fresh one. */
   tokenExpired: 4401,
   slowConsumer: 4008,
+  /** A resume could not be answered now (Kafka unreachable for the moment): reconnect and resume again. */
+  tryAgainLater: 1013,
 } as const;
 
 /** What each of our close codes means; a code added to CLOSE without its meaning does not compile. */
@@ -18,6 +20,8 @@ const CLOSE_MEANINGS: { readonly [name in keyof typeof CLOSE]: string } = {
   badMessage: 'bad message (after an `error` frame that says why)',
   tokenExpired: 'token expired (after an `expiring` frame; reconnect with a fresh token or ticket and `resumeFrom`)',
   slowConsumer: 'slow consumer (too many notifications waiting)',
+  tryAgainLater:
+    'try again later: the resume could not be answered now (Kafka unreachable); reconnect and `resumeFrom` again',
 };
 
 /** Every close code a client can see, with what it means: the OpenAPI document lists them from here. */
