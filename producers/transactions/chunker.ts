@@ -4,7 +4,13 @@ import { lineFingerprint } from './repeated-lines.ts';
 /** Buckets the accounts hash to: each is a Kafka key, so enough to spread over any partition count. */
 export const BUCKETS = 64;
 /** Lines in a chunk, or fewer when they hold CHUNK_BYTES of text. */
-export const CHUNK_LINES = 500;
+export const CHUNK_LINES = 250;
+/**
+ * Lines held across all buckets: past it the fullest bucket goes as it is. Lines held longer
+ * than a young-generation collection or two are promoted to V8's old space, which then grows
+ * until a full collection: holding 64 × 500 lines cost 60 MiB of peak RSS.
+ */
+export const HELD_LINES = 4000;
 // Far under transactions.raw's max.message.bytes (1 MiB), whatever the lines' lengths.
 const CHUNK_BYTES = 256 * 1024;
 
@@ -19,13 +25,14 @@ export interface Chunk {
  * chunk when a bucket is full. Every line of an account is in one bucket, whose key always lands on
  * one partition, so an account's lines stay in file order there, whatever the partition count.
  * Chunks depend on the file alone (never on timing), so a rerun of the job makes the same chunks,
- * with the same ids. At most BUCKETS × CHUNK_LINES lines are held.
+ * with the same ids. At most HELD_LINES lines are held.
  */
 export class Chunker {
   private readonly buckets: { lines: IngestedLine[]; bytes: number }[] = Array.from({ length: BUCKETS }, () => ({
     lines: [],
     bytes: 0,
   }));
+  private held = 0;
 
   /** Adds a line; returns the chunk it completes, if any. */
   add(line: IngestedLine): Chunk | undefined {
@@ -34,8 +41,10 @@ export class Chunker {
     bucket.lines.push(line);
     bucket.bytes += line.rawDescription.length + line.rawAmount.length + line.rawDate.length + 64;
     for (const name in line.rawOtherColumns) bucket.bytes += name.length + line.rawOtherColumns[name]!.length + 8;
-    if (bucket.lines.length < CHUNK_LINES && bucket.bytes < CHUNK_BYTES) return undefined;
-    return this.take(index);
+    this.held += 1;
+    if (bucket.lines.length >= CHUNK_LINES || bucket.bytes >= CHUNK_BYTES) return this.take(index);
+    if (this.held >= HELD_LINES) return this.take(this.fullest());
+    return undefined;
   }
 
   /** What is left in the buckets, at the end of the file. */
@@ -43,8 +52,16 @@ export class Chunker {
     for (let index = 0; index < BUCKETS; index += 1) if (this.buckets[index]!.lines.length > 0) yield this.take(index);
   }
 
+  private fullest(): number {
+    let fullest = 0;
+    for (let index = 1; index < BUCKETS; index += 1)
+      if (this.buckets[index]!.lines.length > this.buckets[fullest]!.lines.length) fullest = index;
+    return fullest;
+  }
+
   private take(index: number): Chunk {
     const bucket = this.buckets[index]!;
+    this.held -= bucket.lines.length;
     const chunk = { bucket: `bucket-${index}`, lines: bucket.lines };
     bucket.lines = [];
     bucket.bytes = 0;

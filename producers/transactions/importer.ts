@@ -8,8 +8,8 @@ import { RepeatedLines } from './repeated-lines.ts';
 import { transactionsSample } from './sample-file.ts';
 import { validateLine } from './validate-line.ts';
 
-/** Chunks per publish (about 4,000 lines): large enough to fill Kafka's requests, small enough to keep memory flat. */
-const BATCH = 8;
+/** Lines per publish: large enough to fill Kafka's requests, small enough to keep memory flat. */
+const BATCH_LINES = 2000;
 
 /**
  * Seed 004's nightly transaction files: streamed in constant memory, each line validated (a bad
@@ -31,6 +31,7 @@ export const transactionsImporter: SliceImporter = {
     let bytesRead = 0;
     let columns: TransactionColumns | undefined;
     let batch: TributaryEvent[] = [];
+    let batchLines = 0;
     let sending: Promise<unknown> = Promise.resolve();
     const publish = async (chunk: Chunk) => {
       batch.push({
@@ -38,13 +39,15 @@ export const transactionsImporter: SliceImporter = {
         metadata: context.eventMetadata(`chunk-${chunk.lines[0]!.lineNumber}`),
         payload: { bucket: chunk.bucket, jobId: file.jobId, sourceFile: file.fileName, lines: chunk.lines },
       });
-      if (batch.length >= BATCH) await send();
+      batchLines += chunk.lines.length;
+      if (batchLines >= BATCH_LINES) await send();
     };
     const send = async () => {
       // One batch in flight while the next lines are parsed: more measured no faster and held more memory.
       await sending;
       const events = batch;
       batch = [];
+      batchLines = 0;
       sending = context.publisher.publishBatch(events);
     };
 

@@ -1,24 +1,24 @@
 /** How many distinct lines are remembered; past it, repeats are no longer counted (the cleanser still drops them). */
 export const REMEMBERED_LINES = 2_000_000;
 
-// Open addressing at most half full: 2^22 slots of 8 bytes, 32 MiB however large the file.
+// Open addressing at most half full: 2^22 slots of 4 bytes, 16 MiB however large the file.
 const SLOTS = 2 ** 22;
 
 /**
  * Counts lines that repeat an earlier line of the same file (same account, date, amount,
- * description and reference), in bounded memory: each line's 53-bit fingerprint in a fixed table
- * (a Set of numbers held about 40 bytes a line in boxed doubles, and grew by doubling), for at
- * most REMEMBERED_LINES lines. The count is what the importer reports; the cleanser's dedupe, kept
+ * description and reference), in bounded memory: a fixed table of REMEMBERED_LINES lines at most
+ * (a Set of numbers held about 40 bytes a line in boxed doubles, and grew by doubling). A line's
+ * 53-bit fingerprint picks its slot with 22 bits and is kept there as the other 31. The count is what the importer reports; the cleanser's dedupe, kept
  * in Postgres across every file, is what drops duplicates.
  */
 export class RepeatedLines {
-  // Fingerprint + 1, so 0 marks an empty slot.
-  private readonly slots = new Float64Array(SLOTS);
+  // The fingerprint's high 31 bits + 1, so 0 marks an empty slot.
+  private readonly slots = new Uint32Array(SLOTS);
   private size = 0;
 
   /** Whether a line with this fingerprint (lineFingerprint) was seen before; remembers it. */
   seen(fingerprint: number): boolean {
-    const stored = fingerprint + 1;
+    const stored = Math.floor(fingerprint / SLOTS) + 1;
     let slot = fingerprint % SLOTS;
     for (;;) {
       const found = this.slots[slot]!;
@@ -37,7 +37,7 @@ export class RepeatedLines {
 /**
  * A 53-bit fingerprint of a line's identifying text (cyrb53, two multiplicative 32-bit hashes
  * mixed together). Not a cryptographic hash on purpose: SHA-256 cost 3 to 6 µs a line, as much as
- * parsing the line; with 2 million lines remembered, a false repeat is about a 1-in-4-billion event.
+ * parsing the line; a line is taken for a repeat of another by chance about once in a billion lines.
  */
 export function lineFingerprint(text: string): number {
   let h1 = 0xdeadbeef;
