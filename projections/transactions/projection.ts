@@ -122,6 +122,8 @@ export const transactionsWarehouse = defineProjection({
     const balances = new Map<string, Record<string, unknown>>();
     const nicknames = new Map<string, Record<string, unknown>>();
     for (const { event, offset } of events) {
+      // Most of a batch is transactions: the account key is built only for the events that need it.
+      if (event.type === 'TransactionCleansed') continue;
       const key = JSON.stringify([event.metadata.organizationId, event.payload.accountId]);
       const account = { organization_id: event.metadata.organizationId, account_id: event.payload.accountId };
       if (event.type === 'AccountBalanceUpdated')
