@@ -91,9 +91,8 @@ const MEASURES: Record<string, (progress: Progress) => Promise<Figure[]>> = {
   publish: async (progress) => [await measurePublish(backbone, { ...options, events: flags.events }, progress)],
   consume: (progress) => measureConsume(backbone, { ...options, events: flags.events }, progress),
   // Their own topics: a projection reads its topic from offset zero, and must find only its events there.
-  projection: async (progress) => [
-    await withOwnTopics((own) => measureProjection(own, { ...options, events: flags['projection-events'] }, progress)),
-  ],
+  projection: (progress) =>
+    withOwnTopics((own) => measureProjection(own, { ...options, events: flags['projection-events'] }, progress)),
   replay: async (progress) => [
     await withOwnTopics((own) =>
       measureReplay(own, { ...options, repetitions: 1, events: flags['replay-events'] }, progress),
