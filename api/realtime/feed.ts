@@ -146,7 +146,13 @@ export class NotificationFeed {
   }
 
   private kafkaEnds(): Promise<Map<number, bigint>> {
-    this.kafkaEndsLookup ??= withKafkaAdmin(this.kafka, (admin) => admin.topicOffsets(this.topic))
+    // Bounded: a lookup that hangs (a broker restarting) would hold every resume waiting on it;
+    // failing, the connection is closed with 1013 and the client resumes again.
+    this.kafkaEndsLookup ??= withTimeout(
+      withKafkaAdmin(this.kafka, (admin) => admin.topicOffsets(this.topic)),
+      KAFKA_ENDS_TIMEOUT_MS,
+      `Kafka's end offsets of ${this.topic} did not come within ${KAFKA_ENDS_TIMEOUT_MS / 1000} s`,
+    )
       .then((ranges) => new Map(ranges.map(({ partition, high }) => [partition, high])))
       .finally(() => (this.kafkaEndsLookup = undefined));
     return this.kafkaEndsLookup;
@@ -188,6 +194,14 @@ export class NotificationFeed {
     if (recent.order.length > 2 * this.perPartition) recent.ids.delete(recent.order.shift()!);
     return false;
   }
+}
+
+const KAFKA_ENDS_TIMEOUT_MS = 10_000;
+
+function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 const refetch = (reason: string): ResumeResult => ({ kind: 'refetch', reason });

@@ -4,6 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { EventCodec } from '../../schemas/codec.ts';
 import { deadLetterTopic, TOPICS } from '../../infra/kafka/topics.ts';
 import { HEADERS } from '../../producers/publisher.ts';
+import { DLQ_HEADERS } from '../../processors/runtime/dead-letters.ts';
 import type { ResumingClient } from './clients.ts';
 import { POISON_HEADER, type Load } from './load.ts';
 import { header, lakeEventIds, readTopic, tally } from './truth.ts';
@@ -169,11 +170,16 @@ export async function runChecks(inputs: CheckInputs): Promise<CheckResult[]> {
   // Dead letters: only the poison injected, and every poison record dead-lettered.
   const poisonSeen = new Set<string>();
   let strangers = 0;
+  const strangerKinds = new Map<string, number>();
   for (const topic of TOPICS) {
     for (const message of await readTopic(kafka, deadLetterTopic(topic.name))) {
       const id = header(message, POISON_HEADER);
       if (id && ledger.poison.has(id)) poisonSeen.add(id);
-      else strangers += 1;
+      else {
+        strangers += 1;
+        const kind = `${topic.name} by ${header(message, DLQ_HEADERS.processor)} (${header(message, DLQ_HEADERS.reason)}: ${header(message, DLQ_HEADERS.error)?.slice(0, 80)})`;
+        strangerKinds.set(kind, (strangerKinds.get(kind) ?? 0) + 1);
+      }
     }
   }
   const poisonMissing = [...ledger.poison].filter((id) => !poisonSeen.has(id)).length;
@@ -182,7 +188,7 @@ export async function runChecks(inputs: CheckInputs): Promise<CheckResult[]> {
     ok: strangers === 0 && poisonMissing === 0,
     lost: poisonMissing,
     duplicated: 0,
-    detail: `${ledger.poison.size} poison records injected, ${poisonSeen.size} dead-lettered, ${strangers} other records in the dead-letter topics`,
+    detail: `${ledger.poison.size} poison records injected, ${poisonSeen.size} dead-lettered, ${strangers} other records in the dead-letter topics${[...strangerKinds].map(([kind, n]) => `; ${n}× ${kind}`).join('')}`,
   });
   return results;
 }

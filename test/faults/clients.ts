@@ -70,7 +70,11 @@ export class ResumingClient {
     const socket = new WebSocket(this.url, ['tributary.v1', `bearer.${token}`]);
     this.socket = socket;
     await new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve());
+      const opening = setTimeout(() => socket.terminate(), 15_000);
+      socket.once('open', () => {
+        clearTimeout(opening);
+        resolve();
+      });
       socket.once('error', reject);
       socket.once('unexpected-response', (_request, response) => reject(new Error(`upgrade ${response.statusCode}`)));
     });
@@ -83,9 +87,20 @@ export class ResumingClient {
         ...(this.last ? { resumeFrom: this.last } : {}),
       }),
     );
+    // A session that is not subscribed within 15 s is given up and started again, as a real
+    // client's handshake timeout would; counted in `endings` so a server that leaves upgrades or
+    // subscriptions unanswered shows.
+    const handshake = setTimeout(() => {
+      this.ended('no subscribed within 15 s');
+      socket.terminate();
+    }, 15_000);
+    socket.on('close', () => clearTimeout(handshake));
     socket.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as Record<string, unknown>;
-      if (frame.type === 'subscribed') this.subscribed?.();
+      if (frame.type === 'subscribed') {
+        clearTimeout(handshake);
+        this.subscribed?.();
+      }
       if (frame.type === 'refetch') this.refetches.push(String(frame.reason));
       if (frame.type !== 'notification') return;
       const position = String(frame.position);
