@@ -67,6 +67,9 @@ export class RoleProcess {
     });
     this.child = child;
     this.starts += 1;
+    // One log for every start of the part: without a mark, one process's ready report followed
+    // by the next one's failure reads as a process failing after it said it was ready.
+    this.log.write(`\n=== fault suite: start ${this.starts} of ${this.name}, pid ${child.pid} ===\n`);
     child.stderr!.pipe(this.log, { end: false });
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
