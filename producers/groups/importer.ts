@@ -79,7 +79,7 @@ export async function importAssignments(
     const metadata = context.eventMetadata;
     const inFlight: Promise<unknown>[] = [];
     // The read model was read once by settle, so a chunk's lines do not depend on the events before them: they run ahead.
-    const lookUp = (index: number) => fileLines.between(ends[index - 1]!.through, ends[index]!.through);
+    const lookUp = (index: number) => fileLines.upTo(ends[index]!.through);
     const planned = ahead(chunkIndexes(ends.length), lookUp, options.chunksInFlight);
     for await (const [index, settled] of planned) {
       const knownGroups = new Set(settled.lines.map((line) => line.groupId));
