@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { inflateRaw } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -17,6 +19,8 @@ export interface FileLimits {
   /** The oldest staged entry's age: an idle partition closes on this alone, no newer entry needed. */
   readonly maxAgeMs: number;
 }
+
+const inflate = promisify(inflateRaw);
 
 /** Objects stored at once: S3 puts are round trips, and a cycle may close a file per partition. */
 const PUTS_AT_ONCE = 8;
@@ -207,7 +211,7 @@ export class LakeFlusher {
 
   /**
    * Steps 2 and 3 for several flushes at once: their entries leave Postgres as one NDJSON file
-   * (Postgres joins each flush's segments; each line gets its flush's number), DuckDB writes one Parquet
+   * (each flush's segments inflated in order, each line given its flush's number), DuckDB writes one Parquet
    * file per flush in one statement, the objects are stored side by side, and one transaction
    * records them all.
    */
@@ -215,22 +219,27 @@ export class LakeFlusher {
     const directory = await mkdtemp(join(tmpdir(), 'tributary-lake-'));
     try {
       const ids = claims.map((c) => c.flushId);
-      // Per flush (lateral), so each sorts its own rows in memory rather than all of them at once.
-      const { rows } = await this.pool.query<{ n: number; lines: string }>(
-        `select (f.ordinal - 1)::int as n, x.lines
+      // Per flush (lateral), so each sorts its own segments rather than all of them at once.
+      const { rows: segments } = await this.pool.query<{ n: number; lines: string; deflated: boolean }>(
+        `select (f.ordinal - 1)::int as n, x.lines, x.deflated
          from unnest($1::uuid[]) with ordinality as f(flush_id, ordinal)
          cross join lateral (
-           select string_agg(s.lines, E'\\n' order by s.topic, s.partition, s.first_offset) as lines
+           select s.lines, s.deflated, s.topic, s.partition, s.first_offset
            from ${this.table('log_lake_flush_ranges')} r join ${this.table('log_lake_segments')} s on ${IN_RANGE}
            where r.flush_id = f.flush_id) x
-         where x.lines is not null
-         order by f.ordinal`,
+         order by f.ordinal, x.topic, x.partition, x.first_offset`,
         [ids],
       );
+      const texts = await Promise.all(
+        segments.map(async ({ n, lines, deflated }) =>
+          numbered(deflated ? (await inflate(Buffer.from(lines, 'base64'))).toString() : lines, n),
+        ),
+      );
+      const rows = [...new Set(segments.map((s) => s.n))].map((n) => ({ n }));
       // A flush whose entries are gone (another partitioner finished it) only needs recording.
       if (rows.length > 0) {
         const input = join(directory, 'entries.ndjson');
-        await writeFile(input, rows.map((r) => numbered(r.lines, r.n)).join('\n'));
+        await writeFile(input, texts.join('\n'));
         const numbers = rows.map((r) => r.n);
         const files = await this.writer.writeNumbered(input, numbers, join(directory, 'parquet'));
         await inParallel(

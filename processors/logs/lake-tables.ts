@@ -92,6 +92,15 @@ export const LAKE_MIGRATIONS: readonly Migration[] = [
         from log_lake_staged;
       drop table log_lake_staged;`,
   },
+  {
+    // The lines are deflated by the stager (raw deflate, level 1, base64): Postgres took ~5x as long
+    // to take in a megabyte of JSON as the same rows deflated to a fifth (measured on the local
+    // stack, 36 segments: 87-399 ms plain against 7-30 ms, plus 27-44 ms deflating in Node).
+    // Segments staged before stay plain text.
+    version: 4,
+    name: 'log lake deflated segments',
+    sql: `alter table log_lake_segments add column deflated boolean not null default false;`,
+  },
 ];
 
 export const LAKE_MIGRATION_OWNER = 'log-lake';

@@ -1,3 +1,5 @@
+import { promisify } from 'node:util';
+import { deflateRaw } from 'node:zlib';
 import { hourOf } from '../../infra/lake/layout.ts';
 import type { EventOf } from '../../schemas/generated/events.ts';
 import type { CheckpointedProcessor, ConsumedEvent } from '../runtime/processor.ts';
@@ -29,6 +31,8 @@ export function lakeRowOf({ event, topic, partition, offset }: ConsumedEvent<Eve
     kafka_offset: offset,
   };
 }
+
+const deflate = promisify(deflateRaw);
 
 /** One consumer batch's entries of one Hive partition and Kafka partition: a staged segment. */
 interface Segment {
@@ -79,7 +83,7 @@ export function segmentsOf(entries: readonly ConsumedEvent<EventOf<'LogEntry'>>[
 /**
  * Stages log entries for the lake in the transaction that advances its checkpoint: each entry is
  * staged exactly once, under the Hive partition of its own time. A batch's entries of one
- * partition are one row (a segment of NDJSON lines, the text DuckDB reads), not a row each: the
+ * partition are one row (a segment of NDJSON lines, the text DuckDB reads, deflated), not a row each: the
  * per-row cost of a Postgres insert (tuple, index entries, WAL record), and of the delete once
  * stored, was most of the partitioner's time. Malformed records never reach here: the runtime
  * dead-letters what does not decode.
@@ -98,10 +102,14 @@ export function lakeStager(name: string, topics: readonly string[], schema: stri
       );
       if (segments.length === 0) return;
       const texts = segments.map((s) => s.lines.join('\n'));
+      // Deflated on libuv's threads, beside the event loop; Postgres then takes a fifth of the bytes.
+      const deflated = await Promise.all(
+        texts.map(async (text) => (await deflate(text, { level: 1 })).toString('base64')),
+      );
       await tx.query(
         `insert into log_lake_segments (topic, partition, environment, organization_id, log_type, hour,
-           first_offset, last_offset, entries, bytes, lines)
-         select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
+           first_offset, last_offset, entries, bytes, lines, deflated)
+         select *, true from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
            $7::bigint[], $8::bigint[], $9::int[], $10::int[], $11::text[])
          on conflict do nothing`,
         [
@@ -115,7 +123,7 @@ export function lakeStager(name: string, topics: readonly string[], schema: stri
           segments.map((s) => s.offsets.at(-1)!),
           segments.map((s) => s.lines.length),
           texts.map((text) => Buffer.byteLength(text)),
-          texts,
+          deflated,
         ],
       );
     },
