@@ -8,8 +8,8 @@ import { RepeatedLines } from './repeated-lines.ts';
 import { transactionsSample } from './sample-file.ts';
 import { validateLine } from './validate-line.ts';
 
-/** Lines per publish: large enough to fill Kafka's requests, small enough to keep memory flat. */
-const BATCH_LINES = 2000;
+/** Lines per publish, one publish in flight: large enough to fill Kafka's requests, small enough that its lines die young (see HELD_LINES). */
+const BATCH_LINES = 1000;
 
 /**
  * Seed 004's nightly transaction files: streamed in constant memory, each line validated (a bad

@@ -59,7 +59,7 @@ export function sliceMeasures(
           {
             id: 'import-rss',
             group: 'slice',
-            label: `peak RSS of the import process (${Math.round(f.baselineRssBytes / MIB)} MiB before it began)`,
+            label: `peak RSS of the import process, a child of its own (${Math.round(f.baselineRssBytes / MIB)} MiB when connected, before the job)`,
             unit: 'MiB',
             target: { of: 'value', op: '<=', value: 300 },
           },
