@@ -80,10 +80,13 @@ export class RoleProcess {
     );
     await new Promise<void>((resolve, reject) => {
       let seen = '';
-      const timer = setTimeout(
-        () => reject(new Error(`${this.name} did not start within ${timeoutMs / 1000} s`)),
-        timeoutMs,
-      );
+      // A start given up on is killed: left running, it would become ready later beside the next
+      // attempt (an API found its port taken) and outlive the run.
+      const timer = setTimeout(() => {
+        this.expectingExit = true;
+        child.kill('SIGKILL');
+        reject(new Error(`${this.name} did not start within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
       child.stdout!.on('data', (chunk: Buffer) => {
         this.log.write(chunk);
         if (seen.length < 100_000) seen += chunk.toString();
