@@ -1,5 +1,12 @@
 import { CheckpointGap } from './checkpoint-gap.ts';
-import { backoffDelay, isKafkaUnavailable, isLostMembership, isRetriable, type RetryPolicy } from './retry.ts';
+import {
+  backoffDelay,
+  isKafkaUnavailable,
+  isLostMembership,
+  isPostgresUnavailable,
+  isRetriable,
+  type RetryPolicy,
+} from './retry.ts';
 
 export type Outcome = { ok: true } | { ok: false; error: unknown; attempts: number };
 
@@ -17,7 +24,7 @@ export interface RetryLoop {
 /**
  * Runs `work` until it succeeds, fails in a way retrying cannot help, or runs out of attempts,
  * waiting the policy's backoff between tries; a Kafka client failure (the cluster unreachable)
- * uses no attempts. A checkpoint gap is not a failure: it ends the
+ * or Postgres being down or starting up uses no attempts. A checkpoint gap is not a failure: it ends the
  * batch, and so does the consumer losing its group membership (never a reason to dead-letter a
  * record). Stopping mid-wait throws the error, leaving the record uncommitted to be handled again.
  */
@@ -30,8 +37,10 @@ export async function retryWithBackoff(work: () => Promise<void>, loop: RetryLoo
       // Neither is the record's fault: the batch ends, and the partition's owner (this consumer
       // once it rejoins, or another) handles the record again from the committed offset.
       if (error instanceof CheckpointGap || isLostMembership(error)) throw error;
-      // Kafka unreachable is never the record's fault: it is retried for as long as it lasts.
-      const waitForKafka = isKafkaUnavailable(error);
+      // Kafka or Postgres unreachable is never the record's fault: it is retried for as long as
+      // it lasts (a Postgres restart outlasted the attempts, and the fault suite found messages
+      // dead-lettered with "the database system is starting up").
+      const waitForKafka = isKafkaUnavailable(error) || isPostgresUnavailable(error);
       if (!waitForKafka && (!isRetriable(error) || tries >= loop.policy.attempts))
         return { ok: false, error, attempts: tries };
       loop.onRetry(error, tries);

@@ -71,6 +71,33 @@ describe('retryWithBackoff', () => {
     expect(calls.retries).toEqual([1, 2, 3, 4]);
   });
 
+  it('when Postgres is restarting (starting up, connection refused or terminated), then it is retried past the attempts until it answers, never returned for dead-lettering', async () => {
+    // Found by the fault suite: the messaging projection dead-lettered two MessageSent with
+    // "the database system is starting up" while Postgres was killed and started again.
+    let tries = 0;
+    const { value, calls } = loop();
+    const failures = [
+      Object.assign(new Error('the database system is starting up'), { code: '57P03' }),
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:25432'), { code: 'ECONNREFUSED' }),
+      new Error('Connection terminated unexpectedly'),
+      new Error('timeout exceeded when trying to connect'),
+    ];
+    const outcome = await retryWithBackoff(async () => {
+      tries += 1;
+      if (tries <= failures.length) throw failures[tries - 1];
+    }, value);
+    expect(outcome).toEqual({ ok: true });
+    expect(calls.retries).toEqual([1, 2, 3, 4]);
+  });
+
+  it('when Postgres refuses the statement itself (a constraint), then the attempts still bound it', async () => {
+    const { value } = loop();
+    const outcome = await retryWithBackoff(async () => {
+      throw Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' });
+    }, value);
+    expect(outcome).toMatchObject({ ok: false, attempts: 3 });
+  });
+
   it('when Kafka refuses the record itself (too large), then the record is at fault and it is not retried', async () => {
     const { value } = loop();
     const error = Object.assign(new Error('too large'), {

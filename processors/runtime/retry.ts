@@ -68,3 +68,29 @@ export function isKafkaUnavailable(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * Postgres's answers that it cannot be reached or is not serving yet: SQLSTATE class 08
+ * (connection exceptions), 57P01-57P03 (shut down by an administrator or a crash, starting up:
+ * "the database system is starting up"), 53300 (too many connections), and the socket errors
+ * and pg pool messages of a server that went away. None is the record's fault.
+ */
+const POSTGRES_DOWN_CODES = new Set(['57P01', '57P02', '57P03', '53300']);
+const SOCKET_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
+const POSTGRES_DOWN_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error',
+];
+
+/** Whether the error (or one it wraps) says Postgres is down or not yet serving. */
+export function isPostgresUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth += 1) {
+    const { code, message, cause } = current as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof code === 'string' && (code.startsWith('08') || POSTGRES_DOWN_CODES.has(code))) return true;
+    if (typeof code === 'string' && SOCKET_DOWN_CODES.has(code)) return true;
+    if (typeof message === 'string' && POSTGRES_DOWN_MESSAGES.some((m) => message.includes(m))) return true;
+    current = cause;
+  }
+  return false;
+}
