@@ -72,9 +72,11 @@ function kafkaService({ settings, layout }: ServiceContext, node: number, nodes:
       }
     },
     async launch() {
+      // Kafka's own default heap (kafka-server-start.sh: 1 GiB). 512 MiB ran out on a stack whose
+      // test runs had left 12,000 partitions (each test's isolated topics), and the broker died.
       return spawnDetached(
         java,
-        ['-Xms128m', '-Xmx512m', `-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath, 'kafka.Kafka', properties],
+        ['-Xms128m', '-Xmx1g', `-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath, 'kafka.Kafka', properties],
         { logFile: layout.log(name), cwd: home },
       );
     },
