@@ -27,42 +27,50 @@ export function validateLine(
   lineNumber: number,
   columns: TransactionColumns,
 ): ValidatedLine {
+  // No closures here: the runtime wraps each one made per call, and this runs for every line.
   const problems: RejectedLine[] = [];
-  const problem = (column: string | null, reason: string) => problems.push({ lineNumber, column, reason });
   if (fields.length !== columns.count) {
-    problem(null, `has ${fields.length} cells where the header has ${columns.count}`);
+    problems.push({
+      lineNumber,
+      column: null,
+      reason: `has ${fields.length} cells where the header has ${columns.count}`,
+    });
     return { ok: false, problems };
   }
-  const cell = (index: number | null) => (index === null ? '' : (fields[index] ?? '').trim());
   for (let index = 0; index < fields.length; index += 1)
-    if (fields[index]!.length > MAX_CELL) problem(null, `cell ${index + 1} is longer than ${MAX_CELL} characters`);
+    if (fields[index]!.length > MAX_CELL)
+      problems.push({ lineNumber, column: null, reason: `cell ${index + 1} is longer than ${MAX_CELL} characters` });
 
-  const accountId = cell(columns.accountId);
-  if (accountId === '') problem('account_id', 'is blank');
+  const accountId = cellOf(fields, columns.accountId);
+  if (accountId === '') problems.push({ lineNumber, column: 'account_id', reason: 'is blank' });
   else if (!ACCOUNT_ID.test(accountId))
-    problem('account_id', 'must be letters, digits, ".", "_", ":" or "-", at most 100');
+    problems.push({
+      lineNumber,
+      column: 'account_id',
+      reason: 'must be letters, digits, ".", "_", ":" or "-", at most 100',
+    });
 
-  const currency = cell(columns.currency).toUpperCase();
+  const currency = cellOf(fields, columns.currency).toUpperCase();
   if (currency !== '' && currencyExponent(currency) === undefined)
-    problem('currency', `"${currency}" is not an ISO 4217 currency code`);
+    problems.push({ lineNumber, column: 'currency', reason: `"${currency}" is not an ISO 4217 currency code` });
 
-  const rawAmount = cell(columns.amount);
+  const rawAmount = cellOf(fields, columns.amount);
   const amount = rawAmount === '' ? undefined : parseAmount(rawAmount, currency || SHAPE_CURRENCY);
-  if (!amount) problem('amount', 'is blank');
+  if (!amount) problems.push({ lineNumber, column: 'amount', reason: 'is blank' });
   else if (!amount.ok && (currency === '' || currencyExponent(currency) !== undefined))
-    problem('amount', amount.problem);
+    problems.push({ lineNumber, column: 'amount', reason: amount.problem });
 
-  const rawDate = cell(columns.date);
+  const rawDate = cellOf(fields, columns.date);
   const date = rawDate === '' ? undefined : parsePostedDate(rawDate);
-  if (!date) problem('date', 'is blank');
-  else if (!date.ok) problem('date', date.problem);
+  if (!date) problems.push({ lineNumber, column: 'date', reason: 'is blank' });
+  else if (!date.ok) problems.push({ lineNumber, column: 'date', reason: date.problem });
 
-  const description = cell(columns.description);
+  const description = cellOf(fields, columns.description);
   const normalized = normalizeDescription(description);
-  if (normalized === '') problem('description', 'is blank');
+  if (normalized === '') problems.push({ lineNumber, column: 'description', reason: 'is blank' });
 
   if (problems.length > 0 || !amount?.ok || !date?.ok) return { ok: false, problems };
-  const reference = cell(columns.reference) || null;
+  const reference = cellOf(fields, columns.reference) || null;
   const rawOtherColumns: Record<string, string> = {};
   for (const { index, name } of columns.others) rawOtherColumns[name] = fields[index] ?? '';
   return {
@@ -81,4 +89,8 @@ export function validateLine(
       `${accountId}\u0000${date.value}\u0000${amount.value}\u0000${currency}\u0000${normalized}\u0000${reference ?? ''}`,
     ),
   };
+}
+
+function cellOf(fields: readonly string[], index: number | null): string {
+  return index === null ? '' : (fields[index] ?? '').trim();
 }
