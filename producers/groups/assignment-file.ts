@@ -74,15 +74,18 @@ export function lineOf(
   lineNumber: number,
 ): { line: AssignmentLine } | { rejected: RejectedLine } {
   const memberId = (record[at.member_id] ?? '').trim();
-  const reject = (column: AssignmentColumn | null, reason: string) => ({
-    rejected: { lineNumber, memberId: ID.test(memberId) ? memberId : null, column, reason },
-  });
   if (record.length !== ASSIGNMENT_COLUMNS.length)
-    return reject(null, `${record.length} field(s); expected ${ASSIGNMENT_COLUMNS.length}`);
+    return rejectedLine(lineNumber, memberId, null, `${record.length} field(s); expected ${ASSIGNMENT_COLUMNS.length}`);
   const groupId = (record[at.group_id] ?? '').trim();
   const action = (record[at.action] ?? '').trim().toLowerCase();
-  if (!ID.test(memberId)) return reject('member_id', 'member_id is not a valid member id');
-  if (!ID.test(groupId)) return reject('group_id', 'group_id is not a valid group id');
-  if (action !== 'add' && action !== 'remove') return reject('action', 'action must be add or remove');
+  if (!ID.test(memberId)) return rejectedLine(lineNumber, memberId, 'member_id', 'member_id is not a valid member id');
+  if (!ID.test(groupId)) return rejectedLine(lineNumber, memberId, 'group_id', 'group_id is not a valid group id');
+  if (action !== 'add' && action !== 'remove')
+    return rejectedLine(lineNumber, memberId, 'action', 'action must be add or remove');
   return { line: { lineNumber, memberId, groupId, action } };
+}
+
+// A function of its own, not a closure per line: a million lines made a million closures (a tenth of the parsing's time).
+function rejectedLine(lineNumber: number, memberId: string, column: AssignmentColumn | null, reason: string) {
+  return { rejected: { lineNumber, memberId: ID.test(memberId) ? memberId : null, column, reason } };
 }

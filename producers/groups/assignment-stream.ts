@@ -88,7 +88,7 @@ export async function* assignmentChunks(source: Readable, chunkLines = 5000): As
       continue;
     }
     // csv-parse decodes as UTF-8 and puts U+FFFD for bytes that are not: say so rather than misname the cell.
-    if (record.some((cell) => cell.includes('\uFFFD'))) {
+    if (hasReplacement(record)) {
       pending.push({ lineNumber: info.lines, memberId: null, column: null, reason: NOT_UTF8 });
       if (lines.length + pending.length >= chunkLines) yield take();
       continue;
@@ -100,6 +100,12 @@ export async function* assignmentChunks(source: Readable, chunkLines = 5000): As
   }
   if (!at) throw new ImportRefused(headerProblem('')!, 1);
   yield take();
+}
+
+// A loop, not record.some with an arrow: a closure per record is a tenth of the parsing's time.
+function hasReplacement(record: readonly string[]): boolean {
+  for (const cell of record) if (cell.includes('\uFFFD')) return true;
+  return false;
 }
 
 /** The file's bytes as they come, after checking its raw first line is the header, and counting them. */

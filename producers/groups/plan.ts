@@ -86,17 +86,15 @@ export function planChunk(
     }
     const key = membershipKey(line.memberId, line.groupId);
     const winner = state.winning.get(key);
-    const skip = (reason: SkipReason, byLine: number | null = null) =>
-      skipped.push({ lineNumber: line.lineNumber, memberId: line.memberId, groupId: line.groupId, reason, byLine });
     if (!winner) throw new Error(`line ${line.lineNumber} has no winning line: the first pass missed it`);
     if (winner.lineNumber !== line.lineNumber) {
-      skip(winner.action === line.action ? 'duplicate' : 'overridden', winner.lineNumber);
+      skipped.push(skippedLine(line, winner.action === line.action ? 'duplicate' : 'overridden', winner.lineNumber));
       continue;
     }
     const applied = state.changedByJob.has(key);
     const inGroup = state.memberships.has(key);
-    if (!applied && line.action === 'add' && inGroup) skip('already_in_group');
-    else if (!applied && line.action === 'remove' && !inGroup) skip('not_in_group');
+    if (!applied && line.action === 'add' && inGroup) skipped.push(skippedLine(line, 'already_in_group'));
+    else if (!applied && line.action === 'remove' && !inGroup) skipped.push(skippedLine(line, 'not_in_group'));
     else {
       const enrolls =
         line.action === 'add' &&
@@ -107,6 +105,14 @@ export function planChunk(
   }
   return { changes, skipped, rejected: rejected.sort((a, b) => a.lineNumber - b.lineNumber) };
 }
+
+const skippedLine = (line: AssignmentLine, reason: SkipReason, byLine: number | null = null): SkippedLine => ({
+  lineNumber: line.lineNumber,
+  memberId: line.memberId,
+  groupId: line.groupId,
+  reason,
+  byLine,
+});
 
 /** The winning lines and first adds of lines held in memory (a whole small file, as the tests give one). */
 export function winningLinesOf(
