@@ -237,7 +237,11 @@ export function buildConfig(v: ParsedValues): Config {
           }
         : {}),
     },
-    publisher: { lingerMs: v.PUBLISH_LINGER_MS, maxBatchEvents: v.PUBLISH_MAX_BATCH_EVENTS, producers: v.PUBLISH_PRODUCERS },
+    publisher: {
+      lingerMs: v.PUBLISH_LINGER_MS,
+      maxBatchEvents: v.PUBLISH_MAX_BATCH_EVENTS,
+      producers: v.PUBLISH_PRODUCERS,
+    },
     registry: {
       url: v.SCHEMA_REGISTRY_URL.replace(/\/+$/, ''),
       ...(v.SCHEMA_REGISTRY_USERNAME && v.SCHEMA_REGISTRY_PASSWORD
