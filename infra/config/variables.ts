@@ -341,7 +341,7 @@ export const variables = {
     default: (raw) => `${raw.STACK_DIR ?? '.stack'}/lake`,
   },
   LAKE_FILE_MAX_ROWS: {
-    doc: 'A lake file closes at this many entries (or LAKE_FILE_MAX_BYTES, or LAKE_FILE_MAX_AGE_SECONDS, whichever first).',
+    doc: 'A lake file closes once it holds this many entries (or LAKE_FILE_MAX_BYTES, or LAKE_FILE_MAX_AGE_SECONDS, whichever first); staged segments are whole, so a file may pass it by the rest of the segment that crossed it.',
     schema: positiveInt,
     default: '500000',
   },
