@@ -33,13 +33,18 @@ const LOST_MEMBERSHIP = new Set([
   'NOT_COORDINATOR_FOR_GROUP',
 ]);
 
+/** An error and those it wraps (`cause`, or kafkajs's `originalError`), five deep at most. */
+function* wrapped(error: unknown): Generator<Record<string, unknown>> {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth += 1) {
+    const found = current as Record<string, unknown>;
+    yield found;
+    current = found.cause ?? found.originalError;
+  }
+}
+
 /** Whether the error (or one it wraps) says the consumer lost its group membership. */
 export function isLostMembership(error: unknown): boolean {
-  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth += 1) {
-    const { type, cause, originalError } = current as { type?: unknown; cause?: unknown; originalError?: unknown };
-    if (typeof type === 'string' && LOST_MEMBERSHIP.has(type)) return true;
-    current = cause ?? originalError;
-  }
+  for (const { type } of wrapped(error)) if (typeof type === 'string' && LOST_MEMBERSHIP.has(type)) return true;
   return false;
 }
 
@@ -55,16 +60,9 @@ const RECORD_FAULTS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'IN
  * (which parks its key, and every later event of it, until someone redrives).
  */
 export function isKafkaUnavailable(error: unknown): boolean {
-  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth += 1) {
-    const { name, type, cause, originalError } = current as {
-      name?: unknown;
-      type?: unknown;
-      cause?: unknown;
-      originalError?: unknown;
-    };
+  for (const { name, type } of wrapped(error)) {
     if (typeof type === 'string' && RECORD_FAULTS.has(type)) return false;
     if (typeof name === 'string' && name.startsWith('KafkaJS')) return true;
-    current = cause ?? originalError;
   }
   return false;
 }
@@ -85,12 +83,10 @@ const POSTGRES_DOWN_MESSAGES = [
 
 /** Whether the error (or one it wraps) says Postgres is down or not yet serving. */
 export function isPostgresUnavailable(error: unknown): boolean {
-  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth += 1) {
-    const { code, message, cause } = current as { code?: unknown; message?: unknown; cause?: unknown };
+  for (const { code, message } of wrapped(error)) {
     if (typeof code === 'string' && (code.startsWith('08') || POSTGRES_DOWN_CODES.has(code))) return true;
     if (typeof code === 'string' && SOCKET_DOWN_CODES.has(code)) return true;
     if (typeof message === 'string' && POSTGRES_DOWN_MESSAGES.some((m) => message.includes(m))) return true;
-    current = cause;
   }
   return false;
 }

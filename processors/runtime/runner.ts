@@ -4,14 +4,12 @@ import { migrate } from '../../infra/postgres/migrations.ts';
 import { createBatchHandler } from './batch.ts';
 import type { RunOptions, RuntimeDependencies } from './dependencies.ts';
 import { groupIdOf, type Processor } from './processor.ts';
-import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
+import { restartOnCrash } from './restart-on-crash.ts';
+import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
 import { checkpoints, RUNTIME_MIGRATIONS } from './store.ts';
 
 // Declared in their own module so the batch steps need not import the runner; callers keep importing them from here.
 export type { RunOptions, RuntimeDependencies } from './dependencies.ts';
-
-/** Between starts of a consumer kafkajs gave up on: quick at first, then every 30 s at most. */
-const RESTART_BACKOFF: RetryPolicy = { attempts: Infinity, initialDelayMs: 1000, maxDelayMs: 30_000 };
 
 export interface RunningProcessor {
   /** Resolves once the consumer has joined its group and received partitions. */
@@ -92,41 +90,23 @@ export async function startProcessor(
   deps.metrics.running.set({ processor: name }, 1);
 
   let stopping: Promise<void> | undefined;
-  // kafkajs restarts a consumer after a crash it deems retriable; after any other ("The coordinator
-  // is loading" once a broker restarts, among others) it disconnects it and leaves it so. A process
-  // that stays up consuming nothing is worse than either: so the runner starts it again itself,
-  // with a backoff that grows while the starts keep crashing, for as long as it takes; readiness
-  // shows it not running meanwhile.
-  let crashes = 0;
-  const restartLater = (error: unknown) => {
-    if (stopping !== undefined) return;
-    crashes += 1;
-    deps.metrics.running.set({ processor: name }, 0);
-    const delayMs = RESTART_BACKOFF.initialDelayMs + backoffDelay(crashes, RESTART_BACKOFF);
-    logger.error({ err: error, crashes, delayMs }, 'kafkajs gave up on the consumer; starting it again');
-    setTimeout(() => {
-      if (stopping !== undefined) return;
-      // A join that fails inside run() crashes again (and comes back here); a connect that fails throws.
-      consumer
-        .connect()
-        .then(() => consumer.run(runConfig))
-        .catch((failed: unknown) => restartLater(failed));
-    }, delayMs);
-  };
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (!payload.restart) restartLater(payload.error);
-  });
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    if (crashes === 0 || stopping !== undefined) return;
-    logger.info({ crashes }, 'consumer joined its group again after kafkajs gave up on it');
-    crashes = 0;
-    deps.metrics.running.set({ processor: name }, 1);
+  const endRestarts = restartOnCrash(consumer, runConfig, {
+    onGiveUp(error, crashes, delayMs) {
+      // Readiness shows it not running until it has joined again.
+      deps.metrics.running.set({ processor: name }, 0);
+      logger.error({ err: error, crashes, delayMs }, 'kafkajs gave up on the consumer; starting it again');
+    },
+    onRejoined(crashes) {
+      logger.info({ crashes }, 'consumer joined its group again after kafkajs gave up on it');
+      deps.metrics.running.set({ processor: name }, 1);
+    },
   });
 
   return {
     joined,
     stop() {
       stopping ??= (async () => {
+        endRestarts();
         await consumer.disconnect();
         await deadLetterProducer.disconnect();
         deps.metrics.running.set({ processor: name }, 0);

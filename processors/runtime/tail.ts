@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EachMessagePayload } from 'kafkajs';
 import { partitionOf } from '../../producers/partition.ts';
+import { restartOnCrash } from './restart-on-crash.ts';
 import { createIdempotentProducer, type KafkaConnection } from '../../infra/kafka/client.ts';
 import type { Logger } from '../../infra/logging/logger.ts';
 import type { EventCodec } from '../../schemas/codec.ts';
@@ -69,41 +70,21 @@ export async function tailTopic(kafka: KafkaConnection, { topic, group, onRecord
       next.set(partition, offset + 1n);
     },
   };
-  let stopped = false;
-  let crashes = 0;
-  // kafkajs leaves a consumer it will not restart disconnected for good; a tail that stops
-  // reading while its process serves would be silent loss, so it starts again, with backoff.
-  const restartLater = () => {
-    if (stopped) return;
-    crashes += 1;
-    setTimeout(
-      () => {
-        if (stopped) return;
-        consumer
-          .connect()
-          .then(() => consumer.run(runConfig))
-          .catch(() => restartLater());
-      },
-      Math.min(30_000, 1000 * 2 ** Math.min(crashes - 1, 5)),
-    );
-  };
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (!payload.restart) restartLater();
-  });
-  consumer.on(consumer.events.GROUP_JOIN, () => (crashes = 0));
+  // A tail that stops reading while its process serves would be silent loss.
+  const endRestarts = restartOnCrash(consumer, runConfig);
   try {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run(runConfig);
   } catch (error) {
-    stopped = true;
+    endRestarts();
     await consumer.disconnect().catch(() => undefined);
     throw error;
   }
   return {
     ready,
     stop: () => {
-      stopped = true;
+      endRestarts();
       return consumer.disconnect();
     },
   };
