@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { childEnvironment } from '../../config/child-env.ts';
 import { pythonVenv } from '../installers.ts';
@@ -8,11 +9,14 @@ import type { ServiceContext, StackService } from '../service.ts';
 /** Pinned so every machine runs the same AWS emulation; bump deliberately. */
 export const MOTO_REQUIREMENT = 'moto[server]==5.2.5';
 
+const DURABLE_LAUNCHER = fileURLToPath(new URL('moto_durable.py', import.meta.url));
+
 /**
  * moto in server mode: the S3, SQS, SSM and Athena APIs on one port, state in memory. Durable
  * (STACK_AWS_DURABLE), moto's recorder appends every request to a file before answering it, and
- * a new moto replays the file before it is reported up: a kill -9 then loses nothing moto
- * acknowledged, as with S3 itself. The fault suite needs that; the everyday stack does not.
+ * a new moto replays the file before its port opens (moto_durable.py says why not after): a
+ * kill -9 then loses nothing moto acknowledged, as with S3 itself. The fault suite needs that;
+ * the everyday stack does not.
  */
 export function awsService({ settings, layout }: ServiceContext): StackService {
   const port = settings.ports.aws;
@@ -26,7 +30,8 @@ export function awsService({ settings, layout }: ServiceContext): StackService {
     portVariable: 'STACK_AWS_PORT',
     otherPorts: [],
     dependsOn: [],
-    startTimeoutMs: 30_000,
+    // Durable, the replay comes before the port opens, and a long run's recording takes a while.
+    startTimeoutMs: settings.awsDurable ? 300_000 : 30_000,
     stopSignal: 'SIGTERM',
     async prepare() {
       bin = await pythonVenv(venv, MOTO_REQUIREMENT, 'moto_server');
@@ -35,19 +40,11 @@ export function awsService({ settings, layout }: ServiceContext): StackService {
       const durable: Record<string, string> = settings.awsDurable
         ? { MOTO_ENABLE_RECORDING: 'True', MOTO_RECORDER_FILEPATH: recording }
         : { MOTO_ENABLE_RECORDING: '' };
-      if (settings.awsDurable) mkdirSync(layout.data('aws'), { recursive: true });
-      return spawnDetached(join(bin, 'moto_server'), ['-H', '127.0.0.1', '-p', String(port)], {
-        logFile: layout.log('aws'),
-        env: childEnvironment(durable),
-      });
-    },
-    async afterStart() {
-      if (!settings.awsDurable || !existsSync(recording) || statSync(recording).size === 0) return;
-      const response = await fetch(`http://127.0.0.1:${port}/moto-api/recorder/replay-recording`, {
-        method: 'POST',
-        signal: AbortSignal.timeout(300_000),
-      });
-      if (!response.ok) throw new Error(`replaying ${recording} answered ${response.status}`);
+      const options = { logFile: layout.log('aws'), env: childEnvironment(durable) };
+      if (!settings.awsDurable)
+        return spawnDetached(join(bin, 'moto_server'), ['-H', '127.0.0.1', '-p', String(port)], options);
+      mkdirSync(layout.data('aws'), { recursive: true });
+      return spawnDetached(join(bin, 'python'), [DURABLE_LAUNCHER, '127.0.0.1', String(port)], options);
     },
     async probe() {
       // A real S3 call (ListBuckets), not just an open port.
