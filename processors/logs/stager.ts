@@ -1,5 +1,4 @@
-import { promisify } from 'node:util';
-import { deflateRaw } from 'node:zlib';
+import { deflateRawSync } from 'node:zlib';
 import { hourOf } from '../../infra/lake/layout.ts';
 import type { EventOf } from '../../schemas/generated/events.ts';
 import type { CheckpointedProcessor, ConsumedEvent } from '../runtime/processor.ts';
@@ -31,8 +30,6 @@ export function lakeRowOf({ event, topic, partition, offset }: ConsumedEvent<Eve
     kafka_offset: offset,
   };
 }
-
-const deflate = promisify(deflateRaw);
 
 /** One consumer batch's entries of one Hive partition and Kafka partition: a staged segment. */
 interface Segment {
@@ -102,10 +99,11 @@ export function lakeStager(name: string, topics: readonly string[], schema: stri
       );
       if (segments.length === 0) return;
       const texts = segments.map((s) => s.lines.join('\n'));
-      // Deflated on libuv's threads, beside the event loop; Postgres then takes a fifth of the bytes.
-      const deflated = await Promise.all(
-        texts.map(async (text) => (await deflate(text, { level: 1 })).toString('base64')),
-      );
+      // Postgres takes a fifth of the bytes. Deflated in place, not on libuv's threads: a batch has
+      // a segment per partition (dozens to hundreds), and each asynchronous call's stream and
+      // thread hop cost several times its level-1 deflate (20,000 entries in 1,584 segments: 2.0-3.7 s
+      // asynchronous against 0.3-0.6 s in place, on a loaded machine).
+      const deflated = texts.map((text) => deflateRawSync(text, { level: 1 }).toString('base64'));
       await tx.query(
         `insert into log_lake_segments (topic, partition, environment, organization_id, log_type, hour,
            first_offset, last_offset, entries, bytes, lines, deflated)
