@@ -38,6 +38,8 @@ export const EVENT_ROUTES: { readonly [T in EventType]: EventRoute<T> } = {
   MemberEnrolled: { topic: 'groups.events', key: (e) => e.payload.memberId },
   MemberAddedToGroup: { topic: 'groups.events', key: (e) => e.payload.memberId },
   MemberRemovedFromGroup: { topic: 'groups.events', key: (e) => e.payload.memberId },
+  // A chunk of an assignment job's changes: keyed by the bucket its members hash to (see its schema).
+  GroupMembershipsChanged: { topic: 'groups.events', key: (e) => e.payload.bucket },
   // The run's summary concerns no single member: keyed by the run.
   GroupAssignmentCompleted: { topic: 'groups.events', key: (e) => e.payload.assignmentId },
 

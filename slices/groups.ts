@@ -2,6 +2,7 @@ import { groupsRoutes } from '../api/groups/routes.ts';
 import { GROUPS_READ_SCOPE, GROUPS_WRITE_SCOPE } from '../api/groups/schemas.ts';
 import { DEMO_GROUPS, demoAssignment } from '../producers/groups/demo-assignment.ts';
 import { groupsImporter } from '../producers/groups/importer.ts';
+import { changesOf } from '../projections/groups/changes-of.ts';
 import { groupMemberships } from '../projections/groups/projection.ts';
 import { defineSlice } from './slice.ts';
 import { demoMetadata } from './demo-metadata.ts';
@@ -31,6 +32,8 @@ export const groupsSlice = defineSlice({
         MemberAddedToGroup: (e) => ({ memberId: e.payload.memberId, groupId: e.payload.groupId }),
         MemberRemovedFromGroup: (e) => ({ memberId: e.payload.memberId, groupId: e.payload.groupId }),
       },
+      // An importer's chunk notifies once per change, as the single events it stands for would.
+      carriers: { GroupMembershipsChanged: changesOf },
     },
   ],
   demo(context) {

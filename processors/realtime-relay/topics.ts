@@ -1,4 +1,4 @@
-import type { EventOf, EventType } from '../../schemas/generated/events.ts';
+import type { EventOf, EventType, TributaryEvent } from '../../schemas/generated/events.ts';
 
 /** Filter key to value, e.g. `{ accountId: 'acc-1' }`: what a subscription can match a notification on. */
 export type NotificationFilters = Readonly<Record<string, string>>;
@@ -9,6 +9,14 @@ export type NotificationFilters = Readonly<Record<string, string>>;
  */
 export type NotificationSources = {
   readonly [T in EventType]?: (event: EventOf<T>) => NotificationFilters | undefined;
+};
+
+/**
+ * Events that carry several others (an importer's chunk of changes): each is read as the events it
+ * stands for, which then notify by `from` exactly as if each had been published alone.
+ */
+export type NotificationCarriers = {
+  readonly [T in EventType]?: (event: EventOf<T>) => readonly TributaryEvent[];
 };
 
 /** Who may receive an event's notification (subjects); none of these: everyone subscribed in the organization. */
@@ -24,6 +32,8 @@ export interface RealtimeTopic {
   /** The keys subscriptions may filter on; every source gives values for these only. */
   readonly filterKeys: readonly string[];
   readonly from: NotificationSources;
+  /** Chunk events read as the events they stand for (their ids included), each notifying by `from`. */
+  readonly carriers?: NotificationCarriers;
   /**
    * For topics whose notifications are not for the whole organization (a thread's messages are for
    * its participants): the subjects each event's notification may reach, checked at delivery.
@@ -54,7 +64,11 @@ export class RealtimeTopics {
 
   /** The event types that feed any topic. */
   get sourceTypes(): EventType[] {
-    return [...new Set(this.all.flatMap((topic) => Object.keys(topic.from) as EventType[]))];
+    return [
+      ...new Set(
+        this.all.flatMap((topic) => [...Object.keys(topic.from), ...Object.keys(topic.carriers ?? {})] as EventType[]),
+      ),
+    ];
   }
 
   /**

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEADERS } from '../publisher.ts';
 import { readToEnd } from '../../processors/runtime/read-to-end.ts';
 import type { RunningProcessor } from '../../processors/runtime/runner.ts';
+import { changesOf } from '../../projections/groups/changes-of.ts';
 import { groupMemberships } from '../../projections/groups/projection.ts';
 import { assignmentJobOf } from '../../projections/groups/queries.ts';
 import { startProjection } from '../../projections/live.ts';
@@ -126,15 +127,18 @@ describe('the groups importer', () => {
     const referenceReport = await assignmentJobOf(backbone.pool, reference, referenceFile.jobId, memberships);
     expect(report!.summary).toEqual(referenceReport!.summary);
     expect(await membershipsOf(crashed)).toEqual(await membershipsOf(reference));
-    // Every change the job published is one of its planned changes, under the id of its line.
+    // Every change the job published (in its chunks) is one of its planned changes, under the id of its line.
     const records = await readToEnd(backbone.kafka, backbone.topics['groups.events'], uniqueName('read'));
+    const chunks = records
+      .filter((r) => r.headers[HEADERS.correlationId]?.toString() === file.jobId)
+      .filter((r) => r.headers[HEADERS.type]?.toString() === 'GroupMembershipsChanged');
+    const stood = (await Promise.all(chunks.map((r) => backbone.codec.decode(r.value)))).flatMap(changesOf);
     const changeIds = new Set(
-      records
-        .filter((r) => r.headers[HEADERS.correlationId]?.toString() === file.jobId)
-        .filter((r) => /^Member(Added|Removed)/.test(r.headers[HEADERS.type]?.toString() ?? ''))
-        .map((r) => r.headers[HEADERS.eventId]!.toString()),
+      stood.filter((e) => /^Member(Added|Removed)/.test(e.type)).map((e) => e.metadata.eventId),
     );
     expect(changeIds.size).toBe(report!.summary.added + report!.summary.removed);
+    const enrollmentIds = new Set(stood.filter((e) => e.type === 'MemberEnrolled').map((e) => e.metadata.eventId));
+    expect(enrollmentIds.size).toBe(report!.summary.enrolled);
   });
 
   it('when a job has completed, then running it again publishes nothing and answers the same summary', async () => {

@@ -3,6 +3,7 @@ import type { TributaryEvent } from '../../schemas/generated/events.ts';
 import type { ImportContext, ImportFile, ImportSummary, SliceImporter } from '../../slices/slice.ts';
 import type { AssignmentLine, RejectedLine } from './assignment-file.ts';
 import { assignmentChunks, type AssignmentChunk } from './assignment-stream.ts';
+import { changeChunks } from './change-chunks.ts';
 import { KnownGroups } from './known-groups.ts';
 import { planChunk, unknownGroup } from './plan.ts';
 import { assignmentSample } from './sample-file.ts';
@@ -85,22 +86,12 @@ export async function importAssignments(
       const knownGroups = new Set(settled.lines.map((line) => line.groupId));
       const plan = planChunk(settled.lines, [], { knownGroups, ...settled });
       tally.add(plan);
-      const events: TributaryEvent[] = [];
-      for (const change of plan.changes) {
-        const { memberId, groupId, lineNumber } = change;
-        if (change.enroll && !change.enroll.applied)
-          events.push({
-            type: 'MemberEnrolled',
-            metadata: metadata(`enroll/${memberId}`),
-            payload: { memberId, enrolledVia: jobId },
-          });
-        if (!change.applied)
-          events.push({
-            type: change.action === 'add' ? 'MemberAddedToGroup' : 'MemberRemovedFromGroup',
-            metadata: metadata(`line-${lineNumber}`),
-            payload: { memberId, groupId, assignmentId: jobId },
-          });
-      }
+      // One record per bucket of members, not one per change: per-change records capped the import far below reading the file.
+      const events: TributaryEvent[] = changeChunks(plan.changes).map(({ bucket, changes }) => ({
+        type: 'GroupMembershipsChanged',
+        metadata: metadata(`changes-${changes[0]!.lineNumber}-${changes.length}`),
+        payload: { bucket, assignmentId: jobId, changes },
+      }));
       const { linesRead, bytesRead } = ends[index]!;
       const sent = publisher.publishBatch(events).then(() => context.progress(linesRead, bytesRead));
       // Awaited below in order; until then a failure must not count as unhandled.

@@ -2,6 +2,7 @@ import type { ConsumedEvent } from '../../processors/runtime/processor.ts';
 import type { EventOf } from '../../schemas/generated/events.ts';
 import { defineProjection } from '../projection.ts';
 import type { Statement } from '../statement.ts';
+import { changesOf } from './changes-of.ts';
 
 const HANDLES = [
   'GroupCreated',
@@ -9,6 +10,7 @@ const HANDLES = [
   'MemberEnrolled',
   'MemberAddedToGroup',
   'MemberRemovedFromGroup',
+  'GroupMembershipsChanged',
   'GroupAssignmentCompleted',
 ] as const;
 type Handled = EventOf<(typeof HANDLES)[number]>;
@@ -17,8 +19,10 @@ type Handled = EventOf<(typeof HANDLES)[number]>;
  * Group memberships (seed 004): an organization's groups, its members with their enrollment, and
  * who is in which group, with who changed it last and when. A member's events share a partition
  * (keyed by memberId) and a group's lifecycle events share one (keyed by groupId), so within a
- * batch the last event per row wins, and batches arrive in offset order. A removed membership is
- * kept (`in_group` false) so the last change stays visible.
+ * batch the last event per row wins, and batches arrive in offset order. An importer's chunk
+ * (GroupMembershipsChanged, keyed by the bucket its members hash to, so a member's changes of one
+ * job share a partition too) is read as the events its changes stand for (changesOf). A removed
+ * membership is kept (`in_group` false) so the last change stays visible.
  */
 export const groupMemberships = defineProjection({
   name: 'group_memberships',
@@ -77,7 +81,10 @@ export const groupMemberships = defineProjection({
       create index applied_changes_by_job on applied_changes (assignment_id);`,
     },
   ],
-  project(events) {
+  project(consumed) {
+    const events = consumed.flatMap((c) =>
+      c.event.type === 'GroupMembershipsChanged' ? changesOf(c.event).map((event) => ({ ...c, event })) : [c],
+    );
     const of = <T extends Handled['type']>(...types: T[]) =>
       events
         .filter((c): c is ConsumedEvent<EventOf<T>> => (types as string[]).includes(c.event.type))
