@@ -130,10 +130,14 @@ export async function runChecks(inputs: CheckInputs): Promise<CheckResult[]> {
   // The relay: a notification on realtime.notifications for every message (at least once: the
   // relay is at-least-once by design, and a redelivered event republishes the same id).
   const notified: string[] = [];
+  /** Where each message's notification first sits (offset; one organization, one partition). */
+  const notifiedAt = new Map<string, number>();
   for (const message of await readTopic(kafka, 'realtime.notifications')) {
     const event = await inputs.codec.decode(message.value).catch(() => undefined);
     if (event?.type !== 'NotificationIssued' || event.payload.topic !== 'message_sent') continue;
-    notified.push(String((JSON.parse(event.payload.data) as { messageId?: string }).messageId));
+    const messageId = String((JSON.parse(event.payload.data) as { messageId?: string }).messageId);
+    notified.push(messageId);
+    if (!notifiedAt.has(messageId)) notifiedAt.set(messageId, Number(message.offset));
   }
   const notifications = tally(notified);
   results.push(
@@ -153,7 +157,8 @@ export async function runChecks(inputs: CheckInputs): Promise<CheckResult[]> {
     );
     const got = tally(client.seen.map((seen) => seen.messageId));
     const positions = tally(client.seen.map((seen) => seen.position));
-    const lost = expected.filter((id) => !got.has(id)).length;
+    const missing = expected.filter((id) => !got.has(id));
+    const lost = missing.length;
     const resent = [...positions.values()].filter((n) => n > 1).length;
     const redelivered = [...got.values()].filter((n) => n > 1).length;
     results.push(
@@ -161,7 +166,7 @@ export async function runChecks(inputs: CheckInputs): Promise<CheckResult[]> {
         `websocket: ${client.name}`,
         lost,
         resent + redelivered,
-        `${expected.length} expected, ${got.size} received over ${client.reconnects} reconnects; ${resent} positions sent twice, ${redelivered} notifications delivered twice at new positions; ${client.refetches.length} refetch; sessions ended by ${[...client.endings].map(([how, n]) => `${how} ×${n}`).join(', ')}`,
+        `${expected.length} expected, ${got.size} received over ${client.reconnects} reconnects; ${resent} positions sent twice, ${redelivered} notifications delivered twice at new positions; ${client.refetches.length} refetch; sessions ended by ${[...client.endings].map(([how, n]) => `${how} ×${n}`).join(', ')}${lost > 0 ? `; ${whereLost(missing, notifiedAt, client)}` : ''}`,
         client.refetches.length === 0,
       ),
     );
@@ -191,4 +196,37 @@ export async function runChecks(inputs: CheckInputs): Promise<CheckResult[]> {
     detail: `${ledger.poison.size} poison records injected, ${poisonSeen.size} dead-lettered, ${strangers} other records in the dead-letter topics${[...strangerKinds].map(([kind, n]) => `; ${n}× ${kind}`).join('')}`,
   });
   return results;
+}
+
+/**
+ * Where a client's losses sit: the notification offsets it missed, as ranges, and the sessions
+ * whose positions surround the first of them (when it resumed, from where, what it got, how it ended).
+ */
+function whereLost(
+  missing: readonly string[],
+  notifiedAt: ReadonlyMap<string, number>,
+  client: ResumingClient,
+): string {
+  const offsets = missing.map((id) => notifiedAt.get(id) ?? -1).sort((a, b) => a - b);
+  const ranges: string[] = [];
+  for (let i = 0; i < offsets.length;) {
+    let j = i;
+    while (j + 1 < offsets.length && offsets[j + 1]! - offsets[j]! <= 3) j += 1;
+    ranges.push(i === j ? `${offsets[i]}` : `${offsets[i]}..${offsets[j]} (${j - i + 1})`);
+    i = j + 1;
+  }
+  const offsetOf = (position?: string) => (position ? Number(position.split('-')[1]) : undefined);
+  const firstLost = offsets[0]!;
+  const around = client.sessions.filter((s) => {
+    const from = offsetOf(s.resumeFrom) ?? -1;
+    const last = offsetOf(s.last) ?? Infinity;
+    return from <= firstLost + 50 && last >= firstLost - 50;
+  });
+  const shown = around
+    .slice(0, 6)
+    .map(
+      (s) =>
+        `[${s.opened.toISOString().slice(11, 23)} from ${s.resumeFrom ?? 'live'}: ${s.received} got ${s.first ?? '-'}..${s.last ?? '-'}, ${s.ended ?? 'open'}]`,
+    );
+  return `missed notification offsets ${ranges.slice(0, 8).join(', ')}${ranges.length > 8 ? ', …' : ''}; sessions around the first: ${shown.join(' ')}`;
 }

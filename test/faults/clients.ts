@@ -8,6 +8,16 @@ export interface Seen {
   readonly messageId: string;
 }
 
+/** One websocket session of a client, for telling where a loss happened. */
+export interface Session {
+  readonly opened: Date;
+  readonly resumeFrom?: string;
+  received: number;
+  first?: string;
+  last?: string;
+  ended?: string;
+}
+
 /**
  * A websocket client that stays subscribed to its threads' `message_sent` whatever happens:
  * when its socket closes (the API killed, or the client dropping it on purpose) it reconnects
@@ -19,6 +29,7 @@ export class ResumingClient {
   reconnects = 0;
   /** Why sessions ended: close codes, and refused upgrades by status. */
   readonly endings = new Map<string, number>();
+  readonly sessions: Session[] = [];
   private socket?: WebSocket;
   private last?: string;
   private running = true;
@@ -79,6 +90,8 @@ export class ResumingClient {
       socket.once('unexpected-response', (_request, response) => reject(new Error(`upgrade ${response.statusCode}`)));
     });
     socket.on('error', () => undefined);
+    const session: Session = { opened: new Date(), ...(this.last ? { resumeFrom: this.last } : {}), received: 0 };
+    this.sessions.push(session);
     socket.send(
       JSON.stringify({
         type: 'subscribe',
@@ -107,9 +120,13 @@ export class ResumingClient {
       const payload = frame.data as { messageId?: string };
       this.seen.push({ position, id: String(frame.id), messageId: String(payload.messageId) });
       this.last = position;
+      session.received += 1;
+      session.first ??= position;
+      session.last = position;
     });
     await new Promise<void>((resolve) =>
       socket.once('close', (code) => {
+        session.ended = `close ${code} at ${new Date().toISOString().slice(11, 23)}`;
         this.ended(`close ${code}`);
         resolve();
       }),

@@ -47,6 +47,9 @@ export async function faultStack(brokers: 1 | 3): Promise<FaultStack> {
     LAKE_TARGET: 's3',
     LAKE_FILE_MAX_AGE_SECONDS: '2',
     LOG_LEVEL: 'info',
+    // A killed processor's partitions wait for its session to expire before anyone takes them:
+    // 30 s by default, most of each cycle; 6 s as the scale-out test runs it.
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
   };
   const { config } = await loadConfig({ env: { ...process.env, ...env } });
   // Installed tools are shared with the everyday stack (read-only use); data and pids are ours.
