@@ -6,13 +6,13 @@ const KNOWN_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
  * ISO 4217 data rather than a table of our own; undefined for a code that is not a currency.
  */
 export function currencyExponent(currency: string): number | undefined {
+  // Only known codes are kept: a code seen before is answered without the checks (per line, twice).
+  let exponent = EXPONENTS.get(currency);
+  if (exponent !== undefined) return exponent;
   if (!/^[A-Z]{3}$/.test(currency) || !KNOWN_CURRENCIES.has(currency)) return undefined;
   // Building a NumberFormat costs tens of microseconds: once per currency, not once per line.
-  let exponent = EXPONENTS.get(currency);
-  if (exponent === undefined) {
-    exponent = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits!;
-    EXPONENTS.set(currency, exponent);
-  }
+  exponent = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits!;
+  EXPONENTS.set(currency, exponent);
   return exponent;
 }
 

@@ -105,10 +105,22 @@ describe('posting dates', () => {
     for (const raw of ['2026-03-01', '2026/3/1', '20260301', '03/01/2026', '2026-03-01 14:00', '2026-03-01T10:00:00Z'])
       expect(parsePostedDate(raw), raw).toEqual({ ok: true, value: '2026-03-01' });
     expect(parsePostedDate('2026-03-01T23:30:00-05:00')).toEqual({ ok: true, value: '2026-03-02' });
+    expect(parsePostedDate('2024-02-29')).toEqual({ ok: true, value: '2024-02-29' });
+    expect(parsePostedDate(' 2026-03-01 ')).toEqual({ ok: true, value: '2026-03-01' });
   });
 
   it('when a date is not on the calendar or not a date, then it is refused', () => {
-    for (const raw of ['2026-02-30', '13/01/2026', 'yesterday', '2026-3'])
+    for (const raw of [
+      '2026-02-30',
+      '2025-02-29',
+      '2026-00-10',
+      '2026-13-01',
+      '1899-12-31',
+      '2026-1a-01',
+      '13/01/2026',
+      'yesterday',
+      '2026-3',
+    ])
       expect(parsePostedDate(raw), raw).toMatchObject({ ok: false });
   });
 });

@@ -7,7 +7,7 @@ const PREFIXES =
 const NOISE = /#\s*\d+|\b(?:STORE|STR|NO|UNIT)\s*\d+\b|\bX+\d+\b|\b\d{1,2}\/\d{1,2}(?:\/\d{2,4})?\b/g;
 const TOKEN_WITH_DIGITS = /\b\w*\d\w*\b/g;
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
-const ASCII_PUNCTUATION = /[^A-Z0-9#/ ]/g;
+const ASCII_SEPARATORS = /[^A-Z0-9#/]+/g;
 
 /**
  * A description as rules match it: upper case, accents and punctuation gone (an apostrophe
@@ -17,7 +17,8 @@ const ASCII_PUNCTUATION = /[^A-Z0-9#/ ]/g;
 export function normalizeDescription(raw: string): string {
   // Most descriptions are printable ASCII: no accents to strip, and ASCII classes do what the
   // Unicode ones would at a fifth of the cost (the importer and the cleanser run this per line).
-  if (PRINTABLE_ASCII.test(raw)) return raw.toUpperCase().replace(ASCII_PUNCTUATION, ' ').replace(/\s+/g, ' ').trim();
+  // A run of punctuation and spaces becomes one space in one pass.
+  if (PRINTABLE_ASCII.test(raw)) return raw.toUpperCase().replace(ASCII_SEPARATORS, ' ').trim();
   return raw
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
