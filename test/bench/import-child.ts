@@ -21,6 +21,14 @@ export interface ImportChildResult {
   readonly maxRssBytes: number;
   /** RSS once the modules were loaded and Kafka, the registry and Postgres connected, before the job. */
   readonly readyRssBytes: number;
+  /** process.memoryUsage() at the highest RSS sampled (every 100 ms) during the job. */
+  readonly atPeak: {
+    readonly rssBytes: number;
+    readonly heapTotalBytes: number;
+    readonly heapUsedBytes: number;
+    readonly externalBytes: number;
+    readonly arrayBuffersBytes: number;
+  };
   readonly counts: Readonly<Record<string, number>>;
 }
 
@@ -28,6 +36,12 @@ const [path, suffix] = process.argv.slice(2);
 if (!path || !suffix) throw new Error('usage: import-child.ts <file> <topic suffix>');
 const backbone = await isolatedBackbone({ partitions: 6, suffix });
 const readyRssBytes = process.memoryUsage().rss;
+// What the peak is made of: V8's heap (young and old spaces), or memory outside it (buffers).
+const peak = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+const sampling = setInterval(() => {
+  const usage = process.memoryUsage();
+  if (usage.rss > peak.rss) Object.assign(peak, usage);
+}, 100);
 const started = performance.now();
 const outcome = await runImport(
   transactionsImporter,
@@ -52,12 +66,20 @@ const outcome = await runImport(
   },
 );
 const importMs = performance.now() - started;
+clearInterval(sampling);
 await backbone.close();
 if (outcome.kind !== 'completed') throw new Error(`the bench import did not complete: ${outcome.kind}`);
 const result: ImportChildResult = {
   importMs,
   maxRssBytes: process.resourceUsage().maxRSS * 1024,
   readyRssBytes,
+  atPeak: {
+    rssBytes: peak.rss,
+    heapTotalBytes: peak.heapTotal,
+    heapUsedBytes: peak.heapUsed,
+    externalBytes: peak.external,
+    arrayBuffersBytes: peak.arrayBuffers,
+  },
   counts: Object.fromEntries(outcome.summary.counts.map((c) => [c.name, c.value])),
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);

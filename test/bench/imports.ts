@@ -60,6 +60,11 @@ export async function measureTransactionsImport(
     const child = await importInChild(path, backbone.suffix, nodeFlags, (linesRead) =>
       progress(`  ${linesRead.toLocaleString('en')} / ${lines.toLocaleString('en')} lines`),
     );
+    const mib = (n: number) => `${Math.round(n / 1024 / 1024)} MiB`;
+    const at = child.atPeak;
+    progress(
+      `at the highest RSS sampled, ${mib(at.rssBytes)}: V8 heap ${mib(at.heapTotalBytes)} (${mib(at.heapUsedBytes)} used), outside it ${mib(at.externalBytes)} (${mib(at.arrayBuffersBytes)} in buffers)`,
+    );
     if (child.counts.read !== lines) throw new Error(`the import read ${child.counts.read} lines, expected ${lines}`);
     if (records !== lines + 1) throw new Error(`csv-parse read ${records} records, expected ${lines + 1}`);
     return {
