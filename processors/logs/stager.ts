@@ -43,29 +43,27 @@ interface Segment {
   readonly lines: string[];
 }
 
+const HOUR_MS = 3_600_000;
+
 /** The batch's entries grouped into segments, each in offset order (the batch's). */
 export function segmentsOf(entries: readonly ConsumedEvent<EventOf<'LogEntry'>>[]): Segment[] {
   const segments = new Map<string, Segment>();
   for (const consumed of entries) {
     const { payload, metadata } = consumed.event;
-    const hour = hourOf(metadata.occurredAt).toISOString();
-    const id = JSON.stringify([
-      consumed.topic,
-      consumed.partition,
-      payload.environment,
-      payload.organizationId,
-      payload.logType,
-      hour,
-    ]);
+    // Per entry, so cheap: the hour as a number, and a key that no two partitions share (each text
+    // after its length) rather than JSON or a Date's ISO text, which were a third of this loop.
+    const hour = Math.floor(metadata.occurredAt.getTime() / HOUR_MS);
+    const { environment, organizationId, logType } = payload;
+    const id = `${consumed.topic.length}:${consumed.topic}${consumed.partition}:${environment.length}:${environment}${organizationId.length}:${organizationId}${logType.length}:${logType}${hour}`;
     let segment = segments.get(id);
     if (!segment) {
       segment = {
         topic: consumed.topic,
         partition: consumed.partition,
-        environment: payload.environment,
-        organizationId: payload.organizationId,
-        logType: payload.logType,
-        hour,
+        environment,
+        organizationId,
+        logType,
+        hour: hourOf(metadata.occurredAt).toISOString(),
         offsets: [],
         lines: [],
       };
