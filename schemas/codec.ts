@@ -5,7 +5,7 @@ import type { EventDefinition } from './definitions.ts';
 import type { RegistryClient } from './registry-client.ts';
 import { UPCASTERS, type Upcaster } from './upcasters.ts';
 import { visitRecords } from './json.ts';
-import { frame, unframe, WireFormatError } from './wire.ts';
+import { frame, HEADER_SIZE, schemaIdOf, WireFormatError } from './wire.ts';
 import type { EventType, TributaryEvent } from './generated/events.ts';
 
 /** One field of an event that does not match its schema. */
@@ -67,6 +67,8 @@ export class EventCodec {
   private readonly byFullName = new Map<string, EventDefinition>();
   private readonly writerIds = new Map<string, Promise<number>>();
   private readonly readers = new Map<number, Promise<Reader>>();
+  /** The readers fetched so far, for decoding without a promise. */
+  private readonly ready = new Map<number, Reader>();
   private readonly upcasters = new Map<string, Upcaster>();
 
   constructor(
@@ -139,24 +141,35 @@ export class EventCodec {
   }
 
   async decode(value: Buffer | null): Promise<TributaryEvent> {
+    return this.decodeNow(value);
+  }
+
+  /**
+   * Decodes as `decode` does, but synchronously once the record's schema id has been read before:
+   * a consumer decodes every record, and two promises per record were a large part of its work.
+   * A promise only while the writer's schema is being fetched. Throws (or rejects with) a DecodeError.
+   */
+  decodeNow(value: Buffer | null): TributaryEvent | Promise<TributaryEvent> {
     let schemaId: number;
-    let body: Buffer;
     try {
-      ({ schemaId, body } = unframe(value));
+      schemaId = schemaIdOf(value);
     } catch (error) {
       if (error instanceof WireFormatError) throw new DecodeError(error.message, { cause: error });
       throw error;
     }
-    const { definition, read } = await this.reader(schemaId);
+    const ready = this.ready.get(schemaId);
+    if (ready) return this.readBody(ready, schemaId, value!);
+    return this.reader(schemaId).then((reader) => this.readBody(reader, schemaId, value!));
+  }
+
+  private readBody(reader: Reader, schemaId: number, value: Buffer): TributaryEvent {
     try {
-      return read(body);
+      return reader.read(value);
     } catch (error) {
       if (error instanceof DecodeError) throw error;
       throw new DecodeError(
-        `the body does not decode with schema id ${schemaId} (${definition.schema.name}): ${(error as Error).message}`,
-        {
-          cause: error,
-        },
+        `the body does not decode with schema id ${schemaId} (${reader.definition.schema.name}): ${(error as Error).message}`,
+        { cause: error },
       );
     }
   }
@@ -193,11 +206,12 @@ export class EventCodec {
         const writer = avro.Type.forSchema(JSON.parse(text), { logicalTypes: LOGICAL_TYPES });
         // The writer's schema says what a record is; its free-text type field must agree, or a
         // consumer would count and route it as something it is not.
+        const writtenType = shortName(writer.name);
         const writtenAs = <T>(record: T): T => {
           const type = (record as { type?: unknown }).type;
-          if (type !== shortName(writer.name))
+          if (type !== writtenType)
             throw new DecodeError(
-              `schema id ${schemaId} writes ${shortName(writer.name)}, but the record's type says ${describe(type)}`,
+              `schema id ${schemaId} writes ${writtenType}, but the record's type says ${describe(type)}`,
             );
           return record;
         };
@@ -205,30 +219,42 @@ export class EventCodec {
         if (upcaster) {
           // A retired schema: read with the writer's own schema, then convert to the current event.
           const definition = this.definition(upcaster.to);
-          return { definition, read: (body: Buffer) => upcaster.upcast(writtenAs(writer.fromBuffer(body))) };
+          const readOld = bodyReader(writer);
+          return { definition, read: (value: Buffer) => upcaster.upcast(writtenAs(readOld(value))) };
         }
         const definition = writer.name ? this.byFullName.get(writer.name) : undefined;
         if (!definition)
           throw new DecodeError(`schema id ${schemaId} is ${writer.name ?? 'an unnamed type'}, not a Tributary event`);
-        let resolver: ReturnType<avro.Type['createResolver']>;
-        try {
-          resolver = definition.schema.type.createResolver(writer);
-        } catch (error) {
-          throw new DecodeError(
-            `schema id ${schemaId} cannot be read as the current ${definition.schema.name}: ${(error as Error).message}`,
-            { cause: error },
-          );
+        const current = definition.schema.type;
+        let resolver: ReturnType<avro.Type['createResolver']> | undefined;
+        // The same schema (the usual case) reads without a resolver: resolving is for what differs.
+        // Compared with every attribute (logical types, defaults), not only the canonical form.
+        if (!sameSchema(current, writer)) {
+          try {
+            resolver = current.createResolver(writer);
+          } catch (error) {
+            throw new DecodeError(
+              `schema id ${schemaId} cannot be read as the current ${definition.schema.name}: ${(error as Error).message}`,
+              { cause: error },
+            );
+          }
         }
-        return {
-          definition,
-          read: (body: Buffer) => writtenAs(definition.schema.type.fromBuffer(body, resolver) as TributaryEvent),
-        };
+        const read = bodyReader(current, resolver);
+        return { definition, read: (value: Buffer) => writtenAs(read(value) as TributaryEvent) };
       })();
-      reader.catch(() => this.readers.delete(schemaId));
+      reader.then(
+        (found) => this.ready.set(schemaId, found),
+        () => this.readers.delete(schemaId),
+      );
       this.readers.set(schemaId, reader);
     }
     return reader;
   }
+}
+
+function sameSchema(a: avro.Type, b: avro.Type): boolean {
+  const full = (type: avro.Type) => JSON.stringify(type.schema({ exportAttrs: true }));
+  return full(a) === full(b);
 }
 
 function shortName(fullName: string | undefined): string {
@@ -245,7 +271,18 @@ function describe(value: unknown): string {
 /** How records written with one schema id are read. */
 interface Reader {
   readonly definition: EventDefinition;
-  read(body: Buffer): TributaryEvent;
+  /** Reads a whole wire-format value (its body from HEADER_SIZE on). */
+  read(value: Buffer): TributaryEvent;
+}
+
+/** Reads a value's Avro body in place (no Buffer view made per record), refusing a truncated body or trailing bytes. */
+function bodyReader(type: avro.Type, resolver?: ReturnType<avro.Type['createResolver']>) {
+  return (value: Buffer): unknown => {
+    const read = type.decode(value, HEADER_SIZE, resolver);
+    if (read.offset < 0) throw new Error('truncated buffer');
+    if (read.offset < value.length) throw new Error('trailing data');
+    return read.value;
+  };
 }
 
 export type { EventType };

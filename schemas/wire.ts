@@ -3,7 +3,8 @@
  * the Avro binary body. Any Confluent serializer in any language reads and writes it.
  */
 const MAGIC_BYTE = 0;
-const HEADER_SIZE = 5;
+/** Where the Avro body starts. */
+export const HEADER_SIZE = 5;
 
 export function frame(schemaId: number, body: Buffer): Buffer {
   const header = Buffer.alloc(HEADER_SIZE);
@@ -18,11 +19,19 @@ export class WireFormatError extends Error {
 }
 
 export function unframe(value: Buffer | null): { schemaId: number; body: Buffer } {
+  return { schemaId: schemaIdOf(value), body: value!.subarray(HEADER_SIZE) };
+}
+
+/**
+ * The schema id of a wire-format value, after checking its header. The body is read in place from
+ * HEADER_SIZE: a consumer decodes every record, and a Buffer view per record is garbage per record.
+ */
+export function schemaIdOf(value: Buffer | null): number {
   if (!value || value.length === 0) throw new WireFormatError('the record has no value');
   if (value.length < HEADER_SIZE)
     throw new WireFormatError(`the value is ${value.length} bytes, shorter than the 5-byte wire-format header`);
   const magic = value.readUInt8(0);
   if (magic !== MAGIC_BYTE)
     throw new WireFormatError(`the value starts with byte ${magic}, not the wire format's magic byte 0`);
-  return { schemaId: value.readInt32BE(1), body: value.subarray(HEADER_SIZE) };
+  return value.readInt32BE(1);
 }

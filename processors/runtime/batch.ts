@@ -31,6 +31,7 @@ export function createBatchHandler(context: BatchContext): (payload: EachBatchPa
   }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     const log = logger.child({ topic, partition });
+    const source = { processor: name, topic, partition, codec };
     const partitionBatch: PartitionBatch = {
       topic,
       partition,
@@ -57,7 +58,8 @@ export function createBatchHandler(context: BatchContext): (payload: EachBatchPa
         // before a seek is behind the checkpoint check anyway.
         if (index % STALE_CHECK_EVERY === 0 && (!isRunning() || isStale())) break;
         lastSeen = message.offset;
-        const decoded = await decodeItem(message, { processor: name, topic, partition, codec });
+        let decoded = decodeItem(message, source);
+        if (decoded instanceof Promise) decoded = await decoded;
         if ('item' in decoded) {
           pending.push(decoded.item);
           continue;

@@ -1,5 +1,5 @@
 import { defineProjection } from '../projection.ts';
-import type { Statement } from '../statement.ts';
+import type { CopyValue, Statement } from '../statement.ts';
 
 /**
  * The transaction warehouse (seed 004): every cleansed transaction of every account, and the
@@ -86,35 +86,38 @@ export const transactionsWarehouse = defineProjection({
   ],
   project(events) {
     const statements: Statement[] = [];
-    const transactions = events.flatMap(({ event }) =>
-      event.type === 'TransactionCleansed'
-        ? [
-            [
-              event.payload.transactionId,
-              event.metadata.organizationId,
-              event.payload.accountId,
-              event.payload.amountMinor,
-              event.payload.currency,
-              event.payload.postedOn,
-              event.payload.description,
-              event.payload.merchant,
-              event.payload.category,
-              event.payload.externalTransactionId,
-              event.payload.reference,
-              event.payload.sourceFile,
-              event.payload.lineNumber,
-              event.payload.sourceEventId,
-              event.metadata.occurredAt,
-            ],
-          ]
-        : [],
-    );
+    const transactions: CopyValue[][] = [];
+    for (const { event } of events) {
+      if (event.type !== 'TransactionCleansed') continue;
+      const { metadata, payload } = event;
+      transactions.push([
+        payload.transactionId,
+        metadata.organizationId,
+        payload.accountId,
+        payload.amountMinor,
+        payload.currency,
+        payload.postedOn,
+        payload.description,
+        payload.merchant,
+        payload.category,
+        payload.externalTransactionId,
+        payload.reference,
+        payload.sourceFile,
+        payload.lineNumber,
+        payload.sourceEventId,
+        metadata.occurredAt,
+      ]);
+    }
     if (transactions.length > 0)
       statements.push({
         sql: `insert into transactions (${TRANSACTION_COLUMNS.join(', ')})
           select * from unnest(${TRANSACTION_TYPES.map((type, n) => `$${n + 1}::${type}[]`).join(', ')})
           on conflict (transaction_id) do nothing`,
-        params: TRANSACTION_COLUMNS.map((_, column) => transactions.map((row) => row[column])),
+        // Built only when the SQL runs (a small batch, or COPY's fallback): a batch that goes by
+        // COPY, nearly every one, never needs these fifteen column arrays.
+        get params() {
+          return TRANSACTION_COLUMNS.map((_, column) => transactions.map((row) => row[column]));
+        },
         // A cleanser's redelivered copy is rare: the batch goes by COPY, and by the SQL above when one is there.
         copy: { table: 'transactions', columns: TRANSACTION_COLUMNS, rows: transactions },
       });
