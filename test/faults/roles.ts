@@ -60,6 +60,9 @@ export class RoleProcess {
   }
 
   private async startOnce(timeoutMs = 180_000): Promise<void> {
+    // Interrupted (killNow) while a cycle was between its kill and its restart: starting now
+    // would leave a process running after the suite has gone.
+    if (this.stopped) throw new Error(`${this.name} was stopped; not starting it again`);
     this.expectingExit = false;
     const child = spawn('bin/tributary', ['start', '--no-stack', ...this.args], {
       env: childEnvironment(this.env),
