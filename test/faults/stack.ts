@@ -19,7 +19,11 @@ export interface FaultStack {
   readonly kafkaNodes: readonly ServiceName[];
 }
 
-/** The single-broker stack's ports; the three-broker one adds 10000, so both may run at once. */
+/**
+ * The single-broker stack's ports; the three-broker one adds 1000, so both may run at once. Both
+ * stay below 32768, where Linux's ephemeral ports begin: at +10000 (39112) kafka-3 once found its
+ * port taken by some client connection's local end and could not start.
+ */
 function ports(offset: number): Record<string, string> {
   const base = {
     STACK_KAFKA_PORT: 29092,
@@ -36,7 +40,7 @@ function ports(offset: number): Record<string, string> {
 export async function faultStack(brokers: 1 | 3): Promise<FaultStack> {
   const dir = resolve(brokers === 1 ? '.stack-faults' : '.stack-faults-3');
   const env: Record<string, string> = {
-    ...ports(brokers === 1 ? 0 : 10_000),
+    ...ports(brokers === 1 ? 0 : 1000),
     STACK_DIR: dir,
     STACK_KAFKA_BROKERS: String(brokers),
     // moto replays what it acknowledged after a kill, as S3 would keep it.
