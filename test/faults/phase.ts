@@ -42,7 +42,13 @@ export async function runPhase(fault: FaultStack, options: PhaseOptions): Promis
   const { stack, config, env } = fault;
   await stack.reset();
   report(`[${fault.label}] starting the stack in ${stack.layout.root}`);
-  await stack.up((line) => report(`  ${line}`));
+  await stack
+    .up((line) => report(`  ${line}`))
+    .catch(async (error: unknown) => {
+      // What did start is stopped: a run must not leave services behind on the suite's ports.
+      await stack.down().catch(() => undefined);
+      throw error;
+    });
   const logs = `${stack.layout.root}/logs`;
   const processes = [RoleProcess.api(env, logs), ...PROCESSORS.map((name) => RoleProcess.processor(name, env, logs))];
   const platform = openPlatform(config, pino({ level: 'silent' }));
