@@ -9,6 +9,7 @@ import type { Projection } from '../../projections/projection.ts';
 import type { EventMetadata } from '../../schemas/generated/events.ts';
 import type { ImportContext, ImportFile, ImportSummary, SliceImporter } from '../../slices/slice.ts';
 import type { Publisher } from '../publisher.ts';
+import { withBoundedHeapGrowth } from './heap-growth.ts';
 import { importJobIdOf, sha256Of } from './job-id.ts';
 import { ImportRefused } from './refused.ts';
 import { RejectionReport, type ReportDestination } from './report.ts';
@@ -137,7 +138,7 @@ export async function runImport(
 
   let summary: ImportSummary;
   try {
-    summary = await importer.run(file, context);
+    summary = await withBoundedHeapGrowth(() => importer.run(file, context));
   } catch (error) {
     await progress.stop();
     await report.discard();
