@@ -21,6 +21,8 @@ export interface ImportChildResult {
   readonly maxRssBytes: number;
   /** RSS once the modules were loaded and Kafka, the registry and Postgres connected, before the job. */
   readonly readyRssBytes: number;
+  /** CPU time of the job (user + system, every thread of the process): on a shared machine, steadier than its wall time. */
+  readonly cpuMs: number;
   /** process.memoryUsage() at the highest RSS sampled (every 100 ms) during the job. */
   readonly atPeak: {
     readonly rssBytes: number;
@@ -43,6 +45,7 @@ const sampling = setInterval(() => {
   if (usage.rss > peak.rss) Object.assign(peak, usage);
 }, 100);
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 const outcome = await runImport(
   transactionsImporter,
   {
@@ -66,6 +69,7 @@ const outcome = await runImport(
   },
 );
 const importMs = performance.now() - started;
+const cpu = process.cpuUsage(cpuBefore);
 clearInterval(sampling);
 await backbone.close();
 if (outcome.kind !== 'completed') throw new Error(`the bench import did not complete: ${outcome.kind}`);
@@ -73,6 +77,7 @@ const result: ImportChildResult = {
   importMs,
   maxRssBytes: process.resourceUsage().maxRSS * 1024,
   readyRssBytes,
+  cpuMs: (cpu.user + cpu.system) / 1000,
   atPeak: {
     rssBytes: peak.rss,
     heapTotalBytes: peak.heapTotal,

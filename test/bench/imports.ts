@@ -65,6 +65,9 @@ export async function measureTransactionsImport(
     progress(
       `at the highest RSS sampled, ${mib(at.rssBytes)}: V8 heap ${mib(at.heapTotalBytes)} (${mib(at.heapUsedBytes)} used), outside it ${mib(at.externalBytes)} (${mib(at.arrayBuffersBytes)} in buffers)`,
     );
+    progress(
+      `CPU time of the job: ${(child.cpuMs / 1000).toFixed(1)} s, ${((child.cpuMs * 1000) / lines).toFixed(1)} µs a line`,
+    );
     if (child.counts.read !== lines) throw new Error(`the import read ${child.counts.read} lines, expected ${lines}`);
     if (records !== lines + 1) throw new Error(`csv-parse read ${records} records, expected ${lines + 1}`);
     return {
