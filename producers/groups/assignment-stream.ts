@@ -1,5 +1,5 @@
-import { pipeline, Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { pipeline, Readable, type TransformCallback } from 'node:stream';
+import { Parser } from 'csv-parse';
 import { NOT_UTF8, tooLong } from '../csv/csv-records.ts';
 import { RecordLengthGuard, TOO_LONG_MARK } from '../csv/record-length-guard.ts';
 import { ImportRefused } from '../imports/refused.ts';
@@ -39,9 +39,8 @@ export async function* assignmentChunks(source: Readable, chunkLines = 5000): As
   let pending: RejectedLine[] = [];
   let lastSkipped = 0;
   let malformed = 0;
-  const parser = parse({
+  const parser = new NumberedRecords({
     bom: true,
-    info: true,
     relax_column_count: true,
     skip_empty_lines: true,
     skip_records_with_error: true,
@@ -74,32 +73,81 @@ export async function* assignmentChunks(source: Readable, chunkLines = 5000): As
     pending = [];
     return chunk;
   };
-  for await (const { record, info } of records as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-    if (!at) {
-      at = columnIndexOf(record);
-      continue;
-    }
-    recordsRead += 1;
-    if (record[0]?.startsWith(TOO_LONG_MARK)) {
-      // csv-parse counts to the record's last line; the mark keeps the record's line breaks.
-      const first = info.lines - (record[0].split('\n').length - 1);
-      pending.push({ lineNumber: first, memberId: null, column: null, reason: tooLong(MAX_RECORD_CHARACTERS) });
+  for await (const batch of records as AsyncIterable<NumberedRecord[]>) {
+    for (const { record, line } of batch) {
+      if (!at) {
+        at = columnIndexOf(record);
+        continue;
+      }
+      recordsRead += 1;
+      if (record[0]?.startsWith(TOO_LONG_MARK)) {
+        // csv-parse counts to the record's last line; the mark keeps the record's line breaks.
+        const first = line - (record[0].split('\n').length - 1);
+        pending.push({ lineNumber: first, memberId: null, column: null, reason: tooLong(MAX_RECORD_CHARACTERS) });
+        if (lines.length + pending.length >= chunkLines) yield take();
+        continue;
+      }
+      // csv-parse decodes as UTF-8 and puts U+FFFD for bytes that are not: say so rather than misname the cell.
+      if (hasReplacement(record)) {
+        pending.push({ lineNumber: line, memberId: null, column: null, reason: NOT_UTF8 });
+        if (lines.length + pending.length >= chunkLines) yield take();
+        continue;
+      }
+      const read = lineOf(record, at, line);
+      if ('line' in read) lines.push(read.line);
+      else pending.push(read.rejected);
       if (lines.length + pending.length >= chunkLines) yield take();
-      continue;
     }
-    // csv-parse decodes as UTF-8 and puts U+FFFD for bytes that are not: say so rather than misname the cell.
-    if (hasReplacement(record)) {
-      pending.push({ lineNumber: info.lines, memberId: null, column: null, reason: NOT_UTF8 });
-      if (lines.length + pending.length >= chunkLines) yield take();
-      continue;
-    }
-    const read = lineOf(record, at, info.lines);
-    if ('line' in read) lines.push(read.line);
-    else pending.push(read.rejected);
-    if (lines.length + pending.length >= chunkLines) yield take();
   }
   if (!at) throw new ImportRefused(headerProblem('')!, 1);
   yield take();
+}
+
+/** A record and the line csv-parse had counted to when it handed it over (the record's last line). */
+interface NumberedRecord {
+  readonly record: string[];
+  readonly line: number;
+}
+
+/**
+ * csv-parse's stream, pushing the records of each piece it parses as one batch, each with the
+ * parser's documented `info.lines` read as the record is handed over. With `info: true` csv-parse
+ * built two copies of its whole info object per record, and the loop above paid an await per
+ * record; the line numbers are the same (the import engineer's csv-records.ts does the same).
+ */
+class NumberedRecords extends Parser {
+  private batch: NumberedRecord[] = [];
+
+  // csv-parse hands each record to push as it is parsed, and null at the end.
+  override push(record: string[] | null): boolean {
+    if (record !== null) {
+      this.batch.push({ record, line: this.info.lines });
+      return true;
+    }
+    this.pushBatch();
+    return super.push(null);
+  }
+
+  override _transform(chunk: Buffer, encoding: BufferEncoding, callback: TransformCallback): void {
+    super._transform(chunk, encoding, (error?: Error | null) => {
+      this.pushBatch();
+      callback(error);
+    });
+  }
+
+  override _flush(callback: TransformCallback): void {
+    super._flush((error?: Error | null) => {
+      this.pushBatch();
+      callback(error);
+    });
+  }
+
+  private pushBatch(): void {
+    if (this.batch.length === 0) return;
+    const batch = this.batch;
+    this.batch = [];
+    super.push(batch);
+  }
 }
 
 // A loop, not record.some with an arrow: a closure per record is a tenth of the parsing's time.

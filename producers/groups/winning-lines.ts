@@ -1,4 +1,7 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { AssignmentLine } from './assignment-file.ts';
 import { qualified, type Projection } from '../../projections/projection.ts';
 import { membershipKey, type ChunkState, type WinningLine } from './plan.ts';
@@ -47,7 +50,9 @@ export class WinningLines {
         set jit = off;
         set work_mem = '64MB';
         create temporary table assignment_lines (
-          line_number integer primary key,
+          -- No key to maintain as lines go in: the line numbers are unique by construction, and the
+          -- cursor sorts its join's output anyway.
+          line_number integer not null,
           member_id text not null,
           group_id text not null,
           adds boolean not null)`);
@@ -59,29 +64,24 @@ export class WinningLines {
   }
 
   /**
-   * Records a chunk's lines (valid, of known groups). Each column goes as one delimited string
-   * that Postgres splits: ids cannot hold a comma (assignment-file.ts's ID rule), and one string
-   * costs a join where node-postgres would quote every element of an array.
+   * Records a chunk's lines (valid, of known groups) by COPY, in its text format: ids cannot hold a
+   * tab, a newline or a backslash (assignment-file.ts's ID rule), so nothing needs escaping. The
+   * INSERT from four delimited strings it replaces, into the table with a primary key, took 1.5 to
+   * 2.4 times as long for 100,000 lines in 5,000-line chunks (measured alternately, load 13).
    */
   async record(lines: readonly AssignmentLine[]): Promise<void> {
     if (lines.length === 0) return;
-    let members = '';
-    let groups = '';
-    let numbers = '';
-    let adds = '';
-    for (const line of lines) {
-      const comma = members === '' ? '' : ',';
-      members += comma + line.memberId;
-      groups += comma + line.groupId;
-      numbers += comma + line.lineNumber;
-      adds += line.action === 'add' ? 't' : 'f';
-    }
-    await this.query(
-      `insert into assignment_lines (line_number, member_id, group_id, adds)
-       select * from unnest(string_to_array($3, ',')::int[], string_to_array($1, ','), string_to_array($2, ','),
-         string_to_array($4, null)::boolean[])`,
-      [members, groups, numbers, adds],
+    let text = '';
+    for (const line of lines)
+      text += `${line.lineNumber}\t${line.memberId}\t${line.groupId}\t${line.action === 'add' ? 't' : 'f'}\n`;
+    const next = this.turn.then(() =>
+      pipeline(
+        Readable.from([Buffer.from(text)]),
+        this.client.query(copyFrom('copy assignment_lines (line_number, member_id, group_id, adds) from stdin')),
+      ),
     );
+    this.turn = next.catch(() => {});
+    await next;
   }
 
   /**
