@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { NOT_UTF8, readCsvRecords, tooLong, type CsvRecord } from './csv-records.ts';
+import { NOT_UTF8, readCsvBatches, readCsvRecords, tooLong, type CsvRecord } from './csv-records.ts';
 
 async function records(bytes: Buffer | string, chunkSize = 7): Promise<CsvRecord[]> {
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes);
@@ -75,6 +75,26 @@ describe('readCsvRecords', () => {
           { kind: 'record', lineNumber: 6, fields: ['4', `ok${eol}fine`] },
           { kind: 'record', lineNumber: 8, fields: ['5', '6'] },
         ]);
+  });
+
+  it('when a file spans several pieces, then its batches hold every record once, in order, an unreadable line in its place', async () => {
+    const lines = ['account_id,description'];
+    for (let i = 1; i <= 5000; i += 1) lines.push(i === 2500 ? `A${i},bad"quote` : `A${i},"line ${i}"`);
+    const buffer = Buffer.from(`${lines.join('\r\n')}\r\n`);
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < buffer.length; i += 16_384) chunks.push(buffer.subarray(i, i + 16_384));
+    const batches: (readonly CsvRecord[])[] = [];
+    for await (const batch of readCsvBatches(Readable.from(chunks), { encoding: 'auto', delimiter: 'auto' }))
+      batches.push(batch);
+    expect(batches.length).toBeGreaterThan(1);
+    const records = batches.flat();
+    expect(records.map((r) => r.lineNumber)).toEqual(lines.map((_, index) => index + 1));
+    expect(records[2500]).toEqual({
+      kind: 'unreadable',
+      lineNumber: 2501,
+      reason: 'a quote opens in the middle of a cell',
+    });
+    expect(records[5000]).toEqual({ kind: 'record', lineNumber: 5001, fields: ['A5000', 'line 5000'] });
   });
 
   it('when the file is Latin-1 with semicolons and a BOM-less header, then its text reads right', async () => {
