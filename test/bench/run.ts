@@ -88,7 +88,7 @@ async function withOwnTopics<T>(work: (own: Backbone) => Promise<T>): Promise<T>
 }
 
 const MEASURES: Record<string, (progress: Progress) => Promise<Figure[]>> = {
-  publish: async (progress) => [await measurePublish(backbone, { ...options, events: flags.events }, progress)],
+  publish: (progress) => measurePublish(backbone, { ...options, events: flags.events }, progress),
   consume: (progress) => measureConsume(backbone, { ...options, events: flags.events }, progress),
   // Their own topics: a projection reads its topic from offset zero, and must find only its events there.
   projection: (progress) =>
