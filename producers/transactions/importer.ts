@@ -15,9 +15,9 @@ const BATCH_LINES = 1000;
  * Seed 004's nightly transaction files: streamed in constant memory, each line validated (a bad
  * line is reported with its line, column and reason, and the others go on), the good lines
  * chunked by the bucket their account hashes to and published as TransactionsIngested, one Kafka
- * record for up to 500 lines (one record a line capped the import at a fraction of reading the
- * file). The chunk's id derives from the job and its first line, and each line's from the job and
- * the line, so a rerun of the job, or the same file again, publishes nothing new. One batch is
+ * record for up to CHUNK_LINES lines (one record a line capped the import at a fraction of reading
+ * the file). The chunk's id derives from the job and its first line, and each line's from the job
+ * and the line, so a rerun of the job, or the same file again, publishes nothing new. One batch is
  * sent while the next is parsed.
  */
 export const transactionsImporter: SliceImporter = {
