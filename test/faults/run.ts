@@ -2,19 +2,27 @@ import { runPhase, type PhaseReport } from './phase.ts';
 import { faultStack } from './stack.ts';
 
 /**
- * npm run test:faults [-- --cycles=20] [--process-cycles=N] [--stacks=single,triple] [--parallel]:
- * kill -9 cycles under load on stacks of the suite's own, then the ledger checks (README: Fault
- * suite). --process-cycles sets the API's and processors' cycles apart (default: --cycles);
- * --parallel runs the two stacks at the same time (they have their own ports).
+ * npm run test:faults [-- --cycles=20] [--process-cycles=N] [--stacks=single,triple] [--parallel]
+ * [--minutes=60]: kill -9 cycles under load on stacks of the suite's own, then the ledger checks
+ * (README: Fault suite). --process-cycles sets the API's and processors' cycles apart (default:
+ * --cycles); --parallel runs the two stacks at the same time (they have their own ports);
+ * --minutes bounds the whole run: past it, the run stops what it started and fails.
  */
 const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const cycles = Number(option('cycles') ?? 20);
 const processCycles = Number(option('process-cycles') ?? cycles);
 const which = option('stacks') ?? 'single,triple';
 const parallel = process.argv.includes('--parallel');
+const minutes = Number(option('minutes') ?? 60);
 const began = Date.now();
 const stamp = () => `${((Date.now() - began) / 1000).toFixed(0).padStart(5)} s`;
 const report = (line: string) => process.stdout.write(`${stamp()}  ${line}\n`);
+// Bounded: a run that would outlast CI's time fails on its own, having stopped its processes and
+// stacks (the phase's SIGTERM handler), rather than being cut off with them left running.
+setTimeout(() => {
+  report(`fault suite FAILED: still running after its ${minutes}-minute bound (--minutes); stopping`);
+  process.kill(process.pid, 'SIGTERM');
+}, minutes * 60_000).unref();
 
 const phases = [
   ...(which.includes('single')
