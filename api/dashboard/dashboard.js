@@ -118,8 +118,11 @@ async function open() {
 }
 
 function receive(message) {
-  if (message.type === 'subscribed')
+  if (message.type === 'subscribed') {
     say(`subscribed to ${message.topics.length} topic(s)${state.position ? `, resumed after ${state.position}` : ''}`);
+    // A live subscription says where it starts: a drop before the first notification resumes from there.
+    if (message.position) state.position = message.position;
+  }
   if (message.type === 'refetch') {
     say(`must refetch: ${message.reason}`);
     state.position = null;

@@ -41,7 +41,7 @@ export class RealtimeConnection {
   constructor(
     private readonly socket: WebSocket,
     private readonly principal: Principal,
-    private readonly feed: Pick<NotificationFeed, 'subscribe' | 'unsubscribe' | 'resume'>,
+    private readonly feed: Pick<NotificationFeed, 'subscribe' | 'unsubscribe' | 'resume' | 'positionNow'>,
     private readonly protocol: ReturnType<typeof clientMessageSchema>,
     private readonly limits: { maxBufferedBytes: number; heartbeatMs: number },
     private readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>,
@@ -138,15 +138,19 @@ export class RealtimeConnection {
     }
     const filters = subscriptionFilters(message.filters);
     for (const topic of message.topics) this.subscriptions.set(topic, filters);
+    if (!message.resumeFrom) {
+      if (!this.listening) this.feed.subscribe(this.listener);
+      this.listening = true;
+      // Taken in the same synchronous step as the listener's registration: what follows it is
+      // delivered, so a client with no notification yet has a position to resume from.
+      const position = this.feed.positionNow(this.principal.organizationId);
+      this.send({ type: 'subscribed', topics: message.topics, position });
+      return;
+    }
     this.send({ type: 'subscribed', topics: message.topics });
-    if (this.listening && !message.resumeFrom) return;
     // Resuming re-registers the listener in the same synchronous step as handing over what was missed.
     this.feed.unsubscribe(this.listener);
     this.listening = true;
-    if (!message.resumeFrom) {
-      this.feed.subscribe(this.listener);
-      return;
-    }
     const previous = this.resumedAfter;
     this.resumedAfter = parsePosition(message.resumeFrom);
     let resumed: Awaited<ReturnType<typeof this.feed.resume>>;

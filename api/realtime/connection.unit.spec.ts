@@ -32,6 +32,11 @@ class FakeSocket extends EventEmitter {
 class FakeFeed {
   readonly listeners = new Set<NotificationListener>();
   resumed: ResumeResult = { kind: 'resumed' };
+  /** The offset of the last notification handed over, as the feed's tail would have read it. */
+  lastRead = -1n;
+  positionNow() {
+    return `1-${this.lastRead}`;
+  }
   subscribe(listener: NotificationListener) {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -44,6 +49,7 @@ class FakeFeed {
     return this.resumed;
   }
   hand(item: PositionedNotification) {
+    this.lastRead = item.offset;
     for (const listener of this.listeners) listener(item);
   }
 }
@@ -132,6 +138,21 @@ describe('a realtime connection resuming', () => {
     await vi.waitFor(() => expect(feed.listeners.size).toBe(1));
     for (const offset of [4n, 5n, 6n]) feed.hand(notification(1, offset));
     expect(socket.frames.filter((f) => f.type === 'notification').map((f) => f.position)).toEqual(['1-6']);
+  });
+});
+
+describe('a realtime connection subscribing live', () => {
+  it('when a client subscribes with no position, then the subscribed frame carries the position the subscription starts after, before and after notifications came', async () => {
+    const { socket, feed } = open(3_600_000);
+    socket.emit('message', Buffer.from(JSON.stringify({ type: 'subscribe', topics: ['log_error'] })));
+    await vi.waitFor(() => expect(feed.listeners.size).toBe(1));
+    expect(socket.frames.at(-1)).toEqual({ type: 'subscribed', topics: ['log_error'], position: '1--1' });
+    feed.hand(notification(1, 0n));
+    feed.hand(notification(1, 1n));
+    socket.emit('message', Buffer.from(JSON.stringify({ type: 'subscribe', topics: ['message_sent'] })));
+    await vi.waitFor(() => expect(socket.frames.at(-1)?.type).toBe('subscribed'));
+    expect(socket.frames.at(-1)).toEqual({ type: 'subscribed', topics: ['message_sent'], position: '1-1' });
+    expect(feed.listeners.size).toBe(1);
   });
 });
 

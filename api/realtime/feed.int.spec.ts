@@ -71,6 +71,27 @@ describe('the notification feed', () => {
     client.socket.close();
   });
 
+  it('when a client subscribed live is dropped before its first notification, then resuming from the position of its subscribed frame delivers what came meanwhile', async () => {
+    const organizationId = 'org-first-drop';
+    const { url } = await instances.start();
+    const protocols = ['tributary.v1', `bearer.${await token(backbone, { organizationId })}`];
+    const first = await connect(url, protocols);
+    first.send({ type: 'subscribe', topics: ['log_error'] });
+    await first.waitFor((m) => m.some((x) => x.type === 'subscribed'));
+    const subscribed = first.received.find((x) => x.type === 'subscribed')!;
+    expect(subscribed.position).toMatch(/^0-(-1|\d+)$/);
+    first.socket.terminate();
+
+    const missed = notification('log_error', { organizationId, data: { n: 1 } });
+    await backbone.publisher.publish(missed);
+    const resuming = await connect(url, protocols);
+    resuming.send({ type: 'subscribe', topics: ['log_error'], resumeFrom: String(subscribed.position) });
+    await resuming.waitFor((m) => m.some((x) => x.id === missed.metadata.eventId));
+    await resuming.roundTrip();
+    expect(notificationsOf(resuming).map((m) => m.id)).toEqual([missed.metadata.eventId]);
+    resuming.socket.close();
+  });
+
   it('when the relay publishes a notification again under the same id, then a live client and a resuming one get it once', async () => {
     const organizationId = 'org-repeat';
     const { url } = await instances.start();

@@ -21,8 +21,9 @@ export function formatPosition(partition: number, offset: bigint): string {
   return `${partition}-${offset}`;
 }
 
+/** `<partition>-<offset>`; offset -1 is "before the partition's first record" (a subscription to an empty one). */
 export function parsePosition(position: string): { partition: number; offset: bigint } | undefined {
-  const match = /^(\d+)-(\d+)$/.exec(position);
+  const match = /^(\d+)-(-1|\d+)$/.exec(position);
   return match ? { partition: Number(match[1]), offset: BigInt(match[2]!) } : undefined;
 }
 
@@ -45,6 +46,8 @@ export class NotificationFeed {
   /** The next offset of each partition as far as this feed knows: Kafka's end at start, then what it read. */
   private readonly ends = new Map<number, bigint>();
   private readonly listeners = new Set<NotificationListener>();
+  /** The offset of the last record each partition's tail handed over (repeats included). */
+  private readonly lastRead = new Map<number, bigint>();
   /**
    * The ids of the notifications each partition's buffer holds (and a window as long again
    * before it). The relay is at-least-once: a notification it published again (its send failed
@@ -137,6 +140,17 @@ export class NotificationFeed {
     return { kind: 'resumed' };
   }
 
+  /**
+   * Where a live subscription registered now starts: everything after this position reaches the
+   * listeners registered from now on, so a client that is dropped before its first notification
+   * resumes from here and misses nothing. Before the tail has read anything of the partition, it
+   * is just before where the partition's records start (-1 on an empty one).
+   */
+  positionNow(organizationId: string): string {
+    const partition = this.partitionOf(organizationId);
+    return formatPosition(partition, this.lastRead.get(partition) ?? (this.bufferStart.get(partition) ?? 0n) - 1n);
+  }
+
   unsubscribe(listener: NotificationListener): void {
     this.listeners.delete(listener);
   }
@@ -162,6 +176,7 @@ export class NotificationFeed {
     if (!this.bufferStart.has(item.partition)) this.bufferStart.set(item.partition, item.offset);
     this.partitions = Math.max(this.partitions, item.partition + 1);
     if (item.offset >= (this.ends.get(item.partition) ?? 0n)) this.ends.set(item.partition, item.offset + 1n);
+    this.lastRead.set(item.partition, item.offset);
     if (this.repeated(item)) return;
     const buffer = this.buffers.get(item.partition) ?? [];
     buffer.push(item);

@@ -112,6 +112,9 @@ export class ResumingClient {
       const frame = JSON.parse(data.toString()) as Record<string, unknown>;
       if (frame.type === 'subscribed') {
         clearTimeout(handshake);
+        // A live subscription says where it starts: dropped before a first notification, the
+        // client resumes from there (without it, what came meanwhile was lost).
+        if (typeof frame.position === 'string') this.last = frame.position;
         this.subscribed?.();
       }
       if (frame.type === 'refetch') this.refetches.push(String(frame.reason));

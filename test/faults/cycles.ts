@@ -36,12 +36,12 @@ export async function killCycles(
   const recoveries: number[] = [];
   for (let cycle = 1; cycle <= cycles; cycle += 1) {
     const killedAt = Date.now();
-    let restarted = 0;
+    const took = { restart: 0 };
     try {
       await component.kill();
       const before = await readProgress(component);
       await component.restart();
-      restarted = (Date.now() - killedAt) / 1000;
+      took.restart = (Date.now() - killedAt) / 1000;
       await waitForProgress(component, before, killedAt + recoverMs);
     } catch (error) {
       const failure = `cycle ${cycle}: ${(error as Error).message}`;
@@ -57,7 +57,7 @@ export async function killCycles(
     }
     recoveries.push((Date.now() - killedAt) / 1000);
     report(
-      `${component.name}: cycle ${cycle}/${cycles} survived, back in ${recoveries.at(-1)!.toFixed(1)} s (started again in ${restarted.toFixed(1)} s)`,
+      `${component.name}: cycle ${cycle}/${cycles} survived, back in ${recoveries.at(-1)!.toFixed(1)} s (started again in ${took.restart.toFixed(1)} s)`,
     );
     await sleep(200 + Math.random() * 800);
   }
