@@ -134,8 +134,13 @@ export async function replay(
       return { swapped: false, events: applied, seconds: (Date.now() - started) / 1000, differences };
     }
     const oldSchema = await swap(projection, deps);
-    if (oldSchema && !options.keepOld) await pool.query(`drop schema if exists ${quoteIdentifier(oldSchema)} cascade`);
-    await deleteGroup(deps, groupIdOf(rebuild));
+    // Postgres and Kafka, each its own round trips: side by side.
+    await Promise.all([
+      oldSchema && !options.keepOld
+        ? pool.query(`drop schema if exists ${quoteIdentifier(oldSchema)} cascade`)
+        : undefined,
+      deleteGroup(deps, groupIdOf(rebuild)),
+    ]);
     return {
       swapped: true,
       events: applied,
@@ -170,10 +175,14 @@ async function swap(projection: Projection, { pool }: RuntimeDependencies): Prom
 /** Removes what an earlier, interrupted rebuild left: shadow tables, checkpoints, group, migration records. */
 async function clearShadow(projection: Projection, deps: RuntimeDependencies): Promise<void> {
   const { pool } = deps;
-  await pool.query(`drop schema if exists ${quoteIdentifier(shadowSchema(projection))} cascade`);
-  await forgetProcessor(pool, rebuildProcessorName(projection));
-  await forgetMigrations(pool, migrationOwner(projection, 'shadow')).catch(() => undefined);
-  await deleteGroup(deps, groupIdOf({ name: rebuildProcessorName(projection) }));
+  await Promise.all([
+    (async () => {
+      await pool.query(`drop schema if exists ${quoteIdentifier(shadowSchema(projection))} cascade`);
+      await forgetProcessor(pool, rebuildProcessorName(projection));
+      await forgetMigrations(pool, migrationOwner(projection, 'shadow')).catch(() => undefined);
+    })(),
+    deleteGroup(deps, groupIdOf({ name: rebuildProcessorName(projection) })),
+  ]);
 }
 
 async function deleteGroup({ kafka }: RuntimeDependencies, groupId: string): Promise<void> {
