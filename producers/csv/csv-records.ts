@@ -1,5 +1,6 @@
-import { pipeline, type Readable, type TransformCallback } from 'node:stream';
-import { Parser, type CsvError } from 'csv-parse';
+import { pipeline, type Readable } from 'node:stream';
+import type { CsvError } from 'csv-parse';
+import { BatchingParser } from './batching-parser.ts';
 import { ImportRefused } from '../imports/refused.ts';
 import { RecordLengthGuard, TOO_LONG_MARK } from './record-length-guard.ts';
 import { sniffDialect, type CsvDialect, type DelimiterName } from './sniff.ts';
@@ -80,8 +81,7 @@ export async function* readCsvBatches(
  * gave the same count, but built two copies of its whole info object per record to do so (as much
  * CPU as the parsing itself).
  */
-class NumberedParser extends Parser {
-  private batch: CsvRecord[] = [];
+class NumberedParser extends BatchingParser<CsvRecord> {
   // csv-parse counts a CRLF inside a quoted cell as two lines: its counts are corrected by those seen.
   private doubleCounted = 0;
 
@@ -104,38 +104,7 @@ class NumberedParser extends Parser {
     });
   }
 
-  // csv-parse hands each record to push as it is parsed, and null at the end.
-  override push(fields: string[] | null): boolean {
-    if (fields === null) {
-      this.pushBatch();
-      return super.push(null);
-    }
-    this.batch.push(this.recordOf(fields));
-    return true;
-  }
-
-  override _transform(chunk: Buffer, encoding: BufferEncoding, callback: TransformCallback): void {
-    super._transform(chunk, encoding, (error?: Error | null) => {
-      this.pushBatch();
-      callback(error);
-    });
-  }
-
-  override _flush(callback: TransformCallback): void {
-    super._flush((error?: Error | null) => {
-      this.pushBatch();
-      callback(error);
-    });
-  }
-
-  private pushBatch(): void {
-    if (this.batch.length === 0) return;
-    const batch = this.batch;
-    this.batch = [];
-    super.push(batch);
-  }
-
-  private recordOf(fields: string[]): CsvRecord {
+  protected itemOf(fields: string[]): CsvRecord {
     let breaks = 0;
     let replaced = false;
     for (let index = 0; index < fields.length; index += 1) {

@@ -1,5 +1,5 @@
-import { pipeline, Readable, type TransformCallback } from 'node:stream';
-import { Parser } from 'csv-parse';
+import { pipeline, Readable } from 'node:stream';
+import { BatchingParser } from '../csv/batching-parser.ts';
 import { NOT_UTF8, tooLong } from '../csv/csv-records.ts';
 import { RecordLengthGuard, TOO_LONG_MARK } from '../csv/record-length-guard.ts';
 import { ImportRefused } from '../imports/refused.ts';
@@ -109,44 +109,10 @@ interface NumberedRecord {
   readonly line: number;
 }
 
-/**
- * csv-parse's stream, pushing the records of each piece it parses as one batch, each with the
- * parser's documented `info.lines` read as the record is handed over. With `info: true` csv-parse
- * built two copies of its whole info object per record, and the loop above paid an await per
- * record; the line numbers are the same (the import engineer's csv-records.ts does the same).
- */
-class NumberedRecords extends Parser {
-  private batch: NumberedRecord[] = [];
-
-  // csv-parse hands each record to push as it is parsed, and null at the end.
-  override push(record: string[] | null): boolean {
-    if (record !== null) {
-      this.batch.push({ record, line: this.info.lines });
-      return true;
-    }
-    this.pushBatch();
-    return super.push(null);
-  }
-
-  override _transform(chunk: Buffer, encoding: BufferEncoding, callback: TransformCallback): void {
-    super._transform(chunk, encoding, (error?: Error | null) => {
-      this.pushBatch();
-      callback(error);
-    });
-  }
-
-  override _flush(callback: TransformCallback): void {
-    super._flush((error?: Error | null) => {
-      this.pushBatch();
-      callback(error);
-    });
-  }
-
-  private pushBatch(): void {
-    if (this.batch.length === 0) return;
-    const batch = this.batch;
-    this.batch = [];
-    super.push(batch);
+/** Each record with the line csv-parse had counted when it handed the record over. */
+class NumberedRecords extends BatchingParser<NumberedRecord> {
+  protected itemOf(record: string[]): NumberedRecord {
+    return { record, line: this.info.lines };
   }
 }
 
