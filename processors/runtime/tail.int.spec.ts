@@ -1,8 +1,12 @@
+import { createConnection, createServer, type AddressInfo, type Server } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
 import { metadata, threadCreated } from '../../test/support/events.ts';
 import { eventually } from '../../test/support/eventually.ts';
+import { eventDefinitions } from '../../schemas/catalog.ts';
+import { EventCodec } from '../../schemas/codec.ts';
+import { RegistryClient } from '../../schemas/registry-client.ts';
 import { DLQ_HEADERS, headerText } from './dead-letters.ts';
 import { readToEnd } from './read-to-end.ts';
 import { keyPartition, tailEvents, type TailedEvent } from './tail.ts';
@@ -110,6 +114,68 @@ describe('tailing a topic', () => {
     }
   });
 });
+
+describe('a tail while the schema registry is unreachable', () => {
+  it('when the registry cannot be reached, then the tail waits for it and delivers the event once it is back, dead-lettering nothing', async () => {
+    const own = await isolatedBackbone({ partitions: 1 });
+    const topic = own.topics['messages.events'];
+    const event = threadCreated();
+    await own.publisher.publish(event);
+    // A port nothing listens on yet: the tail's codec (no schema cached) reaches the registry through it.
+    const port = await freePort();
+    const registry = new URL(own.config.registry.url);
+    const codec = new EventCodec(
+      new RegistryClient({ url: `http://127.0.0.1:${port}${registry.pathname}` }),
+      eventDefinitions(),
+    );
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(JSON.parse(line).msg) });
+    const delivered: string[] = [];
+    const tail = await tailEvents(own.kafka, {
+      topic,
+      group: 'tributary.tail-test',
+      codec,
+      logger,
+      deadLetters: { processor: 'tail-test' },
+      onEvent: ({ event: tailed }) => {
+        delivered.push(tailed.metadata.eventId);
+      },
+    });
+    let proxy: Server | undefined;
+    try {
+      await eventually(() => expect(warnings.some((w) => w.includes('waiting to decode it'))).toBe(true));
+      expect(delivered).toEqual([]);
+      proxy = await forward(port, registry.hostname, Number(registry.port));
+      await eventually(() => expect(delivered).toEqual([event.metadata.eventId]));
+      expect(await readToEnd(own.kafka, `${topic}.dlq`, 'tributary.tail-test-dlq')).toEqual([]);
+      expect(warnings).not.toContain('dead-lettered a record and went on');
+    } finally {
+      await tail.stop();
+      proxy?.close();
+      await own.close();
+    }
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A TCP relay on `port` to the real registry: the registry "coming back". */
+async function forward(port: number, host: string, to: number): Promise<Server> {
+  const server = createServer((socket) => {
+    const upstream = createConnection(to, host);
+    socket.pipe(upstream).pipe(socket);
+    socket.on('error', () => upstream.destroy());
+    upstream.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return server;
+}
 
 describe('where a key is', () => {
   it("when an organization's notifications are published, then keyPartition names the partition they landed on", async () => {

@@ -4,9 +4,10 @@ import { partitionOf } from '../../producers/partition.ts';
 import { restartOnCrash } from './restart-on-crash.ts';
 import { createIdempotentProducer, type KafkaConnection } from '../../infra/kafka/client.ts';
 import type { Logger } from '../../infra/logging/logger.ts';
-import type { EventCodec } from '../../schemas/codec.ts';
+import { DecodeError, type EventCodec } from '../../schemas/codec.ts';
 import type { TributaryEvent } from '../../schemas/generated/events.ts';
 import { sendDeadLetter, type DeadLetterReason, type RecordHeaders } from './dead-letters.ts';
+import { backoffDelay, type RetryPolicy } from './retry.ts';
 
 /** A record as a tail reads it: raw, with where it sits. */
 export interface TailedRecord {
@@ -108,12 +109,38 @@ export interface EventTailOptions {
   readonly deadLetters?: { readonly processor: string };
 }
 
+/** How a tail waits for the schema registry to come back: as long as it takes, tries at most 5 s apart. */
+const REGISTRY_WAIT: RetryPolicy = { attempts: Infinity, initialDelayMs: 200, maxDelayMs: 5_000 };
+
 /**
  * `tailTopic`, decoding each record into a typed event. A record that cannot be decoded is
- * skipped with a warning, and dead-lettered first when `deadLetters` is given.
+ * skipped with a warning, and dead-lettered first when `deadLetters` is given. A record whose
+ * schema cannot be fetched because the registry is unreachable is not at fault: the tail waits
+ * for the registry (a warning per try) and then decodes it.
  */
 export async function tailEvents(kafka: KafkaConnection, options: EventTailOptions): Promise<Tail> {
   const { topic, group, codec, logger, onEvent, deadLetters } = options;
+  let stopping = false;
+  let wake = () => undefined as void;
+  const decode = async (record: TailedRecord): Promise<TributaryEvent> => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await codec.decode(record.value);
+      } catch (error) {
+        // Only a DecodeError is about the record; stopping leaves the record to the next reader.
+        if (error instanceof DecodeError || stopping) throw error;
+        const delayMs = backoffDelay(attempt, REGISTRY_WAIT);
+        logger.warn(
+          { err: error, topic, partition: record.partition, offset: record.offset, attempt, delayMs },
+          "cannot fetch the record's schema (the schema registry unreachable?); waiting to decode it",
+        );
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, delayMs);
+        });
+      }
+    }
+  };
   const producer = deadLetters ? createIdempotentProducer(kafka) : undefined;
   await producer?.connect();
   const refuse = async (record: TailedRecord, reason: DeadLetterReason, error: unknown) => {
@@ -142,8 +169,9 @@ export async function tailEvents(kafka: KafkaConnection, options: EventTailOptio
       async onRecord(record) {
         let event: TributaryEvent;
         try {
-          event = await codec.decode(record.value);
+          event = await decode(record);
         } catch (error) {
+          if (!(error instanceof DecodeError)) throw error; // stopping
           await refuse(record, 'undecodable', error);
           return;
         }
@@ -158,6 +186,8 @@ export async function tailEvents(kafka: KafkaConnection, options: EventTailOptio
     return {
       ready: tail.ready,
       stop: async () => {
+        stopping = true;
+        wake();
         await tail.stop();
         await producer?.disconnect();
       },
