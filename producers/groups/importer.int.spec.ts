@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEADERS } from '../publisher.ts';
 import { readToEnd } from '../../processors/runtime/read-to-end.ts';
 import type { RunningProcessor } from '../../processors/runtime/runner.ts';
+import type { TributaryEvent } from '../../schemas/generated/events.ts';
 import { changesOf } from '../../projections/groups/changes-of.ts';
 import { groupMemberships } from '../../projections/groups/projection.ts';
 import { assignmentJobOf } from '../../projections/groups/queries.ts';
@@ -17,7 +18,11 @@ import { importContextOf, importFileOf } from '../../test/support/groups-import.
 import { untilCaughtUp } from '../../test/support/kafka-caught-up.ts';
 import { uniqueName } from '../../test/support/platform.ts';
 import { isolatedProjection } from '../../test/support/projection-scenario.ts';
+import { assignmentChunks } from './assignment-stream.ts';
+import type { AssignmentLine, RejectedLine } from './assignment-file.ts';
 import { importAssignments } from './importer.ts';
+import { membershipKey, planChunk, winningLinesOf } from './plan.ts';
+import { AssignmentTally } from './tally.ts';
 
 let backbone: Backbone;
 let memberships: Projection;
@@ -139,6 +144,72 @@ describe('the groups importer', () => {
     expect(changeIds.size).toBe(report!.summary.added + report!.summary.removed);
     const enrollmentIds = new Set(stood.filter((e) => e.type === 'MemberEnrolled').map((e) => e.metadata.eventId));
     expect(enrollmentIds.size).toBe(report!.summary.enrolled);
+  });
+
+  it('when a file repeats and contradicts itself across chunks, then its summary, first skipped lines and changes are those of planning the whole file at once', async () => {
+    const organizationId = 'org-import-oracle';
+    await organization(organizationId);
+    await caughtUp();
+    // Lines that contradict each other, whichever the file's own lines then make win.
+    const text = assignmentFile().replace('\n', '\nm-0,g-a,add\nm-0,g-a,remove\nm-0,g-a,add\n');
+    const file = importFileOf(organizationId, text);
+    const published: TributaryEvent[] = [];
+    const keeping = {
+      ...backbone.publisher,
+      publish: async (event: TributaryEvent) => {
+        published.push(event);
+        return backbone.publisher.publish(event);
+      },
+      publishBatch: async (events: TributaryEvent[]) => {
+        published.push(...events);
+        return backbone.publisher.publishBatch(events);
+      },
+    };
+    // Small chunks, so the cursor's rows are handed out over many of them.
+    await importAssignments(file, importContextOf(backbone, file, memberships, keeping), {
+      chunkLines: 37,
+      chunksInFlight: 2,
+    });
+
+    // The reference: the whole file planned in memory, against the two memberships from before it.
+    const lines: AssignmentLine[] = [];
+    const rejected: RejectedLine[] = [];
+    for await (const chunk of assignmentChunks(file.open(), 1_000_000)) {
+      lines.push(...chunk.lines);
+      rejected.push(...chunk.rejected);
+    }
+    const knownGroups = new Set(['g-a', 'g-b', 'g-c']);
+    const plan = planChunk(lines, rejected, {
+      knownGroups,
+      ...winningLinesOf(lines, knownGroups),
+      memberships: new Set([membershipKey('m-1', 'g-a'), membershipKey('m-2', 'g-b')]),
+      changedByJob: new Set(),
+      knownMembers: new Set(['m-1', 'm-2']),
+      enrolledByJob: new Set(),
+    });
+    const tally = new AssignmentTally();
+    tally.add(plan);
+    const expected = tally.completed(file.jobId, file.fileName);
+    expect(expected.skipped).toHaveLength(100);
+    // Every kind of skipped line is in the file, and the first hundred mix winners and lines overridden.
+    expect(new Set(plan.skipped.map((s) => s.reason)).size).toBe(4);
+    expect(new Set(expected.skipped.map((s) => s.byLine === null)).size).toBe(2);
+
+    const completed = published.find((e) => e.type === 'GroupAssignmentCompleted');
+    expect(completed?.payload).toEqual(expected);
+    const changes = published
+      .flatMap((e) => (e.type === 'GroupMembershipsChanged' ? e.payload.changes : []))
+      .sort((a, b) => a.lineNumber - b.lineNumber);
+    expect(changes).toEqual(
+      plan.changes.map(({ lineNumber, memberId, groupId, action, enroll }) => ({
+        lineNumber,
+        memberId,
+        groupId,
+        action,
+        enrolls: enroll !== null,
+        changes: true,
+      })),
+    );
   });
 
   it('when a job has completed, then running it again publishes nothing and answers the same summary', async () => {

@@ -30,10 +30,12 @@ interface ChunkEnd {
 /**
  * Imports one assignment file (seed 004) as a job of the platform's. The one pass over the file
  * reports its rejected lines and keeps its valid lines of known groups in Postgres (WinningLines);
- * Postgres then finds each member and group's winning line (the last in the file) and each
- * member's first winning add. The second pass reads the lines back chunk by chunk, plans each
- * against the memberships read model and publishes its enrollments and membership changes, then
- * GroupAssignmentCompleted with the summary. The importer holds a few chunks, whatever the
+ * Postgres then finds each member and group's winning line (the last in the file) against the
+ * memberships read model, each member's first winning add, and counts the lines that change
+ * nothing (with the first of them for the report). The second pass reads back only the winning
+ * lines that change something, in file order, plans them chunk by chunk (the first pass's chunks)
+ * and publishes their enrollments and membership changes, then GroupAssignmentCompleted with the
+ * summary. The importer holds a few chunks, whatever the
  * file's size. Event ids derive from the job and the line, and a rerun after a crash plans as the
  * first run did (see planChunk), so it finishes the job with the same summary; the projection
  * skips event ids it has applied. A job whose report is in the read model already publishes
@@ -75,7 +77,8 @@ export async function importAssignments(
       const through = Math.max(ends.at(-1)!.through, lastLineOf(chunk.lines), lastLineOf(chunk.rejected));
       ends.push({ through, linesRead: chunk.linesRead, bytesRead: chunk.bytesRead });
     }
-    await fileLines.settle(organizationId, jobId, projection);
+    const skipped = await fileLines.settle(organizationId, jobId, projection);
+    tally.skip(skipped.count, skipped.first);
 
     const metadata = context.eventMetadata;
     const inFlight: Promise<unknown>[] = [];

@@ -20,6 +20,14 @@ export class AssignmentTally {
     this.failures.push(...lines.slice(0, REPORT_SAMPLE - this.failures.length));
   }
 
+  /** Valid lines that change nothing, counted by Postgres for the whole file, with the first of them in file order. */
+  skip(count: number, first: readonly SkippedLine[]): void {
+    this.unchanged += count;
+    this.skipped.push(...first);
+    this.skipped.sort((a, b) => a.lineNumber - b.lineNumber);
+    this.skipped.splice(REPORT_SAMPLE);
+  }
+
   add(plan: ChunkPlan): void {
     for (const change of plan.changes) {
       if (change.action === 'add') this.added += 1;

@@ -4,9 +4,10 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { AssignmentLine } from './assignment-file.ts';
 import { qualified, type Projection } from '../../projections/projection.ts';
-import { membershipKey, type ChunkState, type WinningLine } from './plan.ts';
+import { membershipKey, type ChunkState, type SkippedLine, type SkipReason, type WinningLine } from './plan.ts';
+import { REPORT_SAMPLE } from './tally.ts';
 
-/** A chunk of the file's lines as the second pass reads them back, with all planning needs to know of them. */
+/** A chunk's winning lines that change something, as the second pass reads them back, with all planning needs to know of them. */
 export interface SettledLines extends Omit<ChunkState, 'knownGroups'> {
   readonly lines: AssignmentLine[];
   readonly winning: Map<string, WinningLine>;
@@ -33,6 +34,8 @@ export class WinningLines {
   private next = 0;
   private exhausted = false;
   private reading: Promise<unknown> = Promise.resolve();
+  /** Valid lines recorded by the pass over the file. */
+  private recorded = 0;
 
   private constructor(private readonly client: pg.PoolClient) {}
 
@@ -50,8 +53,8 @@ export class WinningLines {
         set jit = off;
         set work_mem = '64MB';
         create temporary table assignment_lines (
-          -- No key to maintain as lines go in: the line numbers are unique by construction, and the
-          -- cursor sorts its join's output anyway.
+          -- No key to maintain as lines go in: the line numbers are unique by construction, and
+          -- settling aggregates the lines by hash, never looking one up by its number.
           line_number integer not null,
           member_id text not null,
           group_id text not null,
@@ -71,6 +74,7 @@ export class WinningLines {
    */
   async record(lines: readonly AssignmentLine[]): Promise<void> {
     if (lines.length === 0) return;
+    this.recorded += lines.length;
     let text = '';
     for (const line of lines)
       text += `${line.lineNumber}\t${line.memberId}\t${line.groupId}\t${line.action === 'add' ? 't' : 'f'}\n`;
@@ -86,51 +90,92 @@ export class WinningLines {
 
   /**
    * After the pass over the file, in a few set-based statements: each (member, group)'s winning
-   * line and what the memberships read model holds for it, each member's first winning add and
-   * enrollment (read once: a membership or enrollment this job made is told apart by its
-   * assignment id, so the plan is the same whenever it is read, as after a crash). Then a cursor
-   * over every line in file order with all of it, which `upTo` reads chunk by chunk: the result
-   * streams from the joins and is never written again (writing it, 1M lines took 40 s).
+   * line (the last) with what the memberships read model holds for it, and each member's first
+   * winning add and enrollment, read once (a membership or enrollment this job made is told apart
+   * by its assignment id, so the plan is the same whenever it is read, as after a crash). Neither
+   * sorts the file: the winners come from one hash aggregate of the lines. Then the lines that
+   * are not changes (every line but a winner that changes something) are counted, their first
+   * REPORT_SAMPLE found, and a cursor is opened over the winners that change something, in file
+   * order, which `upTo` reads chunk by chunk: only those are sorted and shipped back (the cursor
+   * over every line it replaces sorted and shipped the whole file, 10 s at 1M lines).
    */
-  async settle(organizationId: string, jobId: string, projection: Pick<Projection, 'name'>): Promise<void> {
+  async settle(organizationId: string, jobId: string, projection: Pick<Projection, 'name'>): Promise<SkippedLines> {
     const memberships = qualified(projection, 'memberships');
-    await this.query(`
-      create temporary table assignment_winners (member_id text, group_id text, line_number integer,
-        adds boolean, in_group boolean, changed_by_job boolean);
-      create temporary table assignment_members (member_id text, first_add integer, known_member boolean,
-        enrolled_by_job boolean)`);
+    // The winner's line and action in one bigint (line * 2 + adds), so one max() finds both without a sort.
     await this.query(
-      `insert into assignment_winners
-       select distinct on (l.member_id, l.group_id) l.member_id, l.group_id, l.line_number, l.adds,
-         coalesce(s.in_group, false), coalesce(s.assignment_id = $2::uuid, false)
-       from assignment_lines l
-       left join ${memberships} s on s.organization_id = $1 and s.member_id = l.member_id and s.group_id = l.group_id
-       order by l.member_id, l.group_id, l.line_number desc`,
+      `create temporary table assignment_winners as
+       select w.member_id, w.group_id, (w.won >> 1)::integer as line_number, (w.won & 1) = 1 as adds,
+         w.first_line, w.lines, coalesce(s.in_group, false) as in_group,
+         coalesce(s.assignment_id = $2::uuid, false) as changed_by_job
+       from (select member_id, group_id, max(line_number::bigint * 2 + adds::integer) as won,
+               min(line_number) as first_line, count(*)::integer as lines
+             from assignment_lines group by member_id, group_id) w
+       left join ${memberships} s on s.organization_id = $1 and s.member_id = w.member_id and s.group_id = w.group_id`,
       [organizationId, jobId],
     );
     // A member this job enrolled was unknown before it, whatever memberships it then gave them.
     await this.query(
-      `insert into assignment_members
+      `create temporary table assignment_members as
        select w.member_id, w.first_add,
          case when m.member_id is not null then not coalesce(m.enrolled_via = $2::uuid, false)
            else exists (select 1 from ${memberships} h where h.organization_id = $1 and h.member_id = w.member_id)
-         end,
-         coalesce(m.enrolled_via = $2::uuid, false)
+         end as known_member,
+         coalesce(m.enrolled_via = $2::uuid, false) as enrolled_by_job
        from (select member_id, min(line_number) filter (where adds) as first_add
              from assignment_winners group by member_id) w
        left join ${qualified(projection, 'members')} m on m.organization_id = $1 and m.member_id = w.member_id`,
       [organizationId, jobId],
     );
-    // Temporary tables are never analyzed by autovacuum; without their sizes the joins are planned for a few rows.
-    await this.query(`analyze assignment_lines, assignment_winners, assignment_members;
-      begin;
+    const skipped = await this.skippedLines();
+    await this.query(`begin;
       declare assignment_settled no scroll cursor for
-        select l.line_number, l.member_id, l.group_id, l.adds, w.line_number as won_by, w.adds as won_adds,
-          m.first_add, w.in_group, w.changed_by_job, m.known_member, m.enrolled_by_job
-        from assignment_lines l
-        join assignment_winners w using (member_id, group_id)
+        select w.line_number, w.member_id, w.group_id, w.adds, m.first_add, w.in_group, w.changed_by_job,
+          m.known_member, m.enrolled_by_job
+        from assignment_winners w
         join assignment_members m using (member_id)
-        order by l.line_number`);
+        where ${CHANGES}
+        order by w.line_number`);
+    return skipped;
+  }
+
+  /**
+   * How many valid lines change nothing, and the first REPORT_SAMPLE of them in file order (as
+   * planChunk would name them): winners that change nothing, and lines a later line overrode or
+   * repeated. The first lines of the second kind are among the lines of the REPORT_SAMPLE
+   * repeated pairs whose first line comes first (each such pair's first line is one of them), so
+   * only those pairs' lines are read back, not the file's.
+   */
+  private async skippedLines(): Promise<SkippedLines> {
+    const counted = await this.query<{ winners: number; unchanged: number }>(
+      `select count(*)::integer as winners, count(*) filter (where not (${CHANGES}))::integer as unchanged
+       from assignment_winners w`,
+    );
+    const { winners, unchanged } = counted.rows[0]!;
+    const { rows } = await this.query<SkippedRow>(
+      `with unchanged as (
+         select line_number, member_id, group_id,
+           case when adds then 'already_in_group' else 'not_in_group' end as reason, null::integer as by_line
+         from assignment_winners w where not (${CHANGES}) order by line_number limit ${REPORT_SAMPLE}),
+       repeated as (
+         select member_id, group_id, line_number as won_by, adds as won_adds
+         from assignment_winners where lines > 1 order by first_line limit ${REPORT_SAMPLE}),
+       lost as (
+         select l.line_number, l.member_id, l.group_id,
+           case when l.adds = r.won_adds then 'duplicate' else 'overridden' end as reason, r.won_by as by_line
+         from assignment_lines l join repeated r using (member_id, group_id)
+         where l.line_number <> r.won_by order by l.line_number limit ${REPORT_SAMPLE})
+       select * from unchanged union all select * from lost order by line_number limit ${REPORT_SAMPLE}`,
+    );
+    return {
+      count: this.recorded - winners + unchanged,
+      first: rows.map((r) => ({
+        lineNumber: r.line_number,
+        memberId: r.member_id,
+        groupId: r.group_id,
+        reason: r.reason,
+        byLine: r.by_line,
+      })),
+    };
   }
 
   /**
@@ -171,7 +216,8 @@ export class WinningLines {
         action: r.adds ? 'add' : 'remove',
       });
       const key = membershipKey(memberId, r.group_id);
-      settled.winning.set(key, { lineNumber: r.won_by, action: r.won_adds ? 'add' : 'remove' });
+      // Only winning lines come back: each line is its own winner.
+      settled.winning.set(key, { lineNumber: r.line_number, action: r.adds ? 'add' : 'remove' });
       if (r.first_add !== null) settled.firstAdds.set(memberId, r.first_add);
       if (r.in_group) settled.memberships.add(key);
       if (r.changed_by_job) settled.changedByJob.add(key);
@@ -195,6 +241,23 @@ export class WinningLines {
 
 const DROP = `drop table if exists pg_temp.assignment_lines, pg_temp.assignment_winners, pg_temp.assignment_members;`;
 
+/** A winning line that changes something: a change to make, or one an earlier run of the job made. */
+const CHANGES = '(w.changed_by_job or w.adds <> w.in_group)';
+
+/** The file's valid lines that change nothing: how many, and the first REPORT_SAMPLE in file order. */
+export interface SkippedLines {
+  readonly count: number;
+  readonly first: SkippedLine[];
+}
+
+interface SkippedRow {
+  line_number: number;
+  member_id: string;
+  group_id: string;
+  reason: SkipReason;
+  by_line: number | null;
+}
+
 /** Rows fetched from the cursor at a time. */
 const FETCH_ROWS = 5000;
 
@@ -203,8 +266,6 @@ interface SettledRow {
   member_id: string;
   group_id: string;
   adds: boolean;
-  won_by: number;
-  won_adds: boolean;
   first_add: number | null;
   in_group: boolean;
   changed_by_job: boolean;
