@@ -90,6 +90,15 @@ export class KafkaAdmin {
     return applyTopics(await this.connected(), declarations);
   }
 
+  async topicNames(): Promise<string[]> {
+    return (await this.connected()).listTopics();
+  }
+
+  /** Deletes the topics (their records too): for what a test or a tool made for itself. */
+  async deleteTopics(names: readonly string[]): Promise<void> {
+    if (names.length > 0) await (await this.connected()).deleteTopics({ topics: [...names] });
+  }
+
   async describeCluster(): Promise<ClusterDescription> {
     const { clusterId, brokers } = await (await this.connected()).describeCluster();
     return { clusterId, brokers };

@@ -35,7 +35,12 @@ export interface Backbone {
  * gets a unique copy (with its .dlq), and the schemas are registered under the copies' subjects,
  * so tests never see each other's events.
  */
-export async function isolatedBackbone({ partitions = 3, suffix = uniqueName('t') } = {}): Promise<Backbone> {
+export async function isolatedBackbone({
+  partitions = 3,
+  suffix: shared,
+}: { partitions?: number; suffix?: string } = {}): Promise<Backbone> {
+  // The backbone that made the topics deletes them on close; one sharing them (another process) leaves them.
+  const suffix = shared ?? uniqueName('t');
   const config = await testConfig();
   const logger = quietLogger();
   const kafka = createKafka(config.kafka, logger);
@@ -81,6 +86,16 @@ export async function isolatedBackbone({ partitions = 3, suffix = uniqueName('t'
     async close() {
       await publisher.close();
       await pool.end();
+      // Left behind, every run's topics piled up on the everyday stack: a broker holding 12,000
+      // partitions of old test runs once died of OutOfMemoryError.
+      if (shared === undefined) await deleteOwnTopics(kafka, suffix).catch(() => undefined);
     },
   };
+}
+
+async function deleteOwnTopics(kafka: KafkaConnection, suffix: string): Promise<void> {
+  await withKafkaAdmin(kafka, async (admin) => {
+    const own = (await admin.topicNames()).filter((t) => t.endsWith(`.${suffix}`) || t.endsWith(`.${suffix}.dlq`));
+    await admin.deleteTopics(own);
+  });
 }
