@@ -1,10 +1,18 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// Every temporary file of the run (and of the processes its tests start) goes under one
+// directory, removed when the run ends: tests used to leave their CSVs, keys and lakes in /tmp.
+const scratch = mkdtempSync(join(tmpdir(), 'tributary-test-run-'));
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
 
 // Two tiers, named in the file name: *.unit.spec.ts (pure logic, no services) and
 // *.int.spec.ts (the real local stack, started once by test/global-setup.ts).
 export default defineConfig({
   test: {
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', TMPDIR: scratch },
     projects: [
       {
         extends: true,
