@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import kafkajs, { Kafka, logLevel, type KafkaConfig, type logCreator, type Producer } from 'kafkajs';
 import type { KafkaSettings } from '../config/index.ts';
 import type { Logger } from '../logging/logger.ts';
+import { kafkajsLogMethod } from './log-level.ts';
 import { renewingProducer } from './renewing-producer.ts';
 
 /**
@@ -40,7 +41,7 @@ function pinoLogCreator(logger: Logger): logCreator {
   return () =>
     ({ level, log }) => {
       const { message, timestamp: _timestamp, logger: _name, ...rest } = log;
-      const method =
+      const given =
         level === logLevel.ERROR
           ? 'error'
           : level === logLevel.WARN
@@ -48,7 +49,7 @@ function pinoLogCreator(logger: Logger): logCreator {
             : level === logLevel.INFO
               ? 'info'
               : 'debug';
-      logger[method](rest, message);
+      logger[kafkajsLogMethod(given, message, rest.error)](rest, message);
     };
 }
 

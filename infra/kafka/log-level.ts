@@ -1,0 +1,31 @@
+import { createRequire } from 'node:module';
+
+interface ProtocolErrorCode {
+  readonly type: string;
+  readonly message: string;
+  readonly retriable: boolean;
+}
+
+// kafkajs's own table of Kafka's error codes (not re-exported by its entry point): which of
+// them its clients retry.
+const { errorCodes } = createRequire(import.meta.url)('kafkajs/src/protocol/error') as {
+  errorCodes: readonly ProtocolErrorCode[];
+};
+const RETRIED = new Set(errorCodes.filter((code) => code.retriable).map((code) => code.message));
+
+export type LogMethod = 'error' | 'warn' | 'info' | 'debug';
+
+/**
+ * The level a kafkajs log line is written at. kafkajs logs every failed response at ERROR, even
+ * one it then retries: a fresh broker's "The coordinator is loading", a leader election. Those are
+ * warnings: what retrying cannot fix reaches the caller as an error and is logged there.
+ */
+export function kafkajsLogMethod(
+  level: 'error' | 'warn' | 'info' | 'debug',
+  message: string,
+  error: unknown,
+): LogMethod {
+  if (level === 'error' && message.startsWith('Response ') && typeof error === 'string' && RETRIED.has(error))
+    return 'warn';
+  return level;
+}

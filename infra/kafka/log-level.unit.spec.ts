@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { kafkajsLogMethod } from './log-level.ts';
+
+describe('the level of a kafkajs log line', () => {
+  it('when a response fails with an error kafkajs retries (the coordinator loading on a fresh broker), then it is a warning', () => {
+    const loading = "The coordinator is loading and hence can't process requests for this group";
+    expect(kafkajsLogMethod('error', 'Response FindCoordinator(key: 10, version: 2)', loading)).toBe('warn');
+    expect(
+      kafkajsLogMethod(
+        'error',
+        'Response Metadata(key: 3, version: 6)',
+        'There is no leader for this topic-partition as we are in the middle of a leadership election',
+      ),
+    ).toBe('warn');
+  });
+
+  it('when a response fails with an error retrying cannot fix, or another error is logged, then it stays an error', () => {
+    expect(
+      kafkajsLogMethod(
+        'error',
+        'Response Produce(key: 0, version: 7)',
+        'The request included a message larger than the max message size the server will accept',
+      ),
+    ).toBe('error');
+    expect(
+      kafkajsLogMethod('error', 'Crash: KafkaJSNumberOfRetriesExceeded: The coordinator is loading', undefined),
+    ).toBe('error');
+    expect(kafkajsLogMethod('info', 'Starting', undefined)).toBe('info');
+  });
+});
