@@ -70,6 +70,10 @@ export const membershipKey = (memberId: string, groupId: string) => `${memberId}
  * A rerun after a crash plans as the first run did: a membership whose last change is this job's
  * is its winning line's change, already applied (counted again, not published again), and a member
  * this job enrolled was unknown before it. So the summary comes out the same.
+ *
+ * This is the rule as the tests state it. The importer runs it in Postgres for a whole file at
+ * once (winning-lines.ts: the changes come back planned, the other lines counted), and a spec
+ * checks that both plan the same file alike (importer.int.spec.ts).
  */
 export function planChunk(
   lines: readonly AssignmentLine[],

@@ -4,19 +4,11 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { AssignmentLine } from './assignment-file.ts';
 import { qualified, type Projection } from '../../projections/projection.ts';
-import { membershipKey, type ChunkState, type SkippedLine, type SkipReason, type WinningLine } from './plan.ts';
+import type { PlannedChange, SkippedLine, SkipReason } from './plan.ts';
 import { REPORT_SAMPLE } from './tally.ts';
 
-/** A chunk's winning lines that change something, as the second pass reads them back, with all planning needs to know of them. */
-export interface SettledLines extends Omit<ChunkState, 'knownGroups'> {
-  readonly lines: AssignmentLine[];
-  readonly winning: Map<string, WinningLine>;
-  readonly firstAdds: Map<string, number>;
-  readonly memberships: Set<string>;
-  readonly changedByJob: Set<string>;
-  readonly knownMembers: Set<string>;
-  readonly enrolledByJob: Set<string>;
-}
+/** A chunk's planned changes, in line order: the winning lines that change something, as planChunk would plan them. */
+export type SettledChanges = PlannedChange[];
 
 /**
  * The file's valid lines of known groups, kept in temporary tables of one Postgres connection: the
@@ -113,28 +105,29 @@ export class WinningLines {
        left join ${memberships} s on s.organization_id = $1 and s.member_id = w.member_id and s.group_id = w.group_id`,
       [organizationId, jobId],
     );
+    const skipped = await this.skippedLines();
+    // The members are read once, with the cursor: only those with a winning add, the only ones who may be enrolled.
     // A member this job enrolled was unknown before it, whatever memberships it then gave them.
+    await this.query('begin');
     await this.query(
-      `create temporary table assignment_members as
-       select w.member_id, w.first_add,
-         case when m.member_id is not null then not coalesce(m.enrolled_via = $2::uuid, false)
-           else exists (select 1 from ${memberships} h where h.organization_id = $1 and h.member_id = w.member_id)
-         end as known_member,
-         coalesce(m.enrolled_via = $2::uuid, false) as enrolled_by_job
-       from (select member_id, min(line_number) filter (where adds) as first_add
-             from assignment_winners group by member_id) w
-       left join ${qualified(projection, 'members')} m on m.organization_id = $1 and m.member_id = w.member_id`,
+      `declare assignment_settled no scroll cursor for
+       with firsts as (
+         select f.member_id, f.first_add,
+           case when m.member_id is not null then not coalesce(m.enrolled_via = $2::uuid, false)
+             else exists (select 1 from ${memberships} h where h.organization_id = $1 and h.member_id = f.member_id)
+           end as known_member,
+           coalesce(m.enrolled_via = $2::uuid, false) as enrolled_by_job
+         from (select member_id, min(line_number) as first_add from assignment_winners where adds group by member_id) f
+         left join ${qualified(projection, 'members')} m on m.organization_id = $1 and m.member_id = f.member_id)
+       select w.line_number, w.member_id, w.group_id, w.adds, w.changed_by_job as applied,
+         coalesce(f.first_add = w.line_number and not f.known_member, false) as enrolls,
+         coalesce(f.enrolled_by_job, false) as enrolled_by_job
+       from assignment_winners w
+       left join firsts f on w.adds and f.member_id = w.member_id
+       where ${CHANGES}
+       order by w.line_number`,
       [organizationId, jobId],
     );
-    const skipped = await this.skippedLines();
-    await this.query(`begin;
-      declare assignment_settled no scroll cursor for
-        select w.line_number, w.member_id, w.group_id, w.adds, m.first_add, w.in_group, w.changed_by_job,
-          m.known_member, m.enrolled_by_job
-        from assignment_winners w
-        join assignment_members m using (member_id)
-        where ${CHANGES}
-        order by w.line_number`);
     return skipped;
   }
 
@@ -182,49 +175,32 @@ export class WinningLines {
    * The lines after those of the previous call, up to line `through`, in file order, with what the
    * whole file and the read model decided for them. Calls are answered in the order made.
    */
-  upTo(through: number): Promise<SettledLines> {
+  upTo(through: number): Promise<SettledChanges> {
     const next = this.reading.then(() => this.take(through));
     this.reading = next.catch(() => {});
     return next;
   }
 
-  private async take(through: number): Promise<SettledLines> {
-    const rows: SettledRow[] = [];
+  private async take(through: number): Promise<SettledChanges> {
+    const changes: PlannedChange[] = [];
     for (;;) {
-      while (this.next < this.fetched.length && this.fetched[this.next]!.line_number <= through)
-        rows.push(this.fetched[this.next++]!);
+      while (this.next < this.fetched.length && this.fetched[this.next]!.line_number <= through) {
+        const r = this.fetched[this.next++]!;
+        changes.push({
+          lineNumber: r.line_number,
+          memberId: r.member_id,
+          groupId: r.group_id,
+          action: r.adds ? 'add' : 'remove',
+          applied: r.applied,
+          enroll: r.enrolls ? { applied: r.enrolled_by_job } : null,
+        });
+      }
       if (this.next < this.fetched.length || this.exhausted) break;
       this.fetched = (await this.query<SettledRow>(`fetch forward ${FETCH_ROWS} from assignment_settled`)).rows;
       this.next = 0;
       this.exhausted = this.fetched.length === 0;
     }
-    const settled: SettledLines = {
-      lines: [],
-      winning: new Map(),
-      firstAdds: new Map(),
-      memberships: new Set(),
-      changedByJob: new Set(),
-      knownMembers: new Set(),
-      enrolledByJob: new Set(),
-    };
-    for (const r of rows) {
-      const memberId = r.member_id;
-      settled.lines.push({
-        lineNumber: r.line_number,
-        memberId,
-        groupId: r.group_id,
-        action: r.adds ? 'add' : 'remove',
-      });
-      const key = membershipKey(memberId, r.group_id);
-      // Only winning lines come back: each line is its own winner.
-      settled.winning.set(key, { lineNumber: r.line_number, action: r.adds ? 'add' : 'remove' });
-      if (r.first_add !== null) settled.firstAdds.set(memberId, r.first_add);
-      if (r.in_group) settled.memberships.add(key);
-      if (r.changed_by_job) settled.changedByJob.add(key);
-      if (r.known_member) settled.knownMembers.add(memberId);
-      if (r.enrolled_by_job) settled.enrolledByJob.add(memberId);
-    }
-    return settled;
+    return changes;
   }
 
   async close(): Promise<void> {
@@ -239,7 +215,7 @@ export class WinningLines {
   }
 }
 
-const DROP = `drop table if exists pg_temp.assignment_lines, pg_temp.assignment_winners, pg_temp.assignment_members;`;
+const DROP = `drop table if exists pg_temp.assignment_lines, pg_temp.assignment_winners;`;
 
 /** A winning line that changes something: a change to make, or one an earlier run of the job made. */
 const CHANGES = '(w.changed_by_job or w.adds <> w.in_group)';
@@ -266,9 +242,7 @@ interface SettledRow {
   member_id: string;
   group_id: string;
   adds: boolean;
-  first_add: number | null;
-  in_group: boolean;
-  changed_by_job: boolean;
-  known_member: boolean;
+  applied: boolean;
+  enrolls: boolean;
   enrolled_by_job: boolean;
 }
