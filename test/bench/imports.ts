@@ -68,6 +68,12 @@ export async function measureTransactionsImport(
     progress(
       `CPU time of the job: ${(child.cpuMs / 1000).toFixed(1)} s, ${((child.cpuMs * 1000) / lines).toFixed(1)} µs a line`,
     );
+    const perLine = (ms: number) => `${((ms * 1000) / lines).toFixed(1)}`;
+    const [main, ...others] = child.threadCpuMs;
+    if (main)
+      progress(
+        `by thread, µs a line: main ${perLine(main.cpuMs)}, others ${others.map((t) => perLine(t.cpuMs)).join(', ')}`,
+      );
     if (child.counts.read !== lines) throw new Error(`the import read ${child.counts.read} lines, expected ${lines}`);
     if (records !== lines + 1) throw new Error(`csv-parse read ${records} records, expected ${lines + 1}`);
     return {
