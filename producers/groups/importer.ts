@@ -2,7 +2,7 @@ import { assignmentJobOf, type AssignmentSummary } from '../../projections/group
 import type { TributaryEvent } from '../../schemas/generated/events.ts';
 import type { ImportContext, ImportFile, ImportSummary, SliceImporter } from '../../slices/slice.ts';
 import type { AssignmentLine, RejectedLine } from './assignment-file.ts';
-import { assignmentChunks, type AssignmentChunk } from './assignment-stream.ts';
+import { assignmentChunks } from './assignment-stream.ts';
 import { changeChunks } from './change-chunks.ts';
 import { KnownGroups } from './known-groups.ts';
 import { unknownGroup } from './plan.ts';
@@ -59,7 +59,8 @@ export async function importAssignments(
     const tally = new AssignmentTally();
     const ends: ChunkEnd[] = [{ through: 0, linesRead: 0, bytesRead: 0 }];
     // The writes of a chunk overlap the reading of the next ones; they land in file order on one connection.
-    const keep = async (chunk: AssignmentChunk): Promise<RejectedLine[]> => {
+    const writes: Promise<void>[] = [];
+    for await (const chunk of assignmentChunks(file.open(), options.chunkLines)) {
       const known = await groups.of(chunk.lines.map((line) => line.groupId));
       const valid: AssignmentLine[] = [];
       const rejected = [...chunk.rejected];
@@ -67,18 +68,20 @@ export async function importAssignments(
         if (known.has(line.groupId)) valid.push(line);
         else rejected.push(unknownGroup(line));
       }
-      await fileLines.record(valid);
-      return rejected.sort((a, b) => a.lineNumber - b.lineNumber);
-    };
-    const chunks = ahead(assignmentChunks(file.open(), options.chunkLines), keep, options.chunksInFlight);
-    for await (const [chunk, rejected] of chunks) {
+      // The COPY's text is made at once and the chunk let go: chunks held until their write was done
+      // outlived V8's young generation, and collecting them took about as long as parsing the file.
+      const written = fileLines.record(valid);
+      written.catch(() => {});
+      writes.push(written);
+      rejected.sort((a, b) => a.lineNumber - b.lineNumber);
       for (const { lineNumber, column, reason } of rejected) context.reject({ lineNumber, column, reason });
       tally.reject(rejected);
       const through = Math.max(ends.at(-1)!.through, lastLineOf(chunk.lines), lastLineOf(chunk.rejected));
       ends.push({ through, linesRead: chunk.linesRead, bytesRead: chunk.bytesRead });
+      if (writes.length >= options.chunksInFlight) await writes.shift();
     }
-    const skipped = await fileLines.settle(organizationId, jobId, projection);
-    tally.skip(skipped.count, skipped.first);
+    await Promise.all(writes);
+    await fileLines.settle(organizationId, jobId, projection);
 
     const metadata = context.eventMetadata;
     const inFlight: Promise<unknown>[] = [];
@@ -102,6 +105,9 @@ export async function importAssignments(
       inFlight.push(sent);
       if (inFlight.length >= options.chunksInFlight) await inFlight.shift();
     }
+    // Asked once the cursor is read, so that Postgres finds them while the last chunks go to Kafka.
+    const skipped = await fileLines.skippedLines();
+    tally.skip(skipped.count, skipped.first);
     await Promise.all(inFlight);
     const completed = tally.completed(jobId, file.fileName);
     await publisher.publish({ type: 'GroupAssignmentCompleted', metadata: metadata('completed'), payload: completed });

@@ -85,13 +85,12 @@ export class WinningLines {
    * line (the last) with what the memberships read model holds for it, and each member's first
    * winning add and enrollment, read once (a membership or enrollment this job made is told apart
    * by its assignment id, so the plan is the same whenever it is read, as after a crash). Neither
-   * sorts the file: the winners come from one hash aggregate of the lines. Then the lines that
-   * are not changes (every line but a winner that changes something) are counted, their first
-   * REPORT_SAMPLE found, and a cursor is opened over the winners that change something, in file
-   * order, which `upTo` reads chunk by chunk: only those are sorted and shipped back (the cursor
-   * over every line it replaces sorted and shipped the whole file, 10 s at 1M lines).
+   * sorts the file: the winners come from one hash aggregate of the lines. Then a cursor is opened
+   * over the winners that change something, in file order, which `upTo` reads chunk by chunk:
+   * only those are sorted and shipped back (the cursor over every line it replaces sorted and
+   * shipped the whole file, 10 s at 1M lines). The other lines are counted by `skippedLines`.
    */
-  async settle(organizationId: string, jobId: string, projection: Pick<Projection, 'name'>): Promise<SkippedLines> {
+  async settle(organizationId: string, jobId: string, projection: Pick<Projection, 'name'>): Promise<void> {
     const memberships = qualified(projection, 'memberships');
     // The winner's line and action in one bigint (line * 2 + adds), so one max() finds both without a sort.
     await this.query(
@@ -105,7 +104,6 @@ export class WinningLines {
        left join ${memberships} s on s.organization_id = $1 and s.member_id = w.member_id and s.group_id = w.group_id`,
       [organizationId, jobId],
     );
-    const skipped = await this.skippedLines();
     // The members are read once, with the cursor: only those with a winning add, the only ones who may be enrolled.
     // A member this job enrolled was unknown before it, whatever memberships it then gave them.
     await this.query('begin');
@@ -128,7 +126,6 @@ export class WinningLines {
        order by w.line_number`,
       [organizationId, jobId],
     );
-    return skipped;
   }
 
   /**
@@ -138,13 +135,12 @@ export class WinningLines {
    * repeated pairs whose first line comes first (each such pair's first line is one of them), so
    * only those pairs' lines are read back, not the file's.
    */
-  private async skippedLines(): Promise<SkippedLines> {
-    const counted = await this.query<{ winners: number; unchanged: number }>(
+  async skippedLines(): Promise<SkippedLines> {
+    const counted = this.query<{ winners: number; unchanged: number }>(
       `select count(*)::integer as winners, count(*) filter (where not (${CHANGES}))::integer as unchanged
        from assignment_winners w`,
     );
-    const { winners, unchanged } = counted.rows[0]!;
-    const { rows } = await this.query<SkippedRow>(
+    const first = this.query<SkippedRow>(
       `with unchanged as (
          select line_number, member_id, group_id,
            case when adds then 'already_in_group' else 'not_in_group' end as reason, null::integer as by_line
@@ -159,6 +155,8 @@ export class WinningLines {
          where l.line_number <> r.won_by order by l.line_number limit ${REPORT_SAMPLE})
        select * from unchanged union all select * from lost order by line_number limit ${REPORT_SAMPLE}`,
     );
+    const { winners, unchanged } = (await counted).rows[0]!;
+    const { rows } = await first;
     return {
       count: this.recorded - winners + unchanged,
       first: rows.map((r) => ({
