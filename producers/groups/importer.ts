@@ -1,7 +1,7 @@
 import { assignmentJobOf, type AssignmentSummary } from '../../projections/groups/queries.ts';
 import type { TributaryEvent } from '../../schemas/generated/events.ts';
 import type { ImportContext, ImportFile, ImportSummary, SliceImporter } from '../../slices/slice.ts';
-import type { AssignmentLine, RejectedLine } from './assignment-file.ts';
+import type { AssignmentLine } from './assignment-file.ts';
 import { assignmentChunks } from './assignment-stream.ts';
 import { changeChunks } from './change-chunks.ts';
 import { KnownGroups } from './known-groups.ts';
