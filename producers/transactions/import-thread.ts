@@ -22,11 +22,16 @@ export interface ThreadHandlers {
   progress(linesRead: number, bytesRead: number): void;
 }
 
-/** The worker thread ended other than by finishing the file or refusing it: the job fails with this. */
-export class ImportWorkerFailed extends Error {
+/**
+ * The worker thread ended other than by finishing the file or refusing it (an exception, its heap
+ * exhausted). An ImportRefused, so the job ends `failed` with this reason (ImportFailed) rather than
+ * left running to be retried: what crashed it is in the file or in the code, and would again.
+ */
+export class ImportWorkerFailed extends ImportRefused {
   constructor(message: string, options: { cause?: unknown } = {}) {
-    super(`the import's worker thread failed: ${message}`, options);
+    super(`the import's worker thread failed: ${message}`);
     this.name = 'ImportWorkerFailed';
+    this.cause = options.cause;
   }
 }
 

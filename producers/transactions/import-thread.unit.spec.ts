@@ -101,12 +101,13 @@ describe('importOnWorker', () => {
     );
   });
 
-  it('when the worker thread crashes (here: out of its heap), then the import fails saying so', async () => {
+  it('when the worker thread crashes (here: out of its heap), then the job fails, saying so', async () => {
     const { handlers } = collecting();
     const failed = await importOnWorker(transactionsSample(5_000, { seed: 1 }), { csv }, handlers, { heapMb: 1 }).catch(
       (error: unknown) => error,
     );
     expect(failed).toBeInstanceOf(ImportWorkerFailed);
+    expect(failed).toBeInstanceOf(ImportRefused); // the job ends failed with the reason, not left running
     expect((failed as Error).message).toMatch(/^the import's worker thread failed: /);
   });
 });
