@@ -1,10 +1,9 @@
-import { quoteIdentifier } from '../../infra/postgres/migrations.ts';
-import { inTransaction } from '../../infra/postgres/transaction.ts';
 import type { BatchContext, PartitionBatch } from './batch-context.ts';
 import type { Item } from './batch-items.ts';
 import { CheckpointGap } from './checkpoint-gap.ts';
 import type { CheckpointedProcessor, ConsumedEvent } from './processor.ts';
-import { firstSightings, lockCheckpoint, saveCheckpoint } from './store.ts';
+import { firstSightings } from './store.ts';
+import { beginUnit, commitUnit, inUnitTransaction } from './unit-transaction.ts';
 
 /**
  * Applies items as one unit, in order: for a checkpointed processor, the handler and the
@@ -41,11 +40,11 @@ async function applyInCheckpointTransaction(
   const { name } = processor;
   const { topic, partition, log } = batch;
   const last = items.at(-1)!.message.offset;
-  return inTransaction(context.deps.pool, async (tx) => {
-    if (processor.schema) await tx.query(`set local search_path to ${quoteIdentifier(processor.schema)}, public`);
-    const { next, stored } = await lockCheckpoint(tx, name, topic, partition);
+  return inUnitTransaction(context.deps.pool, async (tx) => {
+    // One round trip before the handler's statements and one after them (BEGIN to the checkpoint's
+    // lock, then the checkpoint and COMMIT): a unit's Postgres work is mostly its own statements.
+    const { next, stored } = await beginUnit(tx, name, topic, partition, processor);
     if (stored && BigInt(items[0]!.message.offset) > next) throw new CheckpointGap(next);
-    if (stored && processor.asynchronousCommit) await tx.query('set local synchronous_commit to off');
     // Offsets grow through a unit: all of it is past the checkpoint when its first event is (the
     // usual case), which spares parsing each event's offset.
     let fresh =
@@ -62,7 +61,8 @@ async function applyInCheckpointTransaction(
       fresh = fresh.filter((e) => unseen.delete(e.event.metadata.eventId));
     }
     if (fresh.length > 0) await processor.handle(fresh, { processor: name, logger: log, tx });
-    if (BigInt(last) + 1n > next) await saveCheckpoint(tx, name, topic, partition, BigInt(last) + 1n);
+    const moved = BigInt(last) + 1n > next ? BigInt(last) + 1n : undefined;
+    await commitUnit(tx, { processor: name, topic, partition, nextOffset: moved });
     return fresh;
   });
 }

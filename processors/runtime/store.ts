@@ -2,8 +2,9 @@ import type pg from 'pg';
 import type { Migration } from '../../infra/postgres/migrations.ts';
 
 // Every statement on the runtime's tables (checkpoints, parked keys, last errors, seen event ids,
-// and the migration records of what processors own) lives in this module: callers, the replay
-// and the API's read-your-writes wait included, name what they want done.
+// and the migration records of what processors own) lives in this module, but a unit's own
+// BEGIN-to-COMMIT (unit-transaction.ts): callers, the replay and the API's read-your-writes wait
+// included, name what they want done.
 
 /** The runtime's own tables: checkpoints of checkpointed processors, and keys parked behind a dead letter. */
 export const RUNTIME_MIGRATIONS: readonly Migration[] = [
@@ -72,7 +73,7 @@ export const RUNTIME_MIGRATIONS: readonly Migration[] = [
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
 /** The advisory lock a processor's units take shared and a hand-over takes exclusive. */
-const checkpointLock = (processor: string) => `tributary_checkpoints:${processor}`;
+export const checkpointLock = (processor: string) => `tributary_checkpoints:${processor}`;
 
 /**
  * The next offset to apply for a partition, locking the row until the transaction ends.
