@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -210,6 +211,47 @@ describe('the groups importer', () => {
         changes: true,
       })),
     );
+  });
+
+  it('when the file stops coming after its lines began to go to Postgres, then the job fails, nothing is published and the next job runs', async () => {
+    const organizationId = 'org-import-refused';
+    await organization(organizationId);
+    await caughtUp();
+    // 3,000 lines, then the source fails: their COPY is open when the read throws.
+    const unreadable = importFileOf(organizationId, 'member_id,group_id,action\n');
+    const failing = {
+      ...unreadable,
+      open: () =>
+        Readable.from(
+          (async function* () {
+            yield Buffer.from(`member_id,group_id,action\n${'m-1,g-a,add\n'.repeat(3000)}`);
+            throw new Error('the object store stopped sending the file');
+          })(),
+        ),
+    };
+    let published = 0;
+    const counting = {
+      ...backbone.publisher,
+      publish: async (...args: Parameters<typeof backbone.publisher.publish>) => {
+        published += 1;
+        return backbone.publisher.publish(...args);
+      },
+      publishBatch: async (...args: Parameters<typeof backbone.publisher.publishBatch>) => {
+        published += args[0].length;
+        return backbone.publisher.publishBatch(...args);
+      },
+    };
+    await expect(
+      importAssignments(failing, importContextOf(backbone, failing, memberships, counting), {
+        chunkLines: 100,
+        chunksInFlight: 2,
+      }),
+    ).rejects.toThrow('the object store stopped sending the file');
+    expect(published).toBe(0);
+
+    const file = importFileOf(organizationId, 'member_id,group_id,action\nm-7,g-a,add\n');
+    const summary = await importAssignments(file, importContextOf(backbone, file, memberships));
+    expect(summary.counts).toContainEqual({ name: 'added', value: 1 });
   });
 
   it('when a job has completed, then running it again publishes nothing and answers the same summary', async () => {

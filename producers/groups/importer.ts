@@ -58,8 +58,6 @@ export async function importAssignments(
   try {
     const tally = new AssignmentTally();
     const ends: ChunkEnd[] = [{ through: 0, linesRead: 0, bytesRead: 0 }];
-    // The writes of a chunk overlap the reading of the next ones; they land in file order on one connection.
-    const writes: Promise<void>[] = [];
     for await (const chunk of assignmentChunks(file.open(), options.chunkLines)) {
       const known = await groups.of(chunk.lines.map((line) => line.groupId));
       const valid: AssignmentLine[] = [];
@@ -68,19 +66,14 @@ export async function importAssignments(
         if (known.has(line.groupId)) valid.push(line);
         else rejected.push(unknownGroup(line));
       }
-      // The COPY's text is made at once and the chunk let go: chunks held until their write was done
-      // outlived V8's young generation, and collecting them took about as long as parsing the file.
-      const written = fileLines.record(valid);
-      written.catch(() => {});
-      writes.push(written);
+      // Into the file's one COPY at once, so Postgres takes the lines while the next ones are parsed.
+      await fileLines.record(valid);
       rejected.sort((a, b) => a.lineNumber - b.lineNumber);
       for (const { lineNumber, column, reason } of rejected) context.reject({ lineNumber, column, reason });
       tally.reject(rejected);
       const through = Math.max(ends.at(-1)!.through, lastLineOf(chunk.lines), lastLineOf(chunk.rejected));
       ends.push({ through, linesRead: chunk.linesRead, bytesRead: chunk.bytesRead });
-      if (writes.length >= options.chunksInFlight) await writes.shift();
     }
-    await Promise.all(writes);
     await fileLines.settle(organizationId, jobId, projection);
 
     const metadata = context.eventMetadata;
