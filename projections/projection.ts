@@ -101,8 +101,6 @@ export function handledBy<T extends EventType>(
   return events.filter((consumed): consumed is ConsumedEvent<EventOf<T>> => handled.has(consumed.event.type));
 }
 
-export const PROJECTION_UNIT_EVENTS = 500;
-
 /** The checkpointed processor that runs the projection's statements in `schema`'s tables. */
 export function projectionProcessor(projection: Projection, target: 'live' | 'shadow'): CheckpointedProcessor {
   if (!/^[a-z][a-z0-9_]*$/.test(projection.name))
@@ -116,10 +114,6 @@ export function projectionProcessor(projection: Projection, target: 'live' | 'sh
     // Its tables are rebuilt from Kafka: a unit a Postgres crash loses is applied again from its
     // checkpoint, so a commit need not wait for the disk (the one wait COPY's single commit pays once).
     asynchronousCommit: true,
-    // kafkajs hands over about 2,000 of these events per partition per fetch: in units of 500,
-    // Postgres COPYs one while the next is decoded, and what is left after a batch's decoding is
-    // one small unit rather than the whole batch's statements.
-    unitSize: PROJECTION_UNIT_EVENTS,
     async handle(events, { tx }) {
       await runStatements(tx, projection.project(events));
     },

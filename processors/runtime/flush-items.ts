@@ -11,19 +11,12 @@ import { parkedKeys } from './store.ts';
  * a time, dead-lettering an item whose key is parked and an item that keeps failing (parking
  * its key, so the later events of that aggregate follow it rather than overtake it).
  */
-export async function flushItems(
-  context: BatchContext,
-  batch: PartitionBatch,
-  items: readonly Item[],
-  // The batch's units share one read of the parked keys (a round trip each otherwise); the keys
-  // parked here are added to the same set.
-  parkedOfBatch: () => Promise<Set<string>> = () => parkedKeys(context.deps.pool, context.processor.name, batch.topic),
-): Promise<void> {
+export async function flushItems(context: BatchContext, batch: PartitionBatch, items: readonly Item[]): Promise<void> {
   if (items.length === 0) return;
   const { name } = context.processor;
   const { metrics } = context.deps;
   const { topic, log } = batch;
-  const parked = await parkedOfBatch();
+  const parked = await parkedKeys(context.deps.pool, name, topic);
   const blocked = (item: Item) =>
     item.consumed !== undefined && !item.redriven && item.consumed.key !== null && parked.has(item.consumed.key);
   const attempt = (unit: readonly Item[]) =>

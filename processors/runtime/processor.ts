@@ -70,13 +70,6 @@ export interface CheckpointedProcessor extends ProcessorBase {
    * always leaves a checkpoint that says where to go back to.
    */
   readonly asynchronousCommit?: boolean;
-  /**
-   * Apply a fetched batch in units of at most this many records, each unit's transaction running
-   * while the records after it are decoded (default: the whole batch, one unit). For handlers whose
-   * cost grows with the events rather than the units (set-based statements, COPY): a unit costs
-   * a few round trips more, and the decoding and Postgres's work overlap instead of adding up.
-   */
-  readonly unitSize?: number;
   handle(events: readonly ConsumedEvent[], context: CheckpointedContext): Promise<void>;
 }
 
