@@ -1,8 +1,9 @@
 /**
  * The groups importer's throughput (issue 12): a generated assignment file imported end to end
- * (two passes with csv-parse, the winning lines in Postgres, planning against the memberships read
- * model, the changes published to Kafka in chunks with acks=all), as lines/s against reading and parsing the
- * same file with csv-parse alone, in the same run. Standalone:
+ * (one pass with csv-parse, its lines copied into Postgres, which settles the winning lines against
+ * the memberships read model and hands back the changes, published to Kafka in chunks with
+ * acks=all), as lines/s against reading and parsing the same file with csv-parse alone, in the
+ * same run. Standalone:
  *
  *   node --import tsx test/bench/groups.ts            # 100 000 lines
  *   node --import tsx test/bench/groups.ts --million  # 1 000 000 lines
