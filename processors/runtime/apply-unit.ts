@@ -1,9 +1,10 @@
+import { onTransactionClient } from '../../infra/postgres/transaction.ts';
 import type { BatchContext, PartitionBatch } from './batch-context.ts';
 import type { Item } from './batch-items.ts';
 import { CheckpointGap } from './checkpoint-gap.ts';
 import type { CheckpointedProcessor, ConsumedEvent } from './processor.ts';
 import { firstSightings } from './store.ts';
-import { beginUnit, commitUnit, inUnitTransaction } from './unit-transaction.ts';
+import { beginUnit, commitUnit } from './unit-transaction.ts';
 
 /**
  * Applies items as one unit, in order: for a checkpointed processor, the handler and the
@@ -40,7 +41,7 @@ async function applyInCheckpointTransaction(
   const { name } = processor;
   const { topic, partition, log } = batch;
   const last = items.at(-1)!.message.offset;
-  return inUnitTransaction(context.deps.pool, async (tx) => {
+  return onTransactionClient(context.deps.pool, async (tx) => {
     // One round trip before the handler's statements and one after them (BEGIN to the checkpoint's
     // lock, then the checkpoint and COMMIT): a unit's Postgres work is mostly its own statements.
     const { next, stored } = await beginUnit(tx, name, topic, partition, processor);

@@ -66,24 +66,3 @@ export async function commitUnit(
   ];
   await tx.query(statements.join(';\n'));
 }
-
-/**
- * `inTransaction` (infra/postgres/transaction.ts) for a unit, whose BEGIN and COMMIT go in the
- * same round trips as its checkpoint's statements: `work` begins and commits; a failure rolls back.
- * The error listener is the same: a connection lost between two queries must not crash the process.
- */
-export async function inUnitTransaction<T>(pool: pg.Pool, work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
-  const tx = await pool.connect();
-  let lost: Error | undefined;
-  const onError = (error: Error) => (lost = error);
-  tx.on('error', onError);
-  try {
-    return await work(tx);
-  } catch (error) {
-    await tx.query('rollback').catch(() => undefined);
-    throw error;
-  } finally {
-    tx.off('error', onError);
-    tx.release(lost);
-  }
-}
