@@ -10,7 +10,7 @@
  *
  * Flags: --repetitions (3), --warm-ups (1), --events (publish and consume, 100000),
  * --projection-events (20000), --replay-events (200000), --clients (1000), --import-lines
- * (200000), --group-lines (100000), --lake-rows (200000), --no-write (print only).
+ * (200000), --group-lines (1000000, the issue's size), --lake-rows (200000), --no-write (print only).
  */
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
@@ -33,7 +33,7 @@ const FLAGS = {
   'replay-events': REPLAY_DEFAULT_EVENTS,
   clients: FANOUT_DEFAULTS.clients,
   'import-lines': 200_000,
-  'group-lines': 100_000,
+  'group-lines': 1_000_000,
   'lake-rows': 200_000,
 } as const;
 type Flags = { -readonly [K in keyof typeof FLAGS]: number } & { write: boolean };
