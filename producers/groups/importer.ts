@@ -8,7 +8,8 @@ import { KnownGroups } from './known-groups.ts';
 import { unknownGroup } from './plan.ts';
 import { assignmentSample } from './sample-file.ts';
 import { AssignmentTally } from './tally.ts';
-import { WinningLines, type SkippedLines } from './winning-lines.ts';
+import type { SkippedLine } from './plan.ts';
+import { WinningLines } from './winning-lines.ts';
 
 export interface AssignmentImportOptions {
   /** Records planned and published together: the memory an import holds, whatever the file's size. */
@@ -81,16 +82,16 @@ export async function importAssignments(
     // The read model was read once by settle, so a chunk's lines do not depend on the events before them: they run ahead.
     const lookUp = (index: number) => fileLines.upTo(ends[index]!.through);
     const planned = ahead(chunkIndexes(ends.length), lookUp, options.chunksInFlight);
-    let skippedLines: Promise<SkippedLines> | undefined;
+    let firstSkipped: Promise<SkippedLine[]> | undefined;
     for await (const [index, changes] of planned) {
       // Postgres planned them as planChunk would (a spec checks the two agree) and counted the other lines.
       const plan = { changes, skipped: [], rejected: [] };
       tally.add(plan);
       // Asked once the cursor's first rows are in, so that Postgres finds them while the chunks go to Kafka.
-      if (!skippedLines) {
-        skippedLines = fileLines.skippedLines();
+      if (!firstSkipped) {
+        firstSkipped = fileLines.firstSkipped();
         // Awaited after the loop; a failure before then must not count as unhandled.
-        skippedLines.catch(() => {});
+        firstSkipped.catch(() => {});
       }
       // One record per bucket of members, not one per change: per-change records capped the import far below reading the file.
       const events: TributaryEvent[] = changeChunks(plan.changes).map(({ bucket, changes }) => ({
@@ -105,8 +106,8 @@ export async function importAssignments(
       inFlight.push(sent);
       if (inFlight.length >= options.chunksInFlight) await inFlight.shift();
     }
-    const skipped = await (skippedLines ?? fileLines.skippedLines());
-    tally.skip(skipped.count, skipped.first);
+    const first = await (firstSkipped ?? fileLines.firstSkipped());
+    tally.skip(fileLines.skippedCount(), first);
     await Promise.all(inFlight);
     const completed = tally.completed(jobId, file.fileName);
     await publisher.publish({ type: 'GroupAssignmentCompleted', metadata: metadata('completed'), payload: completed });
