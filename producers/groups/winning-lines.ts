@@ -153,7 +153,9 @@ export class WinningLines {
    * them): winners that change nothing, and lines a later line overrode or repeated. The first
    * lines of the second kind are among the lines of the REPORT_SAMPLE repeated pairs whose first
    * line comes first (each such pair's first line is one of them), so only those pairs' lines are
-   * read back, not the file's.
+   * read back, not the file's; and none after the 100th unchanged winner, which the first
+   * REPORT_SAMPLE skipped lines cannot pass (comparing an integer, not hashing two ids, for the
+   * rest of the file's lines).
    */
   async firstSkipped(): Promise<SkippedLine[]> {
     const { rows } = await this.query<SkippedRow>(
@@ -161,6 +163,9 @@ export class WinningLines {
          select line_number, member_id, group_id,
            case when adds then 'already_in_group' else 'not_in_group' end as reason, null::integer as by_line
          from assignment_winners w where not (${CHANGES}) order by line_number limit ${REPORT_SAMPLE}),
+       bound as (
+         select case when count(*) < ${REPORT_SAMPLE} then 2147483647 else max(line_number) end as line_number
+         from unchanged),
        repeated as (
          select member_id, group_id, line_number as won_by, adds as won_adds
          from assignment_winners where lines > 1 order by first_line limit ${REPORT_SAMPLE}),
@@ -168,7 +173,8 @@ export class WinningLines {
          select l.line_number, l.member_id, l.group_id,
            case when l.adds = r.won_adds then 'duplicate' else 'overridden' end as reason, r.won_by as by_line
          from assignment_lines l join repeated r using (member_id, group_id)
-         where l.line_number <> r.won_by order by l.line_number limit ${REPORT_SAMPLE})
+         where l.line_number <> r.won_by and l.line_number <= (select line_number from bound)
+         order by l.line_number limit ${REPORT_SAMPLE})
        select * from unchanged union all select * from lost order by line_number limit ${REPORT_SAMPLE}`,
     );
     return rows.map((r) => ({
