@@ -229,25 +229,14 @@ describe('the groups importer', () => {
           })(),
         ),
     };
-    let published = 0;
-    const counting = {
-      ...backbone.publisher,
-      publish: async (...args: Parameters<typeof backbone.publisher.publish>) => {
-        published += 1;
-        return backbone.publisher.publish(...args);
-      },
-      publishBatch: async (...args: Parameters<typeof backbone.publisher.publishBatch>) => {
-        published += args[0].length;
-        return backbone.publisher.publishBatch(...args);
-      },
-    };
+    const { counting, published } = countingPublisher(backbone.publisher);
     await expect(
       importAssignments(failing, importContextOf(backbone, failing, memberships, counting), {
         chunkLines: 100,
         chunksInFlight: 2,
       }),
     ).rejects.toThrow('the object store stopped sending the file');
-    expect(published).toBe(0);
+    expect(published()).toBe(0);
 
     const file = importFileOf(organizationId, 'member_id,group_id,action\nm-7,g-a,add\n');
     const summary = await importAssignments(file, importContextOf(backbone, file, memberships));
@@ -261,23 +250,12 @@ describe('the groups importer', () => {
     const file = importFileOf(organizationId, 'member_id,group_id,action\nm-5,g-a,add\nm-1,g-a,add\n');
     const first = await importAssignments(file, importContextOf(backbone, file, memberships));
     await caughtUp();
-    let published = 0;
-    const counting = {
-      ...backbone.publisher,
-      publish: async (...args: Parameters<typeof backbone.publisher.publish>) => {
-        published += 1;
-        return backbone.publisher.publish(...args);
-      },
-      publishBatch: async (...args: Parameters<typeof backbone.publisher.publishBatch>) => {
-        published += args[0].length;
-        return backbone.publisher.publishBatch(...args);
-      },
-    };
+    const { counting, published } = countingPublisher(backbone.publisher);
 
     const again = await importAssignments(file, importContextOf(backbone, file, memberships, counting));
 
     expect(again).toEqual(first);
-    expect(published).toBe(0);
+    expect(published()).toBe(0);
     expect(first.counts).toEqual([
       { name: 'read', value: 2 },
       { name: 'accepted', value: 2 },
@@ -289,3 +267,20 @@ describe('the groups importer', () => {
     ]);
   });
 });
+
+/** The publisher, counting the events it is asked to publish. */
+function countingPublisher(publisher: Backbone['publisher']) {
+  let count = 0;
+  const counting: Backbone['publisher'] = {
+    ...publisher,
+    publish: async (event) => {
+      count += 1;
+      return publisher.publish(event);
+    },
+    publishBatch: async (events) => {
+      count += events.length;
+      return publisher.publishBatch(events);
+    },
+  };
+  return { counting, published: () => count };
+}
