@@ -49,9 +49,13 @@ export function changeChunks(planned: readonly PlannedChange[]): ChangeChunk[] {
   return chunks;
 }
 
-/** FNV-1a of the member id (32 bits), by UTF-16 unit: stable across runs and processes. */
 export function bucketOf(memberId: string): number {
+  return memberHash(memberId) % BUCKETS;
+}
+
+/** FNV-1a of the member id (32 bits, unsigned), by UTF-16 unit: stable across runs and processes. */
+export function memberHash(memberId: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < memberId.length; i += 1) hash = Math.imul(hash ^ memberId.charCodeAt(i), 0x01000193);
-  return (hash >>> 0) % BUCKETS;
+  return hash >>> 0;
 }

@@ -2,10 +2,10 @@ import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RejectedLine } from '../../slices/slice.ts';
 import { ImportRefused } from '../imports/refused.ts';
-import type { Chunk } from './chunker.ts';
 import { readTransactionChunks, type LineCounts } from './read-chunks.ts';
 import {
-  encodeChunks,
+  encodeChunk,
+  encodeHandover,
   HANDOVER_LINES,
   HANDOVERS_AHEAD,
   type FromWorker,
@@ -42,7 +42,8 @@ port.on('message', (message: ToWorker) => {
   }
 });
 
-let chunks: Chunk[] = [];
+// Each chunk's text, written as the chunker completes it (its line objects die young).
+let chunks: string[] = [];
 let chunkLines = 0;
 let rejected: RejectedLine[] = [];
 const handOver = async (counts: LineCounts, bytesRead: number, last: boolean) => {
@@ -53,7 +54,7 @@ const handOver = async (counts: LineCounts, bytesRead: number, last: boolean) =>
     return;
   }
   while (unacknowledged >= HANDOVERS_AHEAD) await new Promise<void>((resolve) => (acknowledged = resolve));
-  const data = encodeChunks(chunks);
+  const data = encodeHandover(chunks);
   post({ type: 'progress', counts: { ...counts }, bytesRead, rejected, chunks: data }, [data]);
   unacknowledged += 1;
   chunks = [];
@@ -65,7 +66,7 @@ async function run(): Promise<void> {
   let bytesRead = 0;
   const counts = await readTransactionChunks(source, csv, {
     chunk: (chunk) => {
-      chunks.push(chunk);
+      chunks.push(encodeChunk(chunk));
       chunkLines += chunk.lines.length;
     },
     reject: (line) => rejected.push(line),
