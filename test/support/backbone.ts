@@ -72,6 +72,7 @@ export async function isolatedBackbone({
   const publisher = createPublisher(kafka, codec, logger);
   const pool = new pg.Pool({ connectionString: config.database.url, max: 5 });
   const metrics = new ProcessorMetrics();
+  let closing: Promise<void> | undefined;
   return {
     config,
     kafka,
@@ -83,12 +84,16 @@ export async function isolatedBackbone({
     topics,
     suffix,
     runtime: (runtimeLogger = quietLogger()) => ({ kafka, codec, pool, logger: runtimeLogger, metrics }),
-    async close() {
-      await publisher.close();
-      await pool.end();
-      // Left behind, every run's topics piled up on the everyday stack: a broker holding 12,000
-      // partitions of old test runs once died of OutOfMemoryError.
-      if (shared === undefined) await deleteOwnTopics(kafka, suffix).catch(() => undefined);
+    close() {
+      // Once: a spec whose beforeEach failed closes the previous test's backbone again in afterEach.
+      closing ??= (async () => {
+        await publisher.close();
+        await pool.end();
+        // Left behind, every run's topics piled up on the everyday stack: a broker holding 12,000
+        // partitions of old test runs once died of OutOfMemoryError.
+        if (shared === undefined) await deleteOwnTopics(kafka, suffix).catch(() => undefined);
+      })();
+      return closing;
     },
   };
 }
