@@ -4,6 +4,8 @@ import { decodeItem, type Item } from './batch-items.ts';
 import { CheckpointGap, createRewind } from './checkpoint-gap.ts';
 import { deadLetterRecord } from './dead-letter-record.ts';
 import { flushItems } from './flush-items.ts';
+import { PartitionApplies } from './partition-applies.ts';
+import { isLostMembership } from './retry.ts';
 
 export type { BatchContext } from './batch-context.ts';
 
@@ -13,24 +15,49 @@ const YIELD_EVERY = 16;
 
 const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** How a running processor handles its batches, and what its consumer's life tells it. */
+export interface BatchHandling {
+  /** kafkajs's eachBatch. */
+  handleBatch(payload: EachBatchPayload): Promise<void>;
+  /** The consumer joined a new generation of its group: batches decoded before it are dropped. */
+  joined(): void;
+  /**
+   * From now on every apply runs inside the batch handler (so the consumer's disconnect waits for
+   * it); resolves once none handed off earlier is still running. Called when stopping, while the
+   * consumer is still connected, so those applies' Kafka commits are made.
+   */
+  finish(): Promise<void>;
+}
+
 /**
  * Handles one fetched batch of one partition, in order: decode, apply in as large units as
  * succeed (the handler and the checkpoint in one transaction, then the Kafka commit), retry
  * with backoff, and dead-letter what still fails, parking its key. A checkpoint gap rewinds
  * the partition to the checkpoint.
+ *
+ * A checkpointed processor hands a decoded batch's apply off and returns, so kafkajs fetches, and
+ * the next batch decodes, while Postgres applies this one (one apply at most per partition,
+ * partition-applies.ts): its offsets are resolved at the hand-off, and its Kafka commit follows
+ * its transaction. Exactly once still rests on the checkpoint inside each transaction. An apply
+ * that fails seeks its partition back to its first record (a gap: to the checkpoint), what was
+ * decoded meanwhile is dropped, and the partition's next batch raises the failure, as the batch
+ * itself would have. A batch with an undecodable record, and every batch once stopping, is
+ * applied in the handler as before.
  */
-export function createBatchHandler(context: BatchContext): (payload: EachBatchPayload) => Promise<void> {
+export function createBatchHandling(context: BatchContext): BatchHandling {
   const { processor, logger } = context;
   const { pool, codec, metrics } = context.deps;
   const name = processor.name;
   const rewind = createRewind(pool, name, context.seek);
+  const applies = new PartitionApplies();
+  let handingOff = processor.mode === 'checkpointed';
   // The partitions of a fetch decode one after the other, each giving the event loop a turn every
   // few records: the one decoded first then has its transaction run by Postgres while the next
   // decodes. Decoding side by side, they would all finish together and then all wait for Postgres
   // (kafkajs fetches again only once every batch of a fetch is handled).
   let decoding: Promise<void> = Promise.resolve();
 
-  return async function handleBatch({
+  async function handleBatch({
     batch,
     resolveOffset,
     heartbeat,
@@ -39,9 +66,17 @@ export function createBatchHandler(context: BatchContext): (payload: EachBatchPa
     commitOffsetsIfNecessary,
   }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
+    const at = `${topic}/${partition}`;
+    const epoch = applies.epochOf(at);
+    const failure = applies.take(at);
+    if (failure !== undefined) throw failure;
     const log = logger.child({ topic, partition });
     const source = { processor: name, topic, partition, codec };
-    const partitionBatch: PartitionBatch = {
+    const commit = (offset: string) =>
+      commitOffsetsIfNecessary({
+        topics: [{ topic, partitions: [{ partition, offset: (BigInt(offset) + 1n).toString() }] }],
+      });
+    const inHandler: PartitionBatch = {
       topic,
       partition,
       log,
@@ -51,10 +86,22 @@ export function createBatchHandler(context: BatchContext): (payload: EachBatchPa
       // once the consumer is stopping, which is exactly when SIGTERM needs it.
       async commitKafka(offset: string) {
         resolveOffset(offset);
-        await commitOffsetsIfNecessary({
-          topics: [{ topic, partitions: [{ partition, offset: (BigInt(offset) + 1n).toString() }] }],
-        });
+        await commit(offset);
       },
+    };
+    // Handed off, the batch's offsets are already resolved: resolving an earlier one again would
+    // send the fetch position back. Stopping ends its retries, as it ends the handler's.
+    const handedOff: PartitionBatch = {
+      ...inHandler,
+      isRunning: () => handingOff && isRunning(),
+      commitKafka: commit,
+    };
+    // Applies of this batch run in the handler from the first record that cannot be handed off.
+    let inline = !handingOff;
+    const goInline = async () => {
+      inline = true;
+      await applies.settled(at);
+      return applies.epochOf(at) === epoch;
     };
 
     let pending: Item[] = [];
@@ -82,9 +129,10 @@ export function createBatchHandler(context: BatchContext): (payload: EachBatchPa
         }
         // A unit may now retry with backoff: the other partitions do not wait for that to decode.
         endTurn();
-        await flushItems(context, partitionBatch, pending);
+        if (!inline && !(await goInline())) return; // an earlier apply failed: fetched again from its seek
+        await flushItems(context, inHandler, pending);
         pending = [];
-        await deadLetterRecord(context, partitionBatch, {
+        await deadLetterRecord(context, inHandler, {
           message,
           reason: 'undecodable',
           error: decoded.undecodable,
@@ -93,7 +141,32 @@ export function createBatchHandler(context: BatchContext): (payload: EachBatchPa
         });
       }
       endTurn();
-      await flushItems(context, partitionBatch, pending);
+      if (!inline) {
+        await applies.settled(at);
+        if (applies.epochOf(at) !== epoch || isStale()) return;
+        inline = !handingOff;
+      }
+      if (inline || pending.length === 0) {
+        await flushItems(context, inHandler, pending);
+      } else {
+        const first = pending[0]!.message.offset;
+        const handed = pending;
+        resolveOffset(lastSeen!);
+        applies.start(
+          at,
+          () => flushItems(context, handedOff, handed),
+          async (error) => {
+            if (error instanceof CheckpointGap) {
+              await rewind(topic, partition, error.next, first, log);
+              return undefined;
+            }
+            if (isLostMembership(error) || !handedOff.isRunning()) return undefined;
+            log.warn({ err: error, offset: first }, 'a handed-off apply failed; the partition goes back to its first record');
+            context.seek(topic, partition, first);
+            return error;
+          },
+        );
+      }
     } catch (error) {
       endTurn();
       if (!(error instanceof CheckpointGap)) throw error;
@@ -104,5 +177,14 @@ export function createBatchHandler(context: BatchContext): (payload: EachBatchPa
       const lag = Number(BigInt(batch.highWatermark) - BigInt(lastSeen) - 1n);
       metrics.lag.set({ processor: name, topic, partition: String(partition) }, Math.max(0, lag));
     }
+  }
+
+  return {
+    handleBatch,
+    joined: () => applies.endEveryEpoch(),
+    async finish() {
+      handingOff = false;
+      await applies.drained();
+    },
   };
 }

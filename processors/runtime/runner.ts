@@ -1,7 +1,7 @@
 import type { Consumer, Producer } from 'kafkajs';
 import { createIdempotentProducer } from '../../infra/kafka/client.ts';
 import { migrate } from '../../infra/postgres/migrations.ts';
-import { createBatchHandler } from './batch.ts';
+import { createBatchHandling } from './batch.ts';
 import type { RunOptions, RuntimeDependencies } from './dependencies.ts';
 import { groupIdOf, type Processor } from './processor.ts';
 import { restartOnCrash } from './restart-on-crash.ts';
@@ -46,9 +46,20 @@ export async function startProcessor(
   const deadLetterProducer: Producer = createIdempotentProducer(kafka);
   await Promise.all([consumer.connect(), deadLetterProducer.connect()]);
 
+  const handling = createBatchHandling({
+    processor,
+    deps,
+    logger,
+    policy,
+    options,
+    deadLetterProducer,
+    seek: (topic: string, partition: number, offset: string) => consumer.seek({ topic, partition, offset }),
+  });
+
   let markJoined: () => void = () => undefined;
   const joined = new Promise<void>((resolve) => (markJoined = resolve));
   consumer.on(consumer.events.GROUP_JOIN, async ({ payload }) => {
+    handling.joined();
     markJoined();
     await deps.metrics.keepLagOf(name, payload.memberAssignment, groupIdOf(processor));
     if (processor.mode !== 'checkpointed') return;
@@ -76,15 +87,7 @@ export async function startProcessor(
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: processor.concurrency ?? 3,
-    eachBatch: createBatchHandler({
-      processor,
-      deps,
-      logger,
-      policy,
-      options,
-      deadLetterProducer,
-      seek: (topic: string, partition: number, offset: string) => consumer.seek({ topic, partition, offset }),
-    }),
+    eachBatch: handling.handleBatch,
   };
   await consumer.run(runConfig);
   deps.metrics.running.set({ processor: name }, 1);
@@ -107,7 +110,11 @@ export async function startProcessor(
     stop() {
       stopping ??= (async () => {
         endRestarts();
+        // Applies handed off finish, and commit to Kafka, while the consumer is still connected;
+        // the batch in hand then applies in the handler, which the disconnect waits for.
+        await handling.finish();
         await consumer.disconnect();
+        await handling.finish();
         await deadLetterProducer.disconnect();
         deps.metrics.running.set({ processor: name }, 0);
         deps.metrics.assignments.delete(name);
