@@ -160,9 +160,12 @@ export function createBatchHandling(context: BatchContext): BatchHandling {
               await rewind(topic, partition, error.next, first, log);
               return undefined;
             }
-            if (isLostMembership(error) || !handedOff.isRunning()) return undefined;
-            log.warn({ err: error, offset: first }, 'a handed-off apply failed; the partition goes back to its first record');
+            if (!handedOff.isRunning()) return undefined; // stopping: left uncommitted, handled again later
+            // Its records are fetched again (a rejoin seeks to the checkpoint too; either way what
+            // is at or below the checkpoint is skipped).
             context.seek(topic, partition, first);
+            if (isLostMembership(error)) return undefined;
+            log.warn({ err: error, offset: first }, 'a handed-off apply failed; the partition goes back to its first record');
             return error;
           },
         );

@@ -129,6 +129,36 @@ describe('the consumer runtime', () => {
     expect(applied.ids.filter((id) => id === event.metadata.eventId)).toHaveLength(1);
   });
 
+  it('when a handed-off apply fails past its retries (Kafka reports the membership lost) on the last batch, then the partition goes back to it and every event is applied exactly once', async () => {
+    const table = await freshTable();
+    const name = uniqueName('handed-off');
+    // One key: every event in one partition, the last of them published alone, so its batch is the
+    // partition's last and no later batch's checkpoint gap could bring it back.
+    const threadId = randomUUID();
+    const events = Array.from({ length: 20 }, () => threadCreated(threadId));
+    await backbone.publisher.publishBatch(events.slice(0, -1));
+    const last = events.at(-1)!;
+    let failures = 0;
+    await start(
+      recordingProjection(name, [topic], table, (c) =>
+        c.event.metadata.eventId === last.metadata.eventId && failures++ === 0
+          ? Object.assign(new Error('The coordinator is not aware of this member'), { type: 'UNKNOWN_MEMBER_ID' })
+          : undefined,
+      ),
+    );
+    await recordedOnce(table, (r) => expect(r.total).toBe(19));
+    await backbone.publisher.publish(last);
+
+    const applied = await recordedOnce(table, (r) => expect(r.ids).toContain(last.metadata.eventId));
+    expect(failures).toBe(2);
+    expect(applied.total).toBe(20);
+    expect(applied.distinct).toBe(20);
+    await eventually(async () => {
+      const committed = (await committedOffsets(name)).filter((c) => c.offset !== null);
+      expect(committed.reduce((sum, c) => sum + Number(c.offset), 0)).toBe(20);
+    });
+  });
+
   it('when the same records are delivered again (offsets reset), then the checkpoint skips them and nothing is applied twice', async () => {
     const table = await freshTable();
     const name = uniqueName('twice');
