@@ -20,7 +20,7 @@ export interface AssignmentImportOptions {
 
 export const ASSIGNMENT_IMPORT_DEFAULTS: AssignmentImportOptions = { chunkLines: 5000, chunksInFlight: 4 };
 
-/** Where a chunk of the file ended: the second pass plans the same chunks and reports progress with them. */
+/** Where a chunk of the file ended: the second pass plans the same chunks. */
 interface ChunkEnd {
   /** The chunk's last line number (0 before the first line). */
   readonly through: number;
@@ -34,10 +34,11 @@ interface ChunkEnd {
  * Postgres then finds each member and group's winning line (the last in the file) against the
  * memberships read model, each member's first winning add, and counts the lines that change
  * nothing (with the first of them for the report). The second pass reads back only the winning
- * lines that change something, in file order, plans them chunk by chunk (the first pass's chunks)
- * and publishes their enrollments and membership changes, then GroupAssignmentCompleted with the
- * summary. The importer holds a few chunks, whatever the
- * file's size. Event ids derive from the job and the line, and a rerun after a crash plans as the
+ * lines that change something, wave by wave of members (the next wave settles in Postgres while one
+ * is published), each in file order, plans them chunk by chunk (the first pass's chunks) and
+ * publishes their enrollments and membership changes, then GroupAssignmentCompleted with the
+ * summary. Progress is the first pass's, as it reads the file. The importer holds a few chunks,
+ * whatever the file's size. Event ids derive from the job and the line, and a rerun after a crash plans as the
  * first run did (see planChunk), so it finishes the job with the same summary; the projection
  * skips event ids it has applied. A job whose report is in the read model already publishes
  * nothing and answers that report.
@@ -74,16 +75,17 @@ export async function importAssignments(
       tally.reject(rejected);
       const through = Math.max(ends.at(-1)!.through, lastLineOf(chunk.lines), lastLineOf(chunk.rejected));
       ends.push({ through, linesRead: chunk.linesRead, bytesRead: chunk.bytesRead });
+      context.progress(chunk.linesRead, chunk.bytesRead);
     }
     await fileLines.settle(organizationId, jobId, projection);
 
     const metadata = context.eventMetadata;
     const inFlight: Promise<unknown>[] = [];
     // The read model was read once by settle, so a chunk's lines do not depend on the events before them: they run ahead.
-    const lookUp = (index: number) => fileLines.upTo(ends[index]!.through);
-    const planned = ahead(chunkIndexes(ends.length), lookUp, options.chunksInFlight);
+    const lookUp = ([wave, index]: ChunkOfWave) => fileLines.upTo(wave, ends[index]!.through);
+    const planned = ahead(chunksOfWaves(fileLines.waveCount, ends.length), lookUp, options.chunksInFlight);
     let firstSkipped: Promise<SkippedLine[]> | undefined;
-    for await (const [index, changes] of planned) {
+    for await (const [, changes] of planned) {
       // Postgres planned them as planChunk would (a spec checks the two agree) and counted the other lines.
       const plan = { changes, skipped: [], rejected: [] };
       tally.add(plan);
@@ -99,8 +101,7 @@ export async function importAssignments(
         metadata: metadata(`changes-${changes[0]!.lineNumber}-${changes.length}`),
         payload: { bucket, assignmentId: jobId, changes },
       }));
-      const { linesRead, bytesRead } = ends[index]!;
-      const sent = publisher.publishBatch(events).then(() => context.progress(linesRead, bytesRead));
+      const sent = publisher.publishBatch(events);
       // Awaited below in order; until then a failure must not count as unhandled.
       sent.catch(() => {});
       inFlight.push(sent);
@@ -120,9 +121,12 @@ export async function importAssignments(
 const lastLineOf = (lines: readonly { lineNumber: number }[]) =>
   lines.reduce((last, line) => Math.max(last, line.lineNumber), 0);
 
-/** 1 … count - 1: the chunks of the first pass, by their index in its list of ends. */
-async function* chunkIndexes(count: number): AsyncGenerator<number> {
-  for (let index = 1; index < count; index += 1) yield index;
+/** A wave of WinningLines and a chunk of the first pass, by its index in the list of ends. */
+type ChunkOfWave = readonly [wave: number, index: number];
+
+/** Each wave's chunks 1 … count - 1 in file order, one wave after the other. */
+async function* chunksOfWaves(waves: number, count: number): AsyncGenerator<ChunkOfWave> {
+  for (let wave = 0; wave < waves; wave += 1) for (let index = 1; index < count; index += 1) yield [wave, index];
 }
 
 /**
