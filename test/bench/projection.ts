@@ -21,7 +21,7 @@ import { isolatedSlices } from '../support/slices.ts';
 import { median, ratioFigure, repeat, type BenchOptions, type Figure, type Progress } from './harness.ts';
 import { caughtUp, cleansed, copyCeiling, copyLine } from './warehouse.ts';
 
-export const PROJECTION_DEFAULT_EVENTS = 20_000;
+export const PROJECTION_DEFAULT_EVENTS = 200_000;
 export const REPLAY_DEFAULT_EVENTS = 200_000;
 const BATCH = 500;
 

@@ -9,7 +9,7 @@
  *   npm run bench -- --repetitions=5 --replay-events=1000000
  *
  * Flags: --repetitions (3), --warm-ups (1), --events (publish and consume, 100000),
- * --projection-events (20000), --replay-events (200000), --clients (1000), --import-lines
+ * --projection-events (200000), --replay-events (200000), --clients (1000), --import-lines
  * (200000), --group-lines (1000000, the issue's size), --lake-rows (200000), --no-write (print only).
  */
 import { fileURLToPath } from 'node:url';

@@ -44,7 +44,7 @@ export interface WarehouseOptions {
   readonly pageReads: number;
 }
 
-export const WAREHOUSE_DEFAULTS: WarehouseOptions = { events: 20_000, pagingRows: 100_000, pageReads: 1000 };
+export const WAREHOUSE_DEFAULTS: WarehouseOptions = { events: 200_000, pagingRows: 100_000, pageReads: 1000 };
 
 export interface WarehouseFigures {
   readonly options: WarehouseOptions;
