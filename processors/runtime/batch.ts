@@ -96,12 +96,42 @@ export function createBatchHandling(context: BatchContext): BatchHandling {
       isRunning: () => handingOff && isRunning(),
       commitKafka: commit,
     };
-    // Applies of this batch run in the handler from the first record that cannot be handed off.
-    let inline = !handingOff;
+    // Applies of this batch run in the handler from the first record that cannot be handed off,
+    // once the partition's apply handed off earlier has ended (false: it failed, and sought back).
+    let inline = false;
     const goInline = async () => {
-      inline = true;
-      await applies.settled(at);
+      if (!inline) {
+        inline = true;
+        await applies.settled(at);
+      }
       return applies.epochOf(at) === epoch;
+    };
+
+    const recordLag = (lastSeen: string) => {
+      const lag = Number(BigInt(batch.highWatermark) - BigInt(lastSeen) - 1n);
+      metrics.lag.set({ processor: name, topic, partition: String(partition) }, Math.max(0, lag));
+    };
+    const handOff = (items: readonly Item[], lastSeen: string) => {
+      const first = items[0]!.message.offset;
+      resolveOffset(lastSeen);
+      applies.start(
+        at,
+        () => flushItems(context, handedOff, items),
+        async (error) => {
+          if (error instanceof CheckpointGap) {
+            await rewind(topic, partition, error.next, first, log);
+            return undefined;
+          }
+          if (!handedOff.isRunning()) return undefined; // stopping: left uncommitted, handled again later
+          // Its records are fetched again (a rejoin seeks to the checkpoint too; either way what
+          // is at or below the checkpoint is skipped).
+          context.seek(topic, partition, first);
+          if (isLostMembership(error)) return undefined;
+          log.warn({ err: error, offset: first }, 'a handed-off apply failed; the partition goes back to its first record');
+          return error;
+        },
+      );
+      recordLag(lastSeen);
     };
 
     let pending: Item[] = [];
@@ -129,7 +159,7 @@ export function createBatchHandling(context: BatchContext): BatchHandling {
         }
         // A unit may now retry with backoff: the other partitions do not wait for that to decode.
         endTurn();
-        if (!inline && !(await goInline())) return; // an earlier apply failed: fetched again from its seek
+        if (!(await goInline())) return; // an earlier apply failed: fetched again from its seek
         await flushItems(context, inHandler, pending);
         pending = [];
         await deadLetterRecord(context, inHandler, {
@@ -141,45 +171,24 @@ export function createBatchHandling(context: BatchContext): BatchHandling {
         });
       }
       endTurn();
-      if (!inline) {
+      if (!inline && handingOff && pending.length > 0) {
         await applies.settled(at);
-        if (applies.epochOf(at) !== epoch || isStale()) return;
-        inline = !handingOff;
+        if (applies.epochOf(at) !== epoch || isStale()) return; // fetched again from the seek
+        // Still handing off once the partition's previous apply has ended (not stopping meanwhile).
+        if (handingOff) {
+          handOff(pending, lastSeen!);
+          return;
+        }
       }
-      if (inline || pending.length === 0) {
-        await flushItems(context, inHandler, pending);
-      } else {
-        const first = pending[0]!.message.offset;
-        const handed = pending;
-        resolveOffset(lastSeen!);
-        applies.start(
-          at,
-          () => flushItems(context, handedOff, handed),
-          async (error) => {
-            if (error instanceof CheckpointGap) {
-              await rewind(topic, partition, error.next, first, log);
-              return undefined;
-            }
-            if (!handedOff.isRunning()) return undefined; // stopping: left uncommitted, handled again later
-            // Its records are fetched again (a rejoin seeks to the checkpoint too; either way what
-            // is at or below the checkpoint is skipped).
-            context.seek(topic, partition, first);
-            if (isLostMembership(error)) return undefined;
-            log.warn({ err: error, offset: first }, 'a handed-off apply failed; the partition goes back to its first record');
-            return error;
-          },
-        );
-      }
+      if (!(await goInline())) return;
+      await flushItems(context, inHandler, pending);
     } catch (error) {
       endTurn();
       if (!(error instanceof CheckpointGap)) throw error;
       await rewind(topic, partition, error.next, batch.messages[0]!.offset, log);
       return;
     }
-    if (lastSeen !== undefined) {
-      const lag = Number(BigInt(batch.highWatermark) - BigInt(lastSeen) - 1n);
-      metrics.lag.set({ processor: name, topic, partition: String(partition) }, Math.max(0, lag));
-    }
+    if (lastSeen !== undefined) recordLag(lastSeen);
   }
 
   return {
