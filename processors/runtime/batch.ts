@@ -6,6 +6,8 @@ import { deadLetterRecord } from './dead-letter-record.ts';
 import { flushItems } from './flush-items.ts';
 import { PartitionApplies } from './partition-applies.ts';
 import { isLostMembership } from './retry.ts';
+import { saveCheckpoint } from './store.ts';
+import { withKafkaAdmin } from '../../infra/kafka/admin.ts';
 
 export type { BatchContext } from './batch-context.ts';
 
@@ -48,7 +50,14 @@ export function createBatchHandling(context: BatchContext): BatchHandling {
   const { processor, logger } = context;
   const { pool, codec, metrics } = context.deps;
   const name = processor.name;
-  const rewind = createRewind(pool, name, context.seek);
+  const rewind = createRewind({
+    async earliestOffset(topic, partition) {
+      const ranges = await withKafkaAdmin(context.deps.kafka, (admin) => admin.topicOffsets(topic));
+      return ranges.find((range) => range.partition === partition)?.low ?? 0n;
+    },
+    moveCheckpoint: (topic, partition, next) => saveCheckpoint(pool, name, topic, partition, next),
+    seek: context.seek,
+  });
   const applies = new PartitionApplies();
   let handingOff = processor.mode === 'checkpointed';
   // The partitions of a fetch decode one after the other, each giving the event loop a turn every
@@ -119,14 +128,19 @@ export function createBatchHandling(context: BatchContext): BatchHandling {
         () => flushItems(context, handedOff, items),
         async (error) => {
           if (error instanceof CheckpointGap) {
-            await rewind(topic, partition, error.next, first, log);
+            await rewind(topic, partition, error.next, log);
             return undefined;
           }
-          if (!handedOff.isRunning()) return undefined; // stopping: left uncommitted, handled again later
-          // Its records are fetched again (a rejoin seeks to the checkpoint too; either way what
-          // is at or below the checkpoint is skipped).
-          context.seek(topic, partition, first);
-          if (isLostMembership(error)) return undefined;
+          // Its records are fetched again: from the first, or, if the seek is lost (the consumer
+          // restarting), from past them, which the next apply finds a checkpoint gap and rewinds.
+          // What is at or below the checkpoint is skipped either way.
+          try {
+            context.seek(topic, partition, first);
+          } catch (seekError) {
+            log.warn({ err: seekError, offset: first }, 'could not seek back; the next apply will rewind to the checkpoint');
+          }
+          // Stopping (or kafkajs restarting the consumer): left uncommitted, handled again later.
+          if (!handedOff.isRunning() || isLostMembership(error)) return undefined;
           log.warn({ err: error, offset: first }, 'a handed-off apply failed; the partition goes back to its first record');
           return error;
         },
@@ -185,7 +199,7 @@ export function createBatchHandling(context: BatchContext): BatchHandling {
     } catch (error) {
       endTurn();
       if (!(error instanceof CheckpointGap)) throw error;
-      await rewind(topic, partition, error.next, batch.messages[0]!.offset, log);
+      await rewind(topic, partition, error.next, log);
       return;
     }
     if (lastSeen !== undefined) recordLag(lastSeen);

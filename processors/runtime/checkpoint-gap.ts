@@ -1,6 +1,4 @@
-import type pg from 'pg';
 import type { Logger } from '../../infra/logging/logger.ts';
-import { saveCheckpoint } from './store.ts';
 
 /**
  * Kafka delivered records beyond the checkpoint: the checkpoint moved back under us (a replay
@@ -13,38 +11,36 @@ export class CheckpointGap extends Error {
   }
 }
 
-export type Rewind = (
-  topic: string,
-  partition: number,
-  next: bigint,
-  firstDelivered: string,
-  log: Logger,
-) => Promise<void>;
+export type Rewind = (topic: string, partition: number, next: bigint, log: Logger) => Promise<void>;
+
+/** What a rewind asks of Kafka and Postgres. */
+export interface RewindPorts {
+  /** The partition's first offset Kafka still keeps. */
+  earliestOffset(topic: string, partition: number): Promise<bigint>;
+  /** Moves the processor's checkpoint of the partition to `next`. */
+  moveCheckpoint(topic: string, partition: number, next: bigint): Promise<void>;
+  seek(topic: string, partition: number, offset: string): void;
+}
 
 /**
- * Moves a partition back to its checkpoint. Asked twice for the same offset, the records
- * below the first delivered one are gone (retention): the checkpoint moves up to them instead.
- * One per running processor: it remembers the rewinds it asked for.
+ * Moves a partition back to its checkpoint, unless Kafka no longer keeps the records there
+ * (retention deleted them): then the checkpoint moves up to the first record kept, and the
+ * partition goes on from it. Asked what Kafka keeps each time: the same gap seen twice is not
+ * proof of retention (a seek lost to a consumer restarting leaves the same gap behind, and once
+ * read that way skipped a record the cluster still held).
  */
-export function createRewind(
-  pool: pg.Pool,
-  processor: string,
-  seek: (topic: string, partition: number, offset: string) => void,
-): Rewind {
-  const rewinds = new Map<string, bigint>();
-  return async function rewind(topic, partition, next, firstDelivered, log) {
-    const at = `${topic}/${partition}`;
-    if (rewinds.get(at) === next) {
+export function createRewind({ earliestOffset, moveCheckpoint, seek }: RewindPorts): Rewind {
+  return async function rewind(topic, partition, next, log) {
+    const earliest = await earliestOffset(topic, partition);
+    if (earliest > next) {
       log.error(
-        { from: next.toString(), to: firstDelivered },
-        'records between the checkpoint and the first available offset are gone; moving on',
+        { from: next.toString(), to: earliest.toString() },
+        'records between the checkpoint and the first offset Kafka keeps are gone; moving on',
       );
-      await saveCheckpoint(pool, processor, topic, partition, BigInt(firstDelivered));
-      rewinds.delete(at);
-      seek(topic, partition, firstDelivered);
+      await moveCheckpoint(topic, partition, earliest);
+      seek(topic, partition, earliest.toString());
       return;
     }
-    rewinds.set(at, next);
     log.info({ offset: next.toString() }, 'rewinding to the checkpoint');
     seek(topic, partition, next.toString());
   };

@@ -12,7 +12,7 @@ import { createRecordingTable, recorded, recordingProjection } from '../../test/
 import { listDeadLetters, redriveDeadLetters } from '../dead-letter-tools.ts';
 import { groupIdOf } from './processor.ts';
 import { startProcessor, type RunningProcessor } from './runner.ts';
-import { checkpoints, parkedKeys } from './store.ts';
+import { checkpoints, parkedKeys, saveCheckpoint } from './store.ts';
 
 // Every test has topics of its own: it sees only its own events and dead letters.
 let backbone: Backbone;
@@ -157,6 +157,30 @@ describe('the consumer runtime', () => {
       const committed = (await committedOffsets(name)).filter((c) => c.offset !== null);
       expect(committed.reduce((sum, c) => sum + Number(c.offset), 0)).toBe(20);
     });
+  });
+
+  it('when retention deleted the records past a checkpoint, then the processor moves on from the first record Kafka keeps and applies each kept record once', async () => {
+    const table = await freshTable();
+    const name = uniqueName('retention');
+    const threadId = randomUUID();
+    await backbone.publisher.publishBatch(Array.from({ length: 10 }, () => threadCreated(threadId)));
+    const ranges = await withKafkaAdmin(backbone.kafka, (admin) => admin.topicOffsets(topic));
+    const { partition } = ranges.find((range) => range.high === 10n)!;
+    const admin = backbone.kafka.admin();
+    await admin.connect();
+    await admin.fetchTopicMetadata({ topics: [topic] }); // kafkajs finds the partition's leader from it
+    await admin.deleteTopicRecords({ topic, partitions: [{ partition, offset: '6' }] });
+    await admin.disconnect();
+    // A checkpoint at 3: the records 3 to 5 it would resume from are gone.
+    await saveCheckpoint(backbone.pool, name, topic, partition, 3n);
+
+    await start(recordingProjection(name, [topic], table));
+    await eventually(async () => {
+      const stored = await checkpoints(backbone.pool, name);
+      expect(stored.find((c) => c.partition === partition)?.nextOffset).toBe(10n);
+    });
+    const { rows } = await backbone.pool.query<{ offset: string }>(`select "offset" from ${table} order by "offset"`);
+    expect(rows.map((row) => Number(row.offset))).toEqual([6, 7, 8, 9]);
   });
 
   it('when the same records are delivered again (offsets reset), then the checkpoint skips them and nothing is applied twice', async () => {
