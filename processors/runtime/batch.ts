@@ -137,11 +137,17 @@ export function createBatchHandling(context: BatchContext): BatchHandling {
           try {
             context.seek(topic, partition, first);
           } catch (seekError) {
-            log.warn({ err: seekError, offset: first }, 'could not seek back; the next apply will rewind to the checkpoint');
+            log.warn(
+              { err: seekError, offset: first },
+              'could not seek back; the next apply will rewind to the checkpoint',
+            );
           }
           // Stopping (or kafkajs restarting the consumer): left uncommitted, handled again later.
           if (!handedOff.isRunning() || isLostMembership(error)) return undefined;
-          log.warn({ err: error, offset: first }, 'a handed-off apply failed; the partition goes back to its first record');
+          log.warn(
+            { err: error, offset: first },
+            'a handed-off apply failed; the partition goes back to its first record',
+          );
           return error;
         },
       );

@@ -15,13 +15,23 @@ describe('the applies handed off by a checkpointed processor', () => {
   it('when an apply is running, then its partition settles only once it ends, and another partition is not held', async () => {
     const applies = new PartitionApplies();
     const gate = deferred();
-    applies.start('t/0', () => gate.promise, async () => undefined);
+    applies.start(
+      't/0',
+      () => gate.promise,
+      async () => undefined,
+    );
     let settled = false;
     const waiting = applies.settled('t/0').then(() => (settled = true));
     await expect(applies.settled('t/1')).resolves.toBeUndefined();
     await new Promise((resolve) => setImmediate(resolve));
     expect(settled).toBe(false);
-    expect(() => applies.start('t/0', async () => undefined, async () => undefined)).toThrow(/still running/);
+    expect(() =>
+      applies.start(
+        't/0',
+        async () => undefined,
+        async () => undefined,
+      ),
+    ).toThrow(/still running/);
     gate.resolve();
     await waiting;
     expect(settled).toBe(true);
@@ -75,8 +85,16 @@ describe('the applies handed off by a checkpointed processor', () => {
     const applies = new PartitionApplies();
     const first = deferred();
     const second = deferred();
-    applies.start('t/0', () => first.promise, async () => undefined);
-    applies.start('t/1', () => second.promise, async () => undefined);
+    applies.start(
+      't/0',
+      () => first.promise,
+      async () => undefined,
+    );
+    applies.start(
+      't/1',
+      () => second.promise,
+      async () => undefined,
+    );
     let drained = false;
     const draining = applies.drained().then(() => (drained = true));
     first.resolve();
