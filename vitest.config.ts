@@ -40,7 +40,10 @@ export default defineConfig({
           maxWorkers: 3,
           sequence: { groupOrder: 1 },
           testTimeout: 60_000,
-          hookTimeout: 60_000,
+          // A hang guard for setup and teardown: an isolated backbone (16 topics, 34 schemas
+          // registered) takes 2 to 4 s idle, and twice passed 60 s in CI under the suite's load
+          // (test/support/backbone.ts reports a slow one's phases on stderr).
+          hookTimeout: 120_000,
         },
       },
     ],

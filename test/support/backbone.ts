@@ -13,6 +13,9 @@ import { registerSchemas } from '../../schemas/registration.ts';
 import type { Logger } from '../../infra/logging/logger.ts';
 import { quietLogger, testConfig, uniqueName } from './platform.ts';
 
+/** A backbone's setup slower than this is reported with its phases. */
+const SLOW_SETUP_MS = 10_000;
+
 export interface Backbone {
   readonly config: Config;
   readonly kafka: KafkaConnection;
@@ -52,6 +55,7 @@ export async function isolatedBackbone({
     return { ...d, route: { ...d.route, topic: topic as TopicName }, subject: subjectOf(topic, d.schema.fullName) };
   });
 
+  const started = performance.now();
   await withKafkaAdmin(kafka, (admin) =>
     admin.applyTopics(
       allTopicDeclarations(
@@ -66,8 +70,18 @@ export async function isolatedBackbone({
     ),
   );
 
+  const topicsMade = performance.now();
   const registry = new RegistryClient(config.registry);
   await registerSchemas(registry, definitions);
+  const registered = performance.now();
+  // The setup is 2 to 4 s on an idle machine; CI has twice seen it pass a hook's 60 s under load.
+  // A slow one says where its time went, on stderr (the suite's output), so the next one is placed.
+  if (registered - started > SLOW_SETUP_MS)
+    process.stderr.write(
+      `isolatedBackbone ${suffix}: ${Math.round(registered - started)} ms ` +
+        `(${topicNames.length * 2} topics ${Math.round(topicsMade - started)} ms, ` +
+        `${definitions.length} schemas ${Math.round(registered - topicsMade)} ms)\n`,
+    );
   const codec = new EventCodec(registry, definitions);
   const publisher = createPublisher(kafka, codec, logger);
   const pool = new pg.Pool({ connectionString: config.database.url, max: 5 });
