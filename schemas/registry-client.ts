@@ -1,12 +1,20 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { TimeoutMiddleware } from 'mappersmith/middleware';
 
 export interface RegistrySettings {
   readonly url: string;
   readonly auth?: { readonly username: string; readonly password: string };
+  /** How long one request may take (default 10 s). */
+  readonly timeoutMs?: number;
 }
 
 export type Compatibility =
   'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FORWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE' | 'NONE';
+
+type LibraryMiddleware = NonNullable<ConstructorParameters<typeof SchemaRegistry>[0]['middlewares']>[number];
+
+/** How long one registry request may take by default: an answer later than this is a registry in trouble. */
+const REQUEST_TIMEOUT_MS = 10_000;
 
 /** A registry answer that is not what the Confluent API promises; carries the status. */
 export class RegistryError extends Error {
@@ -33,13 +41,26 @@ export class RegistryClient {
     this.library = new SchemaRegistry({
       host: settings.url,
       ...(settings.auth ? { auth: { username: settings.auth.username, password: settings.auth.password } } : {}),
+      // The library sets no timeout of its own: a request the registry never answers waited forever.
+      // (mappersmith's ESM and CommonJS typings of the one middleware differ; the library takes the CommonJS ones.)
+      middlewares: [TimeoutMiddleware(settings.timeoutMs ?? REQUEST_TIMEOUT_MS) as unknown as LibraryMiddleware],
     });
   }
 
-  /** Registers the schema under the subject (a no-op returning the same id when already there). */
+  /**
+   * Registers the schema under the subject (a no-op returning the same id when already there).
+   * A request that times out is made again, up to twice: registering is idempotent, so one the
+   * registry did apply answers the same id the second time.
+   */
   async register(subject: string, schema: string): Promise<number> {
-    const { id } = await this.library.register({ type: SchemaType.AVRO, schema }, { subject });
-    return id;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const { id } = await this.library.register({ type: SchemaType.AVRO, schema }, { subject });
+        return id;
+      } catch (error) {
+        if (attempt >= REGISTER_ATTEMPTS || !isTimeout(error)) throw error;
+      }
+    }
   }
 
   /** The id of this exact schema under the subject, or undefined when it is not registered there. */
@@ -122,7 +143,7 @@ export class RegistryClient {
       method,
       headers,
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(this.settings.timeoutMs ?? REQUEST_TIMEOUT_MS),
     });
   }
 
@@ -135,4 +156,11 @@ export class RegistryClient {
       );
     return text ? JSON.parse(text) : {};
   }
+}
+
+const REGISTER_ATTEMPTS = 3;
+
+/** mappersmith's timeout, as the library passes it on: "Confluent_Schema_Registry - Error, status 400: Timeout (10000ms)". */
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && /: Timeout \(\d+ms\)$/.test(error.message);
 }
