@@ -16,7 +16,7 @@ export async function flushItems(context: BatchContext, batch: PartitionBatch, i
   const { name } = context.processor;
   const { metrics } = context.deps;
   const { topic, log } = batch;
-  const parked = await parkedKeys(context.deps.pool, name, topic);
+  const parked = await parkedKeysWaiting(context, batch);
   const blocked = (item: Item) =>
     item.consumed !== undefined && !item.redriven && item.consumed.key !== null && parked.has(item.consumed.key);
   const attempt = (unit: readonly Item[]) =>
@@ -60,4 +60,29 @@ export async function flushItems(context: BatchContext, batch: PartitionBatch, i
       if (item.consumed?.key && context.processor.parkKeys !== false) parked.add(item.consumed.key);
     }
   }
+}
+
+/**
+ * The partition's parked keys, read before the batch's units: Postgres being down or starting up is
+ * waited out, as it is for the units themselves, where it used to fail the batch (and so restart the
+ * consumer, or seek a handed-off apply back) at once. Any other failure is thrown.
+ */
+async function parkedKeysWaiting(context: BatchContext, batch: PartitionBatch): Promise<Set<string>> {
+  const { name } = context.processor;
+  let parked = new Set<string>();
+  const read = await retryWithBackoff(
+    async () => {
+      parked = await parkedKeys(context.deps.pool, name, batch.topic);
+    },
+    {
+      policy: context.policy,
+      isRunning: batch.isRunning,
+      heartbeat: batch.heartbeat,
+      onRetry(error, tries) {
+        batch.log.warn({ err: error, attempt: tries }, 'reading the parked keys failed; retrying');
+      },
+    },
+  );
+  if (!read.ok) throw read.error;
+  return parked;
 }
