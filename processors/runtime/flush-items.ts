@@ -65,7 +65,8 @@ export async function flushItems(context: BatchContext, batch: PartitionBatch, i
 /**
  * The partition's parked keys, read before the batch's units: Postgres being down or starting up is
  * waited out, as it is for the units themselves, where it used to fail the batch (and so restart the
- * consumer, or seek a handed-off apply back) at once. Any other failure is thrown.
+ * consumer, or seek a handed-off apply back) at once. A failure retrying cannot help, or one that
+ * outlasts the policy's attempts, is thrown.
  */
 async function parkedKeysWaiting(context: BatchContext, batch: PartitionBatch): Promise<Set<string>> {
   const { name } = context.processor;
