@@ -2,7 +2,7 @@ import type { BatchContext, PartitionBatch } from './batch-context.ts';
 import type { Item } from './batch-items.ts';
 import { applyUnit } from './apply-unit.ts';
 import { deadLetterRecord } from './dead-letter-record.ts';
-import { retryWithBackoff, type Outcome } from './retry-loop.ts';
+import { retryWithBackoff, type Outcome, type RetryLoop } from './retry-loop.ts';
 import { parkedKeys } from './store.ts';
 
 /**
@@ -14,21 +14,11 @@ import { parkedKeys } from './store.ts';
 export async function flushItems(context: BatchContext, batch: PartitionBatch, items: readonly Item[]): Promise<void> {
   if (items.length === 0) return;
   const { name } = context.processor;
-  const { metrics } = context.deps;
-  const { topic, log } = batch;
   const parked = await parkedKeysWaiting(context, batch);
   const blocked = (item: Item) =>
     item.consumed !== undefined && !item.redriven && item.consumed.key !== null && parked.has(item.consumed.key);
   const attempt = (unit: readonly Item[]) =>
-    retryWithBackoff(() => applyUnit(context, batch, unit), {
-      policy: context.policy,
-      isRunning: batch.isRunning,
-      heartbeat: batch.heartbeat,
-      onRetry(error, tries) {
-        metrics.retries.inc({ processor: name, topic });
-        log.warn({ err: error, attempt: tries }, 'handler failed; retrying');
-      },
-    });
+    retryWithBackoff(() => applyUnit(context, batch, unit), retryLoopOf(context, batch, 'handler failed; retrying'));
 
   let known: Outcome | undefined;
   if (!items.some(blocked)) {
@@ -69,21 +59,26 @@ export async function flushItems(context: BatchContext, batch: PartitionBatch, i
  * outlasts the policy's attempts, is thrown.
  */
 async function parkedKeysWaiting(context: BatchContext, batch: PartitionBatch): Promise<Set<string>> {
-  const { name } = context.processor;
   let parked = new Set<string>();
   const read = await retryWithBackoff(
     async () => {
-      parked = await parkedKeys(context.deps.pool, name, batch.topic);
+      parked = await parkedKeys(context.deps.pool, context.processor.name, batch.topic);
     },
-    {
-      policy: context.policy,
-      isRunning: batch.isRunning,
-      heartbeat: batch.heartbeat,
-      onRetry(error, tries) {
-        batch.log.warn({ err: error, attempt: tries }, 'reading the parked keys failed; retrying');
-      },
-    },
+    retryLoopOf(context, batch, 'reading the parked keys failed; retrying'),
   );
   if (!read.ok) throw read.error;
   return parked;
+}
+
+/** The batch's retry loop: the processor's policy, the partition's liveness, each retry counted and logged. */
+function retryLoopOf(context: BatchContext, batch: PartitionBatch, message: string): RetryLoop {
+  return {
+    policy: context.policy,
+    isRunning: batch.isRunning,
+    heartbeat: batch.heartbeat,
+    onRetry(error, tries) {
+      context.deps.metrics.retries.inc({ processor: context.processor.name, topic: batch.topic });
+      batch.log.warn({ err: error, attempt: tries }, message);
+    },
+  };
 }
