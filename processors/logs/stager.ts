@@ -1,4 +1,3 @@
-import { deflateRawSync } from 'node:zlib';
 import { hourOf } from '../../infra/lake/layout.ts';
 import type { EventOf } from '../../schemas/generated/events.ts';
 import type { CheckpointedProcessor, ConsumedEvent } from '../runtime/processor.ts';
@@ -78,7 +77,7 @@ export function segmentsOf(entries: readonly ConsumedEvent<EventOf<'LogEntry'>>[
 /**
  * Stages log entries for the lake in the transaction that advances its checkpoint: each entry is
  * staged exactly once, under the Hive partition of its own time. A batch's entries of one
- * partition are one row (a segment of NDJSON lines, the text DuckDB reads, deflated), not a row each: the
+ * partition are one row (a segment of NDJSON lines, the text DuckDB reads), not a row each: the
  * per-row cost of a Postgres insert (tuple, index entries, WAL record), and of the delete once
  * stored, was most of the partitioner's time. Malformed records never reach here: the runtime
  * dead-letters what does not decode.
@@ -97,16 +96,27 @@ export function lakeStager(name: string, topics: readonly string[], schema: stri
       );
       if (segments.length === 0) return;
       const texts = segments.map((s) => s.lines.join('\n'));
-      // Postgres takes a fifth of the bytes. Deflated in place, not on libuv's threads: a batch has
-      // a segment per partition (dozens to hundreds), and each asynchronous call's stream and
-      // thread hop cost several times its level-1 deflate (20,000 entries in 1,584 segments: 2.0-3.7 s
-      // asynchronous against 0.3-0.6 s in place, on a loaded machine).
-      const deflated = texts.map((text) => deflateRawSync(text, { level: 1 }).toString('base64'));
+      const bytes = texts.map((text) => Buffer.byteLength(text));
+      const starts: number[] = [];
+      let start = 1;
+      for (const length of bytes) {
+        starts.push(start);
+        start += length;
+      }
+      // Every segment's text in one bytea parameter, which node-postgres sends in binary, and cut
+      // apart by Postgres: as a text[] parameter each line's quotes were escaped for an array
+      // literal, here and again in Postgres (a megabyte of JSON took ~5x as long as deflated text).
+      // Postgres compresses the column (lz4) in its own process, on the other core, where the
+      // stager's deflate and base64 were a sixth of this thread's staging.
       await tx.query(
         `insert into log_lake_segments (topic, partition, environment, organization_id, log_type, hour,
            first_offset, last_offset, entries, bytes, lines, deflated)
-         select *, true from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
-           $7::bigint[], $8::bigint[], $9::int[], $10::int[], $11::text[])
+         select topic, partition, environment, organization_id, log_type, hour, first_offset, last_offset, entries,
+           bytes, convert_from(substring($11::bytea from start for bytes), 'UTF8'), false
+         from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
+           $7::bigint[], $8::bigint[], $9::int[], $10::int[], $12::int[])
+           as s(topic, partition, environment, organization_id, log_type, hour, first_offset, last_offset, entries,
+             bytes, start)
          on conflict do nothing`,
         [
           segments.map((s) => s.topic),
@@ -118,8 +128,9 @@ export function lakeStager(name: string, topics: readonly string[], schema: stri
           segments.map((s) => s.offsets[0]!),
           segments.map((s) => s.offsets.at(-1)!),
           segments.map((s) => s.lines.length),
-          texts.map((text) => Buffer.byteLength(text)),
-          deflated,
+          bytes,
+          Buffer.from(texts.join(''), 'utf8'),
+          starts,
         ],
       );
     },

@@ -87,7 +87,7 @@ export async function lakeRows(directory: string) {
   const connection = await db.connect();
   try {
     const reader = await connection.runAndReadAll(
-      `select event_id, organization, logtype, year, month, day, hour, kafka_offset
+      `select event_id, organization, logtype, year, month, day, hour, kafka_offset, message
        from read_parquet('${directory}/logs/**/*.parquet', hive_partitioning = true, hive_types_autocast = false)`,
     );
     return reader.getRowObjectsJson() as Record<string, string>[];
