@@ -92,6 +92,11 @@ class NumberedParser extends BatchingParser<CsvRecord> {
     super({
       delimiter: dialect.delimiter,
       relax_column_count: true,
+      // A quote inside an unquoted cell, or text after a quoted one, is kept as text (as Python's
+      // csv module and spreadsheets read it): the line is then checked cell by cell. Strict,
+      // csv-parse 7.0.3 reported such a line once per stray quote and, after text following a
+      // closing quote, stayed inside the quotes: the good lines after it vanished unreported.
+      relax_quotes: true,
       skip_empty_lines: true,
       skip_records_with_error: true,
       // Bounded by the guard instead (see RecordLengthGuard).
@@ -100,6 +105,9 @@ class NumberedParser extends BatchingParser<CsvRecord> {
     // Emitted while parsing, between the records around it: the batch keeps the file's order.
     this.on('skip', (error: CsvError & { lines?: number }) => {
       const lineNumber = (error.lines ?? 0) - this.doubleCounted;
+      // One line, one report, whatever the number of errors csv-parse found in it.
+      const last = this.batch.at(-1);
+      if (last?.kind === 'unreadable' && last.lineNumber === lineNumber) return;
       this.batch.push({ kind: 'unreadable', lineNumber, reason: readable(error) });
     });
   }

@@ -24,13 +24,26 @@ describe('readCsvRecords', () => {
     }
   });
 
-  it('when a line has a stray quote, then that line is unreadable and the lines after it still come, in order', async () => {
-    const text = 'a,b\r\n1,ok\r\n2,bad"quote\r\n3,fine\r\n';
+  it('when a line has a stray quote, then the quote is text of its cell and the lines after it come, in order', async () => {
+    const text = 'a,b\r\n1,ok\r\n2,bad"quote\r\n3,12" PIZZA "LARGE"\r\n4,fine\r\n';
     expect(await records(text)).toEqual([
       { kind: 'record', lineNumber: 1, fields: ['a', 'b'] },
       { kind: 'record', lineNumber: 2, fields: ['1', 'ok'] },
-      { kind: 'unreadable', lineNumber: 3, reason: 'a quote opens in the middle of a cell' },
-      { kind: 'record', lineNumber: 4, fields: ['3', 'fine'] },
+      { kind: 'record', lineNumber: 3, fields: ['2', 'bad"quote'] },
+      { kind: 'record', lineNumber: 4, fields: ['3', '12" PIZZA "LARGE"'] },
+      { kind: 'record', lineNumber: 5, fields: ['4', 'fine'] },
+    ]);
+  });
+
+  it('when text follows a closing quote, then that cell keeps it and every line after it comes (csv-parse, strict, lost them)', async () => {
+    const text = 'a,b\n1,LINE2\n2,"bad"x\n3,LINE4\n4,LINE5\n5,"quoted, fine"\n';
+    expect(await records(text)).toEqual([
+      { kind: 'record', lineNumber: 1, fields: ['a', 'b'] },
+      { kind: 'record', lineNumber: 2, fields: ['1', 'LINE2'] },
+      { kind: 'record', lineNumber: 3, fields: ['2', '"bad"x'] },
+      { kind: 'record', lineNumber: 4, fields: ['3', 'LINE4'] },
+      { kind: 'record', lineNumber: 5, fields: ['4', 'LINE5'] },
+      { kind: 'record', lineNumber: 6, fields: ['5', 'quoted, fine'] },
     ]);
   });
 
@@ -77,7 +90,7 @@ describe('readCsvRecords', () => {
         ]);
   });
 
-  it('when a file spans several pieces, then its batches hold every record once, in order, an unreadable line in its place', async () => {
+  it('when a file spans several pieces, then its batches hold every record once, in order, a stray quote in its cell', async () => {
     const lines = ['account_id,description'];
     for (let i = 1; i <= 5000; i += 1) lines.push(i === 2500 ? `A${i},bad"quote` : `A${i},"line ${i}"`);
     const buffer = Buffer.from(`${lines.join('\r\n')}\r\n`);
@@ -89,11 +102,7 @@ describe('readCsvRecords', () => {
     expect(batches.length).toBeGreaterThan(1);
     const records = batches.flat();
     expect(records.map((r) => r.lineNumber)).toEqual(lines.map((_, index) => index + 1));
-    expect(records[2500]).toEqual({
-      kind: 'unreadable',
-      lineNumber: 2501,
-      reason: 'a quote opens in the middle of a cell',
-    });
+    expect(records[2500]).toEqual({ kind: 'record', lineNumber: 2501, fields: ['A2500', 'bad"quote'] });
     expect(records[5000]).toEqual({ kind: 'record', lineNumber: 5001, fields: ['A5000', 'line 5000'] });
   });
 

@@ -32,7 +32,8 @@ const HEADER_BYTES = 4096;
  * a file of any size is read in constant memory. The header is checked on the raw first line
  * (the columns unquoted, in any order) and a wrong one refuses the file whole (ImportRefused)
  * before any chunk is yielded. Every other record is a line or a rejected line with its number
- * (the header is line 1) and reason; malformed CSV (a stray quote) rejects its record only.
+ * (the header is line 1) and reason; a stray quote is text of its cell (checked as such), and a
+ * record csv-parse cannot read (a quote never closed) is rejected alone.
  */
 export async function* assignmentChunks(source: Readable, chunkLines = 5000): AsyncGenerator<AssignmentChunk> {
   const counted = { bytes: 0 };
@@ -42,6 +43,9 @@ export async function* assignmentChunks(source: Readable, chunkLines = 5000): As
   const parser = new NumberedRecords({
     bom: true,
     relax_column_count: true,
+    // A stray quote is text of its cell (see producers/csv/csv-records.ts): strict, csv-parse 7.0.3
+    // stayed inside the quotes after text following a closing quote, and lost the lines after it.
+    relax_quotes: true,
     skip_empty_lines: true,
     skip_records_with_error: true,
     // Bounded by the guard below instead: csv-parse's own limit loses every line after the long one.
