@@ -47,6 +47,19 @@ describe('readCsvRecords', () => {
     ]);
   });
 
+  it('when one stray quote has no other after it for more than the largest record, then no line is taken into an over-long one', async () => {
+    // The length guard reads quotes as the parser does: this one is text, not the start of a quoted cell.
+    const lines = ['a,b', '1,12" PIZZA', ...Array.from({ length: 40 }, (_, i) => `${i + 2},plain line`), '42,"quoted"'];
+    const out: CsvRecord[] = [];
+    const options = { encoding: 'auto', delimiter: 'auto', maxRecordBytes: 100 } as const;
+    for await (const record of readCsvRecords(Readable.from([Buffer.from(`${lines.join('\r\n')}\r\n`)]), options))
+      out.push(record);
+    expect(out.filter((r) => r.kind === 'unreadable')).toEqual([]);
+    expect(out).toHaveLength(lines.length);
+    expect(out[1]).toEqual({ kind: 'record', lineNumber: 2, fields: ['1', '12" PIZZA'] });
+    expect(out.at(-1)).toEqual({ kind: 'record', lineNumber: 43, fields: ['42', 'quoted'] });
+  });
+
   it('when a quoted cell is never closed, then the file ends with an unreadable line, not an error', async () => {
     const result = await records('a,b\n1,"open\n');
     expect(result.at(-1)).toMatchObject({ kind: 'unreadable', reason: 'a quoted cell is never closed' });

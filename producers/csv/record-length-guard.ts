@@ -6,6 +6,10 @@ export const TOO_LONG_MARK = '\u0000tributary:record-too-long\u0000';
 const QUOTE = 0x22;
 const LF = 0x0a;
 const CR = 0x0d;
+/** The delimiters a file may have (sniff.ts): the guard runs before the dialect is known. */
+const DELIMITERS = new Set([0x2c, 0x3b, 0x09, 0x7c]);
+/** The last byte of a UTF-8 byte order mark, which may precede the first cell. */
+const BOM_END = 0xbf;
 
 /**
  * Bounds the records of a CSV byte stream before csv-parse sees them: a record (quoted line
@@ -13,7 +17,11 @@ const CR = 0x0d;
  * TOO_LONG_MARK and as many line breaks as the record had, so the lines after it keep their
  * numbers, and the reader rejects that one line. csv-parse's own max_record_size drops the rest
  * of the file after such a record (7.0.3, with skip_records_with_error), so it is not used.
- * Holds at most one record in memory; the quote state is CSV's (a doubled quote toggles twice).
+ * Holds at most one record in memory. The quote state is the parser's (csv-parse with
+ * relax_quotes): a quote opens a quoted cell only where a cell starts (after a delimiter, a line
+ * break or another quoted part), and elsewhere is text; inside, any quote closes it, and a doubled
+ * one closes and opens again. Counting every quote instead, one stray quote (`12" PIZZA`) with
+ * no other for a megabyte took every line up to it into one over-long record.
  */
 export class RecordLengthGuard extends Transform {
   private record: Buffer[] = [];
@@ -21,8 +29,13 @@ export class RecordLengthGuard extends Transform {
   private quoted = false;
   private dropping = false;
   private droppedBreaks = 0;
-  /** The previous chunk's last byte: a dropped record ends as it did (CRLF or LF). */
-  private previous = 0;
+  /** The previous chunk's last byte (a line break before the first): a dropped record ends as it did (CRLF or LF). */
+  private previous = LF;
+  /** Where in this chunk the last quoted part closed (-1: not in it), and whether the previous chunk ended closing one. */
+  private closedAt = -1;
+  private closedLast = false;
+  /** Bytes in the chunks before this one. */
+  private seen = 0;
 
   constructor(private readonly maxRecordBytes: number) {
     super();
@@ -56,13 +69,13 @@ export class RecordLengthGuard extends Transform {
         if (nextQuote !== -1 && nextQuote < j) nextQuote = chunk.indexOf(QUOTE, j);
         if (this.quoted) {
           if (nextQuote === -1) break;
-          this.quoted = false;
+          this.passQuote(chunk, nextQuote);
           j = nextQuote + 1;
           continue;
         }
         if (nextLf !== -1 && nextLf < j) nextLf = chunk.indexOf(LF, j);
         if (nextQuote !== -1 && (nextLf === -1 || nextQuote < nextLf)) {
-          this.quoted = true;
+          this.passQuote(chunk, nextQuote);
           j = nextQuote + 1;
           continue;
         }
@@ -92,8 +105,27 @@ export class RecordLengthGuard extends Transform {
       this.recordBytes += n - start;
     }
     if (n > 0) this.previous = chunk[n - 1]!;
+    this.closedLast = n > 0 && this.closedAt === n - 1;
+    this.closedAt = -1;
+    this.seen += n;
     if (out.length > 0) this.push(out.length === 1 ? out[0] : Buffer.concat(out));
     done();
+  }
+
+  /**
+   * The quote at `i` of `chunk`: inside a quoted part it closes it; outside, it opens one where a
+   * cell starts, and is text anywhere else.
+   */
+  private passQuote(chunk: Buffer, i: number): void {
+    if (this.quoted) {
+      this.quoted = false;
+      this.closedAt = i;
+      return;
+    }
+    const before = i > 0 ? chunk[i - 1]! : this.previous;
+    const afterClosing = i > 0 ? this.closedAt === i - 1 : this.closedLast;
+    const afterBom = before === BOM_END && this.seen + i === 3;
+    if (before === LF || before === CR || DELIMITERS.has(before) || afterClosing || afterBom) this.quoted = true;
   }
 
   /**
@@ -103,7 +135,7 @@ export class RecordLengthGuard extends Transform {
   private startDropping(chunk: Buffer, start: number, from: number): number {
     let i = from;
     for (; ; i += 1) {
-      if (chunk[i] === QUOTE) this.quoted = !this.quoted;
+      if (chunk[i] === QUOTE) this.passQuote(chunk, i);
       if (this.recordBytes + (i - start + 1) > this.maxRecordBytes) break;
     }
     this.droppedBreaks = countLineBreaks([...this.record, chunk.subarray(start, i + 1)]);
@@ -117,7 +149,7 @@ export class RecordLengthGuard extends Transform {
   private dropUntilEnd(chunk: Buffer, from: number, out: Buffer[]): number {
     for (let i = from; i < chunk.length; i += 1) {
       const byte = chunk[i]!;
-      if (byte === QUOTE) this.quoted = !this.quoted;
+      if (byte === QUOTE) this.passQuote(chunk, i);
       if (byte !== LF) continue;
       if (this.quoted) {
         this.droppedBreaks += 1;
