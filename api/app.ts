@@ -20,6 +20,7 @@ import type { AwsClients } from '../infra/aws/clients.ts';
 import { authentication } from './auth/plugin.ts';
 import type { TokenVerifier } from './auth/tokens.ts';
 import { correlationIdOf, registerCorrelationCheck } from './correlation.ts';
+import { registerJsonDepthLimit } from './json-depth.ts';
 import { registerNulGuard } from './nul-guard.ts';
 import { clientErrorHandler, frameworkErrors, problem, registerProblemHandling } from './errors.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
@@ -102,6 +103,7 @@ export async function buildApp(deps: AppDependencies) {
   });
   registerProblemHandling(app);
   registerCorrelationCheck(app);
+  registerJsonDepthLimit(app);
   registerNulGuard(app);
   recordHttpLatency(app, deps.metrics);
   // Bodies are JSON: anything else (text/plain included, which Fastify parses by default) is 415.

@@ -49,12 +49,13 @@ export const problem = {
       undefined,
       { allow: allowed.join(', ') },
     ),
-  unsupportedMediaType: (given: string | undefined) =>
+  /** `accepted`: the media types the operation takes (application/json unless it documents others). */
+  unsupportedMediaType: (given: string | undefined, accepted: readonly string[] = ['application/json']) =>
     new ApiError(
       415,
       'unsupported_media_type',
       'Unsupported media type',
-      `send the body as application/json${given ? ` (got ${given.slice(0, 100)})` : ''}`,
+      `send the body as ${accepted.join(' or ')}${given ? ` (got ${given.slice(0, 100)})` : ''}`,
     ),
   /** A `?after=` that is not a position token, or one this read model can never reach. */
   invalidPosition: (reason: string) =>
@@ -192,6 +193,14 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
   socket.destroy();
 }
 
+/** The media types an operation takes: those its documented body names (a CSV upload's), else JSON. */
+function acceptedMediaTypes(request: FastifyRequest): readonly string[] {
+  const content = (request.routeOptions.config as { documentedBody?: { content?: Record<string, unknown> } })
+    .documentedBody?.content;
+  const types = content ? Object.keys(content) : [];
+  return types.length > 0 ? types : ['application/json'];
+}
+
 /** Ours say what they are; Fastify's own (validation, body parsing, routing) are translated; anything else is our fault. */
 function toTributaryError(error: FastifyError | TributaryError, request: FastifyRequest): TributaryError {
   if (error instanceof TributaryError) return error;
@@ -212,7 +221,7 @@ function toTributaryError(error: FastifyError | TributaryError, request: Fastify
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ApiError(413, 'body_too_large', 'The request body is too large', error.message);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return problem.unsupportedMediaType(request.headers['content-type']);
+      return problem.unsupportedMediaType(request.headers['content-type'], acceptedMediaTypes(request));
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new ApiError(400, 'malformed_json', 'The body is not valid JSON', error.message);

@@ -143,6 +143,24 @@ describe('probes generated from /docs/json', () => {
     );
   });
 
+  it('when a JSON body nests 20,000 levels deep, then 400 body_too_deep, never 500', async () => {
+    // 2,000 levels overflowed the stack of the checks that walk a body (found by a stranger's test).
+    const deep = `{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
+    await each(
+      withBody().filter((operation) => operation.bodyType === 'application/json'),
+      async (operation) => {
+        const answer = await probe(world.app, operation, world.resolve, {
+          ids: victimId,
+          headers: world.attacker.headers,
+          body: deep,
+        });
+        return answer.status === 400 && answer.problem.code === 'body_too_deep'
+          ? undefined
+          : `${answer.status} ${answer.body.slice(0, 300)}`;
+      },
+    );
+  });
+
   it('when a body is of another media type than the operation takes, then 415 names the one it takes', async () => {
     await each(withBody(), async (operation) => {
       const other = operation.bodyType === 'application/json' ? 'text/csv' : 'application/json';
@@ -152,7 +170,9 @@ describe('probes generated from /docs/json', () => {
         body: other === 'text/csv' ? 'a,b\r\n1,2\r\n' : '{"a":1}',
         contentType: other,
       });
-      return answer.status === 415 && answer.problem.code === 'unsupported_media_type'
+      return answer.status === 415 &&
+        answer.problem.code === 'unsupported_media_type' &&
+        answer.problem.detail?.includes(operation.bodyType!)
         ? undefined
         : `${answer.status} ${answer.body.slice(0, 300)}`;
     });

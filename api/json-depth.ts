@@ -1,0 +1,63 @@
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from './errors.ts';
+
+/** The deepest nesting a JSON body may have: far past any event's shape, far short of the stack. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * How deep the arrays and objects of a JSON text nest (0 for a scalar), counting brackets outside
+ * strings; stops counting past `limit`. The text need not be valid JSON: the parser judges that.
+ */
+export function jsonDepth(text: string, limit = Number.POSITIVE_INFINITY): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i += 1;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      depth += 1;
+      if (depth > deepest) {
+        deepest = depth;
+        if (deepest > limit) return deepest;
+      }
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth -= 1;
+  }
+  return deepest;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+/**
+ * JSON bodies are refused (400) past MAX_JSON_DEPTH levels, before they are parsed: every step
+ * after parsing that walks a body (the NUL guard, validation, organization checks) recurses, and
+ * 2,000 levels overflowed the stack as a 500. Otherwise Fastify's own parser (prototype
+ * poisoning refused) does the parsing.
+ */
+export function registerJsonDepthLimit(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, raw, done) => {
+    // parseAs 'string': always text (Fastify's types allow a Buffer for parseAs 'buffer').
+    const body = raw as string;
+    const depth = jsonDepth(body, MAX_JSON_DEPTH);
+    if (depth > MAX_JSON_DEPTH)
+      return done(
+        new ApiError(
+          400,
+          'body_too_deep',
+          'The body nests too deeply',
+          `the body nests more than ${MAX_JSON_DEPTH} levels of arrays and objects`,
+        ),
+        undefined,
+      );
+    return parse(request, body, done);
+  });
+}
