@@ -42,6 +42,12 @@ function queryProgress(label: string) {
   };
 }
 
+/** The most hours `--hours` names: a year's, so a typo cannot list millions of prefixes. */
+const MAX_HOURS = 24 * 366;
+
+/** Commander's way to repeat an option: `--type web --type app`. */
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
 interface QueryOptions {
   readonly format: 'table' | 'ndjson' | 'csv';
   readonly limit: string;
@@ -66,6 +72,8 @@ function prefixesOf(options: QueryOptions, environment: string): string[] | unde
   if (Number.isNaN(from.getTime()))
     throw new OperatorError(`--from ${options.from} is not a time (ISO 8601, e.g. 2026-11-22T10:00Z)`);
   const hours = Number(options.hours);
+  if (!Number.isInteger(hours) || hours < 1 || hours > MAX_HOURS)
+    throw new OperatorError(`--hours must be a whole number from 1 to ${MAX_HOURS}, not ${options.hours}`);
   return types.flatMap((logType) =>
     Array.from(
       { length: hours },
@@ -111,7 +119,8 @@ export function registerLogCommands(program: Command): void {
     .option('--format <format>', 'table, ndjson or csv', 'table')
     .option('--limit <rows>', 'at most this many rows are printed', '1000')
     .option('--org <id>', 'DuckDB: read only this organization’s objects (by default, those the WHERE allows)')
-    .option('--type <types...>', 'DuckDB over S3: with --org, only these log types')
+    // Repeated rather than variadic: `<types...>` took the SQL after it for a type.
+    .option('--type <type>', 'DuckDB over S3: with --org, only this log type (repeat for more)', collect)
     .option('--from <time>', 'DuckDB over S3: with --org, only the hours from this one')
     .option('--hours <count>', 'with --from, how many hours', '1')
     .option('--environment <env>', 'with --org, the environment (default: ENVIRONMENT)')
@@ -187,6 +196,8 @@ export function registerLogCommands(program: Command): void {
         ? new Date(options.before)
         : new Date(Date.now() - config.lake.maxAgeMs - 60_000);
       if (Number.isNaN(finishedBefore.getTime())) throw new OperatorError(`--before ${options.before} is not a time`);
+      if (!options.prefix.startsWith('logs/') || options.prefix.split('/').includes('..'))
+        throw new OperatorError(`--prefix must be a key prefix under logs/ (without ..), not ${options.prefix}`);
       const store = lakeStoreOf(config.lake, createS3Client(config.aws));
       const done = await compactLake(store, {
         finishedBefore,

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -85,9 +85,45 @@ describe('tributary logs compact', () => {
   });
 
   it('when SQL would write, then it is refused: the lake is queried read-only', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tributary-compact-'));
+    const lake = new DirectoryLake(root);
+    const target = join(root, 'written.csv');
+    // Refused as a write, or earlier as a file the statement may not touch: either way nothing is written.
+    await expect(runLakeSql(lake, `copy (select 1) to '${target}'`, { database: 'tributary_logs' })).rejects.toThrow(
+      /read-only|file system operations are disabled/,
+    );
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('when SQL reads a file of the host, another organization’s objects by path, or says nothing, then it is refused, naming why', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tributary-compact-'));
+    const lake = new DirectoryLake(root);
+    const writer = new ParquetWriter();
+    try {
+      await stored(lake, writer, '05', 0, 2);
+      const sql = (text: string, prefixes?: string[]) =>
+        runLakeSql(lake, text, { database: 'tributary_logs', ...(prefixes ? { prefixes } : {}) });
+      const otherOrganization = ['logs/environment=test/organization=org-other/'];
+
+      await expect(sql(`select * from read_csv('/etc/passwd')`)).rejects.toThrow(/Permission Error/);
+      await expect(
+        sql(`select count(*) from read_parquet('${root}/logs/**/*.parquet')`, otherOrganization),
+      ).rejects.toThrow(/Permission Error/);
+      await expect(sql('   ')).rejects.toThrow(/the text is empty/);
+      await expect(sql('selec 1')).rejects.toThrow(/the SQL does not parse/);
+      // The lake's own tables still read.
+      expect((await sql(`select count(*) as n from tributary_logs.logs_web`)).rows[0]).toEqual({ n: '3' });
+    } finally {
+      writer.close();
+    }
+  });
+
+  it('when a prefix leads outside the lake, then listing and compacting refuse it', async () => {
     const lake = new DirectoryLake(mkdtempSync(join(tmpdir(), 'tributary-compact-')));
-    await expect(runLakeSql(lake, `copy (select 1) to '/tmp/x.csv'`, { database: 'tributary_logs' })).rejects.toThrow(
-      /read-only/,
+
+    await expect(lake.list('../')).rejects.toThrow(/not a key of the lake/);
+    await expect(compactLake(lake, { finishedBefore: new Date(), prefix: 'logs/../../' })).rejects.toThrow(
+      /not a key of the lake/,
     );
   });
 });

@@ -58,6 +58,7 @@ export async function runLakeSql(
   const connection = await db.connect();
   try {
     const keys = visibleObjects(await keysFor(connection, store, sql, options));
+    const opened: string[] = [];
     await connection.run(`create schema ${options.database}`);
     for (const logType of LOG_TYPES) {
       const table = tableOf(options.database, logType);
@@ -65,6 +66,7 @@ export async function runLakeSql(
       if (ofType.length > 0) {
         // Named files, not a glob: a compacted file's sources may not be deleted yet.
         const files = await Promise.all(ofType.map((key) => store.local(key, scratch)));
+        opened.push(...files);
         await connection.run(
           `create view ${table} as select * exclude (logtype) from read_parquet([${files.map(literal).join(', ')}], hive_partitioning = true, hive_types_autocast = false)`,
         );
@@ -75,12 +77,27 @@ export async function runLakeSql(
         await connection.run(`create table ${table} (${[...columns, ...partitions].join(', ')})`);
       }
     }
-    const statements = await connection.extractStatements(sql);
+    // The statement reads the lake's tables and nothing else: not another file of the host, not
+    // another organization's objects (read_parquet of a path), not an extension from the network.
+    await connection.run('set autoinstall_known_extensions = false');
+    await connection.run('set autoload_known_extensions = false');
+    await connection.run(`set allowed_paths = [${opened.map(literal).join(', ')}]`);
+    await connection.run('set enable_external_access = false');
+    await connection.run('set lock_configuration = true');
+    if (sql.trim() === '') throw new OperatorError('give a SQL statement (the text is empty)');
+    const statements = await connection.extractStatements(sql).catch((error: Error) => {
+      throw new OperatorError(`the SQL does not parse: ${error.message}`);
+    });
     if (statements.count !== 1) throw new OperatorError(`give one SQL statement (got ${statements.count})`);
-    const prepared = await statements.prepare(0);
+    // DuckDB's errors here are the statement's (a name it lacks, a file it may not read): the
+    // caller's to fix, said as such rather than with our stack.
+    const failed = (error: Error) => {
+      throw new OperatorError(`the query failed: ${error.message}`);
+    };
+    const prepared = await statements.prepare(0).catch(failed);
     if (prepared.statementType !== StatementType.SELECT && prepared.statementType !== StatementType.EXPLAIN)
       throw new OperatorError('the lake is queried read-only: give a SELECT (or EXPLAIN)');
-    const reader = await prepared.runAndReadAll();
+    const reader = await prepared.runAndReadAll().catch(failed);
     const columns = reader.columnNames();
     const rows = reader.getRowObjectsJson() as Record<string, unknown>[];
     const limited = options.maxRows === undefined ? rows : rows.slice(0, options.maxRows);

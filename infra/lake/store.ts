@@ -1,5 +1,5 @@
 import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -28,12 +28,24 @@ export interface LakeStore {
 export class DirectoryLake implements LakeStore {
   constructor(private readonly root: string) {}
 
+  /**
+   * The path of a key or prefix, which must stay inside the lake: `../` reached the directory above
+   * it (the stack's data) through `tributary logs compact --prefix`.
+   */
+  private pathOf(key: string): string {
+    const path = join(this.root, key);
+    const inside = relative(this.root, path);
+    if (inside.startsWith('..') || isAbsolute(inside) || isAbsolute(key))
+      throw new RangeError(`"${key}" is not a key of the lake: it leads outside ${this.root}`);
+    return path;
+  }
+
   get location(): string {
     return this.root;
   }
 
   async put(key: string, file: string): Promise<void> {
-    const target = join(this.root, key);
+    const target = this.pathOf(key);
     await mkdir(dirname(target), { recursive: true });
     // Copy beside the target, then rename over it: a reader never sees half a file.
     const partial = `${target}.partial-${process.pid}`;
@@ -47,7 +59,7 @@ export class DirectoryLake implements LakeStore {
   }
 
   async list(prefix: string): Promise<string[]> {
-    const start = join(this.root, prefix);
+    const start = this.pathOf(prefix);
     const entries = await readdir(start, { recursive: true, withFileTypes: true }).catch(
       (error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') return [];
@@ -61,11 +73,11 @@ export class DirectoryLake implements LakeStore {
   }
 
   async local(key: string, _scratch?: string): Promise<string> {
-    return join(this.root, key);
+    return this.pathOf(key);
   }
 
   async remove(key: string): Promise<void> {
-    await rm(join(this.root, key), { force: true });
+    await rm(this.pathOf(key), { force: true });
   }
 }
 
