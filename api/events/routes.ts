@@ -6,7 +6,8 @@ import type { Publisher } from '../../producers/publisher.ts';
 import { INGEST_EVENT_TYPES } from '../../schemas/catalog.ts';
 import type { EventCodec, FieldProblem } from '../../schemas/codec.ts';
 import { EventValidationError } from '../../schemas/codec.ts';
-import type { EventType, TributaryEvent } from '../../schemas/generated/events.ts';
+import { lakeEntryProblems } from '../../infra/lake/layout.ts';
+import type { EventOf, EventType, TributaryEvent } from '../../schemas/generated/events.ts';
 import { fromJson } from '../../schemas/json.ts';
 import { principalOf } from '../auth/plugin.ts';
 import { SCOPES } from '../auth/principal.ts';
@@ -146,6 +147,16 @@ export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (instan
           });
       }
     });
+    // A log entry also has to fit the lake (the same check as POST /v1/logs): Avro cannot say
+    // that a partition value is not blank, or that the hour is one Athena's tables project.
+    if (type === 'LogEntry')
+      events.forEach((event, index) => {
+        for (const { field, problem } of lakeEntryProblems(event as EventOf<'LogEntry'>))
+          issues.push({
+            field: `${batch ? `body[${index}]` : 'body'}.${field === 'metadata.occurredAt' ? 'occurredAt' : field}`,
+            problem,
+          });
+      });
     if (issues.length > 0) throw new EventValidationError(type, issues);
 
     const foreign = events.flatMap((event, index) =>

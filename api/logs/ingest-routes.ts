@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Type, type Static, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { FieldProblem } from '../../infra/errors.ts';
+import { lakeEntryProblems } from '../../infra/lake/layout.ts';
 import { LOG_TYPES } from '../../infra/lake/log-query.ts';
 import type { EventOf, LogType } from '../../schemas/generated/events.ts';
 import type { SliceRouteOptions } from '../../slices/slice.ts';
@@ -198,6 +199,14 @@ export const logIngestRoutes: FastifyPluginAsync<SliceRouteOptions> = async (ins
       );
       if (foreign.length > 0) throw new ForeignOrganizationError(organizationId, foreign);
       const events = entries.map((entry) => logEntryOf(entry, request.id));
+      const unfit = events.flatMap((event, index) =>
+        lakeEntryProblems(event).map(({ field, problem }) => ({
+          field: `body.entries[${index}].${field.replace(/^(payload|metadata)\./, '')}`,
+          problem,
+        })),
+      );
+      if (unfit.length > 0)
+        throw new ApiError(400, 'validation_failed', 'The request is invalid', `${unfit.length} problem(s)`, unfit);
       const positions = await publisher.publishBatch(events);
       reply.code(202);
       return {

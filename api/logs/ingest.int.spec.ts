@@ -95,6 +95,47 @@ describe('POST /v1/logs', () => {
     });
   });
 
+  it('when an entry’s environment is blank or its time is outside the years Athena’s tables project, then 400 names each, over /v1/logs and over /v1/events/LogEntry alike', async () => {
+    const response = await ship('org-ship', [
+      entry('org-ship', { environment: '  ' }),
+      entry('org-ship', { occurredAt: '1970-01-01T00:00:00Z' }),
+      entry('org-ship'),
+    ]);
+
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({
+      code: 'validation_failed',
+      errors: [
+        { field: 'body.entries[0].environment', problem: expect.stringContaining('blank') },
+        { field: 'body.entries[1].occurredAt', problem: expect.stringContaining('2020 to 2099') },
+      ],
+    });
+
+    // The generic door takes the same event: it must refuse what would land where no query finds it.
+    const generic = await app.inject({
+      method: 'POST',
+      url: '/v1/events/LogEntry',
+      headers: await bearer(backbone, { organizationId: 'org-ship', scopes: ['events:publish'] }),
+      payload: {
+        occurredAt: '2100-01-01T00:00:00Z',
+        payload: {
+          organizationId: 'org-ship',
+          logType: 'app',
+          environment: '',
+          server: 's',
+          level: null,
+          message: 'x',
+          events: [],
+        },
+      },
+    });
+    expect(generic.statusCode, generic.body).toBe(400);
+    expect(generic.json().errors).toEqual([
+      { field: 'body.payload.environment', problem: expect.stringContaining('blank') },
+      { field: 'body.occurredAt', problem: expect.stringContaining('2020 to 2099') },
+    ]);
+  });
+
   it('when an entry names another organization, then 403 names it; without logs:write, 403 too', async () => {
     const foreign = await ship('org-ship', [entry('org-ship'), entry('org-other')]);
     expect(foreign.statusCode).toBe(403);

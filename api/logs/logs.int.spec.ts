@@ -66,4 +66,12 @@ describe('POST /v1/logs/query', () => {
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ code: 'validation_failed', errors: [{ field: 'body.hours' }] });
   });
+
+  it('when the range would end after the year 9999, then 400 names body.hours, not a 500', async () => {
+    const response = await query('org-x', { from: '9999-12-31T23:00:00Z', hours: 2 });
+
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'validation_failed', errors: [{ field: 'body.hours' }] });
+    expect((await query('org-x', { from: '9999-12-31T23:00:00Z', hours: 1 })).statusCode).toBe(200);
+  });
 });

@@ -5,8 +5,10 @@ import { LOG_TYPES, MAX_QUERY_HOURS } from '../../infra/lake/log-query.ts';
 import { logQueryEngineOf } from '../../infra/lake/log-engine.ts';
 import type { SliceRouteOptions } from '../../slices/slice.ts';
 import { principalOf } from '../auth/plugin.ts';
-import { problemRef } from '../errors.ts';
+import { ApiError, problemRef } from '../errors.ts';
 import { logIngestRoutes } from './ingest-routes.ts';
+
+const END_OF_9999 = Date.UTC(10000, 0, 1);
 
 export const READ_LOGS_SCOPE = 'logs:read';
 const MAX_ROWS = 10_000;
@@ -74,6 +76,11 @@ export const logRoutes: FastifyPluginAsync<SliceRouteOptions> = async (instance,
     async (request, reply) => {
       const from = new Date(request.body.from);
       const to = new Date(from.getTime() + (request.body.hours ?? 1) * 3_600_000);
+      // A timestamp past the year 9999 is not one SQL can cast (it was a 500).
+      if (!(to.getTime() <= END_OF_9999))
+        throw new ApiError(400, 'validation_failed', 'The request is invalid', '1 problem(s)', [
+          { field: 'body.hours', problem: `the range from ${request.body.from} would end after the year 9999` },
+        ]);
       const { transactionId, success, text, logTypes } = request.body;
       const result = await engine.structured({
         environment: request.body.environment ?? config.environment,

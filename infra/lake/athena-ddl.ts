@@ -1,3 +1,4 @@
+import { LAKE_YEARS } from './layout.ts';
 import { LOG_TYPES, type LogTypeName } from './log-query.ts';
 
 /** An Avro schema as JSON (the canonical form, named types expanded). */
@@ -114,7 +115,7 @@ export function createTableDdl(logEntrySchema: string, logType: LogTypeName, tar
     ['projection.environment.type', 'injected'],
     ['projection.organization.type', 'injected'],
     ['projection.year.type', 'integer'],
-    ['projection.year.range', '2020,2099'],
+    ['projection.year.range', `${LAKE_YEARS.first},${LAKE_YEARS.last}`],
     ['projection.month.type', 'integer'],
     ['projection.month.range', '1,12'],
     ['projection.month.digits', '2'],

@@ -113,3 +113,32 @@ export function hourOfFolder(folder: string): Date | undefined {
   const [, y, m, d, h] = match.map(Number) as [number, number, number, number, number];
   return new Date(Date.UTC(y, m - 1, d, h));
 }
+
+/**
+ * The years the lake's Athena tables project (`projection.year.range`): an entry of another year
+ * would be stored where Athena never looks, so the lake's doors refuse it.
+ */
+export const LAKE_YEARS = { first: 2020, last: 2099 } as const;
+
+/**
+ * What makes a LogEntry unfit for the lake, by field of the event (`payload.environment`,
+ * `metadata.occurredAt`): a partition value that is empty (its files would sit under
+ * `environment=/`, where no query can name them), or a time outside LAKE_YEARS.
+ */
+export function lakeEntryProblems(entry: {
+  readonly metadata: { readonly occurredAt: Date };
+  readonly payload: { readonly organizationId: string; readonly environment: string; readonly logType: string };
+}): { field: string; problem: string }[] {
+  const problems: { field: string; problem: string }[] = [];
+  // Fields of the wrong type are the schema's to report: only what it lets through is judged here.
+  for (const name of ['organizationId', 'environment', 'logType'] as const)
+    if (typeof entry.payload[name] === 'string' && entry.payload[name].trim() === '')
+      problems.push({ field: `payload.${name}`, problem: 'must not be blank: the lake partitions every entry by it' });
+  const year = entry.metadata.occurredAt.getUTCFullYear();
+  if (!Number.isNaN(year) && !(year >= LAKE_YEARS.first && year <= LAKE_YEARS.last))
+    problems.push({
+      field: 'metadata.occurredAt',
+      problem: `must be in the years ${LAKE_YEARS.first} to ${LAKE_YEARS.last}, those the lake's Athena tables project (got ${entry.metadata.occurredAt.toISOString()})`,
+    });
+  return problems;
+}
