@@ -242,7 +242,11 @@ describe('POST /v1/events/{type}', () => {
       payload: threadBody('x'.repeat(500)),
     });
     await small.close();
-    expect(big.json()).toMatchObject({ status: 413, code: 'body_too_large' });
+    expect(big.json()).toMatchObject({
+      status: 413,
+      code: 'body_too_large',
+      detail: expect.stringContaining('200 bytes'),
+    });
   });
 
   it('when one token goes over its rate, then it gets 429 with Retry-After while another token is unaffected', async () => {

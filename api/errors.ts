@@ -219,7 +219,12 @@ function toTributaryError(error: FastifyError | TributaryError, request: Fastify
   }
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError(413, 'body_too_large', 'The request body is too large', error.message);
+      return new ApiError(
+        413,
+        'body_too_large',
+        'The request body is too large',
+        `the body is larger than this operation takes: at most ${request.routeOptions.bodyLimit} bytes`,
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return problem.unsupportedMediaType(request.headers['content-type'], acceptedMediaTypes(request));
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':

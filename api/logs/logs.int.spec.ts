@@ -53,7 +53,7 @@ describe('POST /v1/logs/query', () => {
   it('when CSV is asked for, then the rows come as CSV with a header, quoted cells and formulas escaped', async () => {
     const response = await query('org-x', { success: false }, 'text/csv');
 
-    expect(response.headers['content-type']).toContain('text/csv');
+    expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
     const [header, row] = response.body.trim().split('\n');
     expect(header).toContain('event_id');
     expect(row).toContain(mine[1]!.metadata.eventId);

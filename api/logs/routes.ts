@@ -96,7 +96,8 @@ export const logRoutes: FastifyPluginAsync<SliceRouteOptions> = async (instance,
       reply.header('x-lake-engine', result.engine);
       if (result.engine === 'duckdb') reply.header('x-lake-objects', String(result.objects.length));
       if (result.scannedBytes !== undefined) reply.header('x-lake-scanned-bytes', String(result.scannedBytes));
-      if ((request.headers.accept ?? '').includes('text/csv')) return reply.type('text/csv').send(csvOf(result.rows));
+      if ((request.headers.accept ?? '').includes('text/csv'))
+        return reply.type('text/csv; charset=utf-8').send(csvOf(result.rows));
       return reply
         .type('application/x-ndjson')
         .send(result.rows.map((row) => JSON.stringify(row)).join('\n') + (result.rows.length ? '\n' : ''));

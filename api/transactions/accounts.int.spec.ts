@@ -68,6 +68,7 @@ describe('an account and its transactions', () => {
     const get = async (query: string) => (await flow.call(org, 'GET', `/v1/accounts/f/transactions?${query}`)).body;
     const amounts = (page: { items: { amountMinor: number }[] }) => page.items.map((t) => t.amountMinor);
     expect(amounts(await get('category=dining'))).toEqual([-525, -475]);
+    expect(amounts(await get('category=DINING'))).toEqual([-525, -475]);
     expect(amounts(await get('minAmountMinor=-1000&maxAmountMinor=-500'))).toEqual([-525]);
     expect(amounts(await get('q=shell'))).toEqual([-6000]);
     expect(amounts(await get('from=2026-02-03&to=2026-02-05'))).toEqual([-6000, -525]);
@@ -146,6 +147,12 @@ describe('an account and its transactions', () => {
       status: 200,
       body: { nickname: 'Holiday fund', currency: 'USD', balanceMinor: -200 },
     });
+    // The limit is on the name kept: 100 characters once trimmed, whatever the spaces around them.
+    const padded = await flow.call(org, 'PATCH', '/v1/accounts/named', { nickname: ` ${'n'.repeat(100)} ` });
+    expect(padded.status).toBe(202);
+    const tooLong = await flow.call(org, 'PATCH', '/v1/accounts/named', { nickname: 'n'.repeat(101) });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body).toMatchObject({ errors: [{ field: 'body.nickname' }] });
     const cleared = await flow.call(org, 'PATCH', '/v1/accounts/named', { nickname: '' });
     const after = await flow.call(org, 'GET', `/v1/accounts/named?after=${cleared.body.position}`);
     expect(after.body.nickname).toBeNull();

@@ -36,11 +36,15 @@ export function accountJson(account: Account) {
   return { ...account, balanceAsOf: account.balanceAsOf?.toISOString() ?? null };
 }
 
+/** The longest nickname kept, counted after trimming. */
+export const MAX_NICKNAME = 100;
+
 export const NicknameBody = Type.Object(
   {
     nickname: Type.String({
-      maxLength: 100,
-      description: 'The new nickname, trimmed; an empty string clears it.',
+      // The 100 characters are counted after trimming (the route checks them); this only bounds the text.
+      maxLength: 1000,
+      description: `The new nickname, trimmed, at most ${MAX_NICKNAME} characters; an empty string clears it.`,
     }),
   },
   { additionalProperties: false },

@@ -9,6 +9,8 @@ export interface TransactionColumns {
   /** Every other column, by its header as written: kept on the event (a `category` there is a hint to the cleanser). */
   readonly others: readonly { readonly index: number; readonly name: string }[];
   readonly count: number;
+  /** Each column's name as a report names it: the documented one for those above, else the header as written. */
+  readonly names: readonly string[];
 }
 
 /** What each column may be called: the first name is the one the README documents. */
@@ -60,6 +62,9 @@ export function transactionColumns(header: readonly string[]): TransactionColumn
       problem: `the file lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; its header has ${header.map((h) => JSON.stringify(h)).join(', ')} (required: account_id, date, amount, description; optional: currency, reference, and any others)`,
     };
   const used = new Set(Object.values(found).filter((index): index is number => index !== null));
+  const names = header.map((name) => name.trim());
+  for (const field of Object.keys(NAMES) as (keyof typeof NAMES)[])
+    if (found[field] !== null) names[found[field]] = REPORTED[field];
   return {
     accountId: found.accountId!,
     date: found.date!,
@@ -71,5 +76,16 @@ export function transactionColumns(header: readonly string[]): TransactionColumn
       .map((name, index) => ({ index, name: name.trim() }))
       .filter(({ index, name }) => !used.has(index) && name !== ''),
     count: header.length,
+    names,
   };
 }
+
+/** The names reports give the known columns (validateLine's, e.g. `account_id`). */
+const REPORTED: Record<keyof typeof NAMES, string> = {
+  accountId: 'account_id',
+  date: 'date',
+  amount: 'amount',
+  description: 'description',
+  currency: 'currency',
+  reference: 'reference',
+};

@@ -39,7 +39,11 @@ export function validateLine(
   }
   for (let index = 0; index < fields.length; index += 1)
     if (fields[index]!.length > MAX_CELL)
-      problems.push({ lineNumber, column: null, reason: `cell ${index + 1} is longer than ${MAX_CELL} characters` });
+      problems.push({
+        lineNumber,
+        column: columns.names[index] || null,
+        reason: `cell ${index + 1} is longer than ${MAX_CELL} characters`,
+      });
 
   const accountId = cellOf(fields, columns.accountId);
   if (accountId === '') problems.push({ lineNumber, column: 'account_id', reason: 'is blank' });

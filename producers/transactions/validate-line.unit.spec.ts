@@ -43,6 +43,18 @@ describe('transactionColumns', () => {
 describe('validateLine', () => {
   const read = (fields: string[]) => validateLine(fields, 7, columns as TransactionColumns);
 
+  it('when a cell is longer than 1,000 characters, then the problem names its column, a known one or another', () => {
+    const long = 'x'.repeat(1001);
+    expect(read(['acc-1', '2026-03-01', '1.00', 'USD', long, 'r-1', 'dining'])).toMatchObject({
+      ok: false,
+      problems: [{ lineNumber: 7, column: 'description', reason: 'cell 5 is longer than 1000 characters' }],
+    });
+    expect(read(['acc-1', '2026-03-01', '1.00', 'USD', 'ok', 'r-1', long])).toMatchObject({
+      ok: false,
+      problems: [{ column: 'Category' }],
+    });
+  });
+
   it('when a line is good, then it becomes a raw line with its cells as written and its other columns kept', () => {
     const line = read(['acc-1', '2026-03-01', '(12.50)', 'usd', 'STARBUCKS #12', 'r-1', 'dining']);
     expect(line).toMatchObject({

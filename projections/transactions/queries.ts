@@ -98,7 +98,8 @@ export async function transactionsOf(
   const { filters, after } = page;
   if (filters.from !== undefined) add((p) => `t.posted_on >= ${p}::date`, filters.from);
   if (filters.to !== undefined) add((p) => `t.posted_on <= ${p}::date`, filters.to);
-  if (filters.category !== undefined) add((p) => `t.category = ${p}`, filters.category);
+  // Any case: categories are names people type (a rule may say Groceries, a caller groceries).
+  if (filters.category !== undefined) add((p) => `lower(t.category) = lower(${p})`, filters.category);
   if (filters.minAmountMinor !== undefined) add((p) => `t.amount_minor >= ${p}`, filters.minAmountMinor);
   if (filters.maxAmountMinor !== undefined) add((p) => `t.amount_minor <= ${p}`, filters.maxAmountMinor);
   for (const word of (filters.text ?? '').split(/\s+/).filter(Boolean))
