@@ -57,7 +57,11 @@ const Entry = Type.Object(
     ),
     correlationId: Type.Optional(text(200, "The request's transactionId; the HTTP request id when absent.")),
     eventId: Type.Optional(
-      Type.String({ format: 'uuid', description: 'Your id, so a retried batch is recognisable.' }),
+      Type.String({
+        format: 'uuid',
+        description:
+          'Your id, so a retried batch is recognisable: the lake keeps every record it is sent, a retry included, so keep the id across retries and deduplicate on event_id when querying.',
+      }),
     ),
     events: Type.Optional(Type.Array(Step, { maxItems: 500, description: 'The timeline of server-side steps.' })),
   },
