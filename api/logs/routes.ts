@@ -75,9 +75,11 @@ export const logRoutes: FastifyPluginAsync<SliceRouteOptions> = async (instance,
     },
     async (request, reply) => {
       const from = new Date(request.body.from);
-      const to = new Date(from.getTime() + (request.body.hours ?? 1) * 3_600_000);
-      // A timestamp past the year 9999 is not one SQL can cast (it was a 500).
-      if (!(to.getTime() <= END_OF_9999))
+      const end = from.getTime() + (request.body.hours ?? 1) * 3_600_000;
+      // A timestamp past the year 9999 is not one SQL can cast (it was a 500); a range ending at
+      // its very end stops a millisecond before (the end is exclusive, so no entry is missed).
+      const to = new Date(Math.min(end, END_OF_9999 - 1));
+      if (!(end <= END_OF_9999))
         throw new ApiError(400, 'validation_failed', 'The request is invalid', '1 problem(s)', [
           { field: 'body.hours', problem: `the range from ${request.body.from} would end after the year 9999` },
         ]);

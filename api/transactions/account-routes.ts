@@ -4,14 +4,13 @@ import type { Projection } from '../../projections/projection.ts';
 import { accountOf, transactionsOf } from '../../projections/transactions/queries.ts';
 import type { SliceRouteOptions } from '../../slices/slice.ts';
 import { principalOf } from '../auth/plugin.ts';
-import { ApiError, problem, problemRef } from '../errors.ts';
+import { problem, problemRef } from '../errors.ts';
 import { CursorCodec } from '../paging/cursor.ts';
 import { encodePosition } from '../positions.ts';
 import {
   AccountJson,
   accountJson,
   AccountParams,
-  MAX_NICKNAME,
   NicknameAccepted,
   NicknameBody,
   READ_ACCOUNTS_SCOPE,
@@ -78,10 +77,6 @@ export const accountRoutes: FastifyPluginAsync<{ options: SliceRouteOptions; war
     },
     async (request, reply) => {
       const nickname = request.body.nickname.trim();
-      if (nickname.length > MAX_NICKNAME)
-        throw new ApiError(400, 'validation_failed', 'The request is invalid', '1 problem(s)', [
-          { field: 'body.nickname', problem: `must be at most ${MAX_NICKNAME} characters once trimmed` },
-        ]);
       const account = await accountFor(request, request.params.accountId);
       const principal = principalOf(request);
       const position = await publisher.publish({

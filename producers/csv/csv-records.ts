@@ -3,7 +3,7 @@ import type { CsvError } from 'csv-parse';
 import { BatchingParser } from './batching-parser.ts';
 import { ImportRefused } from '../imports/refused.ts';
 import { RecordLengthGuard, TOO_LONG_MARK } from './record-length-guard.ts';
-import { sniffDialect, type CsvDialect, type DelimiterName } from './sniff.ts';
+import { delimiterOfHeader, sniffDialect, type CsvDialect, type DelimiterName } from './sniff.ts';
 
 /** One CSV record, or a line the parser could not read, with the line it starts on (the header is line 1). */
 export type CsvRecord =
@@ -56,7 +56,10 @@ export async function* readCsvBatches(
   const sniffed: { dialect?: CsvDialect } = {};
   const maxRecordBytes = options.maxRecordBytes ?? 1024 * 1024;
   // An error of the source destroys the guard with it, so the loop below throws it.
-  const guarded = pipeline(bytes, new RecordLengthGuard(maxRecordBytes), () => {});
+  const guard = new RecordLengthGuard(maxRecordBytes, (header) =>
+    delimiterOfHeader(header.toString('latin1'), options.delimiter),
+  );
+  const guarded = pipeline(bytes, guard, () => {});
   const text = decodedText(guarded, options, sniffed);
   const first = await text.next(); // reads the head: the dialect is known after it
   const dialect = sniffed.dialect ?? { encoding: 'utf-8', delimiter: ',', bom: false };
@@ -105,9 +108,6 @@ class NumberedParser extends BatchingParser<CsvRecord> {
     // Emitted while parsing, between the records around it: the batch keeps the file's order.
     this.on('skip', (error: CsvError & { lines?: number }) => {
       const lineNumber = (error.lines ?? 0) - this.doubleCounted;
-      // One line, one report, whatever the number of errors csv-parse found in it.
-      const last = this.batch.at(-1);
-      if (last?.kind === 'unreadable' && last.lineNumber === lineNumber) return;
       this.batch.push({ kind: 'unreadable', lineNumber, reason: readable(error) });
     });
   }
@@ -115,8 +115,10 @@ class NumberedParser extends BatchingParser<CsvRecord> {
   protected itemOf(fields: string[]): CsvRecord {
     let breaks = 0;
     let replaced = false;
+    let merged = false;
     for (let index = 0; index < fields.length; index += 1) {
       const field = fields[index]!;
+      const breaksBefore = breaks;
       // One pass over the characters: cheaper than three native searches per cell.
       for (let i = 0; i < field.length; i += 1) {
         const c = field.charCodeAt(i);
@@ -129,8 +131,12 @@ class NumberedParser extends BatchingParser<CsvRecord> {
           }
         } else if (c === REPLACEMENT) replaced = true;
       }
+      // A quoted cell that relax_quotes closed at a quote followed by text keeps its opening quote:
+      // across a line break, that is a quote never closed on its line, which took the next line in.
+      if (breaks > breaksBefore && field.charCodeAt(0) === QUOTE) merged = true;
     }
     const lineNumber = this.info.lines - this.doubleCounted - breaks;
+    if (merged) return { kind: 'unreadable', lineNumber, reason: MERGED };
     if (fields[0]?.startsWith(TOO_LONG_MARK))
       return { kind: 'unreadable', lineNumber, reason: tooLong(this.maxRecordBytes) };
     if (replaced && this.dialect.encoding === 'utf-8') return { kind: 'unreadable', lineNumber, reason: NOT_UTF8 };
@@ -140,6 +146,15 @@ class NumberedParser extends BatchingParser<CsvRecord> {
 
 const LF = 10;
 const CR = 13;
+const QUOTE = 34;
+
+/**
+ * Why a record that took in the line after it is refused: a quote opening a cell is closed, past
+ * a line break, by a quote followed by text, so both lines are one record, reported rather than
+ * imported as one line (or as a cell holding the other line's text).
+ */
+export const MERGED =
+  'a quoted cell is not closed on its line: the line after it was read into it (a quote is missing or stray)';
 const REPLACEMENT = 0xfffd;
 
 /** The file's text: the first 64 KiB read whole to sniff the dialect (stored in `sniffed`), then chunk by chunk. */

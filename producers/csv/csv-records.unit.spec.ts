@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { NOT_UTF8, readCsvBatches, readCsvRecords, tooLong, type CsvRecord } from './csv-records.ts';
+import { MERGED, NOT_UTF8, readCsvBatches, readCsvRecords, tooLong, type CsvRecord } from './csv-records.ts';
 
 async function records(bytes: Buffer | string, chunkSize = 7): Promise<CsvRecord[]> {
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes);
@@ -58,6 +58,37 @@ describe('readCsvRecords', () => {
     expect(out).toHaveLength(lines.length);
     expect(out[1]).toEqual({ kind: 'record', lineNumber: 2, fields: ['1', '12" PIZZA'] });
     expect(out.at(-1)).toEqual({ kind: 'record', lineNumber: 43, fields: ['42', 'quoted'] });
+  });
+
+  it('when a cell’s quote is not closed on its line and a later quote closes it mid-cell, then that record is unreadable, not imported merged', async () => {
+    const text = 'a,b,c\nA1,"Best pizza,USD\nA2,Joe\'s "cafe",USD\nA3,fine,USD\n';
+    const out = await records(text);
+    expect(out[1]).toEqual({ kind: 'unreadable', lineNumber: 2, reason: MERGED });
+    expect(out[2]).toEqual({ kind: 'record', lineNumber: 4, fields: ['A3', 'fine', 'USD'] });
+  });
+
+  it('when stray and doubled quotes fall on chunk edges, in a file with another delimiter, then the guard reads them as the parser does', async () => {
+    // A stray quote after a comma is text in a semicolon file; the guard must not think a cell opened there.
+    const lines = [
+      'a;b',
+      '1;Size,"PIZZA',
+      ...Array.from({ length: 30 }, (_, i) => `${i + 2};plain`),
+      '32;"say ""hi"""',
+    ];
+    for (const chunkSize of [1, 2, 3, 7]) {
+      const buffer = Buffer.from(`${lines.join('\n')}\n`);
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < buffer.length; i += chunkSize) chunks.push(buffer.subarray(i, i + chunkSize));
+      const out: CsvRecord[] = [];
+      const options = { encoding: 'auto', delimiter: 'auto', maxRecordBytes: 100 } as const;
+      for await (const record of readCsvRecords(Readable.from(chunks), options)) out.push(record);
+      expect(
+        out.filter((r) => r.kind === 'unreadable'),
+        `chunks of ${chunkSize}`,
+      ).toEqual([]);
+      expect(out).toHaveLength(lines.length);
+      expect(out.at(-1)).toEqual({ kind: 'record', lineNumber: 33, fields: ['32', 'say "hi"'] });
+    }
   });
 
   it('when a quoted cell is never closed, then the file ends with an unreadable line, not an error', async () => {

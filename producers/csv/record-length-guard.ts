@@ -6,8 +6,6 @@ export const TOO_LONG_MARK = '\u0000tributary:record-too-long\u0000';
 const QUOTE = 0x22;
 const LF = 0x0a;
 const CR = 0x0d;
-/** The delimiters a file may have (sniff.ts): the guard runs before the dialect is known. */
-const DELIMITERS = new Set([0x2c, 0x3b, 0x09, 0x7c]);
 /** The last byte of a UTF-8 byte order mark, which may precede the first cell. */
 const BOM_END = 0xbf;
 
@@ -18,10 +16,12 @@ const BOM_END = 0xbf;
  * numbers, and the reader rejects that one line. csv-parse's own max_record_size drops the rest
  * of the file after such a record (7.0.3, with skip_records_with_error), so it is not used.
  * Holds at most one record in memory. The quote state is the parser's (csv-parse with
- * relax_quotes): a quote opens a quoted cell only where a cell starts (after a delimiter, a line
- * break or another quoted part), and elsewhere is text; inside, any quote closes it, and a doubled
- * one closes and opens again. Counting every quote instead, one stray quote (`12" PIZZA`) with
- * no other for a megabyte took every line up to it into one over-long record.
+ * relax_quotes): a quote opens a quoted cell only where a cell starts (after the file's delimiter,
+ * a line break or another quoted part), and elsewhere is text; inside, any quote closes it, and a
+ * doubled one closes and opens again. Counting every quote instead, one stray quote (`12" PIZZA`)
+ * with no other for a megabyte took every line up to it into one over-long record. The delimiter
+ * is given, or decided from the file's first line (`delimiterOf`): the guard holds the bytes
+ * until that line is whole (or as long as a record may be).
  */
 export class RecordLengthGuard extends Transform {
   private record: Buffer[] = [];
@@ -37,11 +37,41 @@ export class RecordLengthGuard extends Transform {
   /** Bytes in the chunks before this one. */
   private seen = 0;
 
-  constructor(private readonly maxRecordBytes: number) {
+  private delimiter: number | undefined;
+  /** The bytes held until the first line is whole and the delimiter known. */
+  private head: Buffer[] | undefined = [];
+  private headBytes = 0;
+
+  constructor(
+    private readonly maxRecordBytes: number,
+    /** The delimiter (one ASCII character), or how to tell it from the first line's bytes. */
+    private readonly delimiterOf: string | ((firstLine: Buffer) => string),
+  ) {
     super();
+    if (typeof delimiterOf === 'string') this.settle(delimiterOf);
+  }
+
+  private settle(delimiter: string): void {
+    this.delimiter = delimiter.charCodeAt(0);
+    this.head = undefined;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    if (this.head) {
+      this.head.push(chunk);
+      this.headBytes += chunk.length;
+      const held = Buffer.concat(this.head);
+      const lineEnd = held.indexOf(LF);
+      if (lineEnd === -1 && this.headBytes < this.maxRecordBytes) return done();
+      this.settle(
+        (this.delimiterOf as (firstLine: Buffer) => string)(lineEnd === -1 ? held : held.subarray(0, lineEnd)),
+      );
+      return this.guard(held, done);
+    }
+    this.guard(chunk, done);
+  }
+
+  private guard(chunk: Buffer, done: TransformCallback): void {
     // One push per chunk, not per record, and the bytes between quotes and line ends found by
     // native searches: a JavaScript loop over every byte cost a tenth of csv-parse's own time.
     const out: Buffer[] = [];
@@ -104,8 +134,10 @@ export class RecordLengthGuard extends Transform {
       this.record.push(chunk.subarray(start));
       this.recordBytes += n - start;
     }
-    if (n > 0) this.previous = chunk[n - 1]!;
-    this.closedLast = n > 0 && this.closedAt === n - 1;
+    if (n > 0) {
+      this.previous = chunk[n - 1]!;
+      this.closedLast = this.closedAt === n - 1;
+    }
     this.closedAt = -1;
     this.seen += n;
     if (out.length > 0) this.push(out.length === 1 ? out[0] : Buffer.concat(out));
@@ -125,7 +157,7 @@ export class RecordLengthGuard extends Transform {
     const before = i > 0 ? chunk[i - 1]! : this.previous;
     const afterClosing = i > 0 ? this.closedAt === i - 1 : this.closedLast;
     const afterBom = before === BOM_END && this.seen + i === 3;
-    if (before === LF || before === CR || DELIMITERS.has(before) || afterClosing || afterBom) this.quoted = true;
+    if (before === LF || before === CR || before === this.delimiter || afterClosing || afterBom) this.quoted = true;
   }
 
   /**
@@ -166,6 +198,12 @@ export class RecordLengthGuard extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
+    if (this.head) {
+      // A file shorter than its first line's end: the whole of it is that line.
+      const held = Buffer.concat(this.head);
+      this.settle((this.delimiterOf as (firstLine: Buffer) => string)(held));
+      this.guard(held, () => undefined);
+    }
     if (this.dropping) this.push(Buffer.from(`"${TOO_LONG_MARK}${'\n'.repeat(this.droppedBreaks)}"`));
     else if (this.record.length > 0) this.push(Buffer.concat(this.record));
     done();

@@ -39,6 +39,15 @@ function isUtf8(bytes: Buffer): boolean {
   }
 }
 
+/**
+ * The delimiter of a file whose first line (the header) is `line` (its bytes read as Latin-1: the
+ * delimiters are ASCII in either encoding), as sniffDialect decides it: the configured one, or the
+ * one the header holds most.
+ */
+export function delimiterOfHeader(line: string, configured: 'auto' | DelimiterName): string {
+  return configured !== 'auto' ? DELIMITERS[configured] : mostUsedDelimiter(firstLine(line));
+}
+
 /** The first line, up to a line break outside quotes. */
 function firstLine(text: string): string {
   let quoted = false;

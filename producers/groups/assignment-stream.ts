@@ -65,7 +65,7 @@ export async function* assignmentChunks(source: Readable, chunkLines = 5000): As
   });
   // pipeline, not pipe: a refused header or a failing source destroys the parser, so the loop below throws.
   // A quote left open takes the lines after it into its field (CSV's rule); the guard bounds the memory it takes.
-  const guard = new RecordLengthGuard(MAX_RECORD_CHARACTERS);
+  const guard = new RecordLengthGuard(MAX_RECORD_CHARACTERS, ',');
   const records = pipeline(Readable.from(checkedBytes(source, counted)), guard, parser, () => {});
   let at: ColumnIndex | undefined;
   let lines: AssignmentLine[] = [];
