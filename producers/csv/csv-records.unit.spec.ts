@@ -2,13 +2,14 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { MERGED, NOT_UTF8, readCsvBatches, readCsvRecords, tooLong, type CsvRecord } from './csv-records.ts';
 
-async function records(bytes: Buffer | string, chunkSize = 7): Promise<CsvRecord[]> {
+/** The records of `bytes` fed in chunks of `chunkSize`, with the largest record `maxRecordBytes` when given. */
+async function records(bytes: Buffer | string, chunkSize = 7, maxRecordBytes?: number): Promise<CsvRecord[]> {
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes);
   const chunks: Buffer[] = [];
   for (let i = 0; i < buffer.length; i += chunkSize) chunks.push(buffer.subarray(i, i + chunkSize));
+  const options = { encoding: 'auto', delimiter: 'auto', ...(maxRecordBytes ? { maxRecordBytes } : {}) } as const;
   const out: CsvRecord[] = [];
-  for await (const record of readCsvRecords(Readable.from(chunks), { encoding: 'auto', delimiter: 'auto' }))
-    out.push(record);
+  for await (const record of readCsvRecords(Readable.from(chunks), options)) out.push(record);
   return out;
 }
 
@@ -50,10 +51,8 @@ describe('readCsvRecords', () => {
   it('when one stray quote has no other after it for more than the largest record, then no line is taken into an over-long one', async () => {
     // The length guard reads quotes as the parser does: this one is text, not the start of a quoted cell.
     const lines = ['a,b', '1,12" PIZZA', ...Array.from({ length: 40 }, (_, i) => `${i + 2},plain line`), '42,"quoted"'];
-    const out: CsvRecord[] = [];
-    const options = { encoding: 'auto', delimiter: 'auto', maxRecordBytes: 100 } as const;
-    for await (const record of readCsvRecords(Readable.from([Buffer.from(`${lines.join('\r\n')}\r\n`)]), options))
-      out.push(record);
+    const text = `${lines.join('\r\n')}\r\n`;
+    const out = await records(text, text.length, 100);
     expect(out.filter((r) => r.kind === 'unreadable')).toEqual([]);
     expect(out).toHaveLength(lines.length);
     expect(out[1]).toEqual({ kind: 'record', lineNumber: 2, fields: ['1', '12" PIZZA'] });
@@ -76,12 +75,7 @@ describe('readCsvRecords', () => {
       '32;"say ""hi"""',
     ];
     for (const chunkSize of [1, 2, 3, 7]) {
-      const buffer = Buffer.from(`${lines.join('\n')}\n`);
-      const chunks: Buffer[] = [];
-      for (let i = 0; i < buffer.length; i += chunkSize) chunks.push(buffer.subarray(i, i + chunkSize));
-      const out: CsvRecord[] = [];
-      const options = { encoding: 'auto', delimiter: 'auto', maxRecordBytes: 100 } as const;
-      for await (const record of readCsvRecords(Readable.from(chunks), options)) out.push(record);
+      const out = await records(`${lines.join('\n')}\n`, chunkSize, 100);
       expect(
         out.filter((r) => r.kind === 'unreadable'),
         `chunks of ${chunkSize}`,
@@ -113,15 +107,7 @@ describe('readCsvRecords', () => {
 
   it('when a line is longer than the largest record, quoted over several lines or not, then it alone is unreadable, naming the limit, and every line after it comes with its number', async () => {
     const text = `a,b\n1,2\n${'x'.repeat(300)}\n3,"${'y'.repeat(150)}\n${'y'.repeat(150)}"\n4,"ok\nfine"\n5,6`;
-    const read = async (chunkSize: number, eol: string) => {
-      const buffer = Buffer.from(text.replaceAll('\n', eol));
-      const chunks: Buffer[] = [];
-      for (let i = 0; i < buffer.length; i += chunkSize) chunks.push(buffer.subarray(i, i + chunkSize));
-      const out: CsvRecord[] = [];
-      const options = { encoding: 'auto', delimiter: 'auto', maxRecordBytes: 100 } as const;
-      for await (const record of readCsvRecords(Readable.from(chunks), options)) out.push(record);
-      return out;
-    };
+    const read = (chunkSize: number, eol: string) => records(text.replaceAll('\n', eol), chunkSize, 100);
     for (const chunkSize of [7, 64, 4096])
       for (const eol of ['\n', '\r\n'])
         expect(await read(chunkSize, eol), `chunks of ${chunkSize}, ${JSON.stringify(eol)}`).toEqual([

@@ -60,9 +60,10 @@ export class RecordLengthGuard extends Transform {
     if (this.head) {
       this.head.push(chunk);
       this.headBytes += chunk.length;
+      // Joined only once the line is whole: a long header in small chunks joined at each was quadratic.
+      if (chunk.indexOf(LF) === -1 && this.headBytes < this.maxRecordBytes) return done();
       const held = Buffer.concat(this.head);
       const lineEnd = held.indexOf(LF);
-      if (lineEnd === -1 && this.headBytes < this.maxRecordBytes) return done();
       this.settle(
         (this.delimiterOf as (firstLine: Buffer) => string)(lineEnd === -1 ? held : held.subarray(0, lineEnd)),
       );
