@@ -103,10 +103,11 @@ export const attachmentRoutes: FastifyPluginAsync<{ context: UploadsContext }> =
       config: { scope: READ_ATTACHMENTS_SCOPE, rateLimit: limit },
       schema: {
         summary: 'One attachment',
+        description: 'A deleted attachment is 410 Gone; `GET /v1/attachments?status=deleted` still lists it.',
         tags: ['uploads'],
         params: AttachmentParams,
         querystring: Type.Object(ReadAfter, { additionalProperties: false }),
-        response: { 200: AttachmentJson, 400: problemRef, 404: problemRef, 503: problemRef },
+        response: { 200: AttachmentJson, 400: problemRef, 404: problemRef, 410: problemRef, 503: problemRef },
       },
     },
     async (request) => {
@@ -114,6 +115,7 @@ export const attachmentRoutes: FastifyPluginAsync<{ context: UploadsContext }> =
       const { attachmentId } = request.params;
       const attachment = await attachmentOf(pool, principalOf(request).organizationId, attachmentId, projection);
       if (!attachment) throw uploadError.notFound(attachmentId);
+      if (attachment.status === 'deleted') throw uploadError.deleted(attachmentId, attachment.deletedAt);
       return attachmentJson(attachment);
     },
   );
@@ -180,7 +182,8 @@ export const attachmentRoutes: FastifyPluginAsync<{ context: UploadsContext }> =
       config: { scope: UPLOAD_SCOPE, rateLimit: limit },
       schema: {
         summary: 'Delete an attachment',
-        description: 'The object is deleted from the bucket; the events about the attachment are kept.',
+        description:
+          'The object is deleted from the bucket; the events about the attachment are kept. Answers once the read model shows the deletion (bounded by API_READ_WAIT_MS), so a read right after it is 410.',
         tags: ['uploads'],
         params: AttachmentParams,
         response: { 202: Accepted, 404: problemRef, 409: problemRef },
@@ -198,8 +201,16 @@ export const attachmentRoutes: FastifyPluginAsync<{ context: UploadsContext }> =
         attachment,
         attachmentId,
       );
+      const token = encodePosition([position]);
+      // A read or a second DELETE right after this one must find the attachment deleted: answer
+      // once the read model has it. Late is not wrong, though: the object is already gone.
+      try {
+        await app.readPositions.waitFor(projection, token, api.readWaitMs);
+      } catch (error) {
+        request.log.warn({ err: error }, 'the attachments read model is behind the deletion just made');
+      }
       reply.code(202);
-      return { attachmentId, position: encodePosition([position]) };
+      return { attachmentId, position: token };
     },
   );
 };

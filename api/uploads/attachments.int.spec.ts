@@ -129,15 +129,20 @@ describe('PATCH and DELETE /v1/attachments/{id}', () => {
     });
   });
 
-  it('when an attachment is deleted, then its object is gone from the bucket, it reads as deleted, and it cannot be downloaded', async () => {
+  it('when an attachment is deleted, then its object is gone from the bucket, reading it at once is 410 Gone, the listing keeps its record, and it cannot be downloaded', async () => {
     const doomed = await uploaded({ name: 'wrong-patient.png', contentType: 'image/png' });
     const before = await call('GET', `/v1/attachments/${doomed.attachmentId}`);
 
     const deleted = await call('DELETE', `/v1/attachments/${doomed.attachmentId}`);
 
     expect(deleted.status).toBe(202);
-    const read = await call('GET', `/v1/attachments/${doomed.attachmentId}?after=${deleted.body.position}&wait=5000`);
-    expect(read.body.status).toBe('deleted');
+    // No `?after=`: the DELETE answered once the read model had it.
+    const read = await call('GET', `/v1/attachments/${doomed.attachmentId}`);
+    expect(read.status).toBe(410);
+    expect(read.body).toMatchObject({ code: 'deleted' });
+    expect(JSON.stringify(read.body)).not.toContain('wrong-patient');
+    const listed = await call('GET', `/v1/attachments?status=deleted`);
+    expect(listed.body.items.map((a: { attachmentId: string }) => a.attachmentId)).toContain(doomed.attachmentId);
     await expect(
       flow.aws.s3.send(
         new HeadObjectCommand({

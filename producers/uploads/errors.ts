@@ -24,6 +24,14 @@ export const uploadError = {
     }),
   notFound: (attachmentId: string) =>
     new UploadError({ status: 404, code: 'not_found', title: 'Not found', detail: `no attachment ${attachmentId}` }),
+  /** A deleted attachment is gone: its name and metadata are not shown; the listing's `status=deleted` keeps the record. */
+  deleted: (attachmentId: string, deletedAt: Date | null) =>
+    new UploadError({
+      status: 410,
+      code: 'deleted',
+      title: 'The attachment is deleted',
+      detail: `attachment ${attachmentId} was deleted${deletedAt ? ` at ${deletedAt.toISOString()}` : ''}`,
+    }),
   notMultipart: (attachmentId: string) =>
     new UploadError({
       status: 409,
