@@ -5,6 +5,7 @@ import { Type, type Static } from '@fastify/type-provider-typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TributaryError, type FieldProblem } from '../infra/errors.ts';
 import { InvalidTokenError } from './auth/tokens.ts';
+import { validationProblems } from './validation-problems.ts';
 
 /** The media type of every error body (RFC 9457). */
 export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
@@ -205,16 +206,7 @@ function acceptedMediaTypes(request: FastifyRequest): readonly string[] {
 function toTributaryError(error: FastifyError | TributaryError, request: FastifyRequest): TributaryError {
   if (error instanceof TributaryError) return error;
   if (error.validation) {
-    const errors = error.validation.map((v) => {
-      const missing = (v.params as { missingProperty?: string }).missingProperty;
-      const extra = (v.params as { additionalProperty?: string }).additionalProperty;
-      const base = `${error.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`;
-      if (missing) return { field: `${base}.${missing}`, problem: 'is required' };
-      if (extra) return { field: `${base}.${extra}`, problem: 'is not allowed here' };
-      const allowed = (v.params as { allowedValues?: unknown[] }).allowedValues;
-      if (v.keyword === 'enum' && allowed) return { field: base, problem: `must be one of: ${allowed.join(', ')}` };
-      return { field: base, problem: v.message ?? 'is invalid' };
-    });
+    const errors = validationProblems(error.validationContext ?? 'body', error.validation);
     return new ApiError(400, 'validation_failed', 'The request is invalid', `${errors.length} problem(s)`, errors);
   }
   switch (error.code) {

@@ -95,6 +95,16 @@ describe('POST /v1/logs', () => {
     });
   });
 
+  it('when an entry’s log type or level is not one the schema has, then 400 gives one problem each, naming the allowed values', async () => {
+    const response = await ship('org-ship', [entry('org-ship'), entry('org-ship', { logType: 'nope', level: 'loud' })]);
+
+    expect(response.statusCode).toBe(400);
+    const { errors } = response.json() as { errors: { field: string; problem: string }[] };
+    expect(errors.map((e) => e.field)).toEqual(['body.entries[1].logType', 'body.entries[1].level']);
+    expect(errors[0]!.problem).toMatch(/^must be one of: (\w+, )*app\b/);
+    expect(errors[1]!.problem).toMatch(/^must be one of: .*\berror\b/);
+  });
+
   it('when an entry’s environment is blank or its time is outside the years Athena’s tables project, then 400 names each, over /v1/logs and over /v1/events/LogEntry alike', async () => {
     const response = await ship('org-ship', [
       entry('org-ship', { environment: '  ' }),

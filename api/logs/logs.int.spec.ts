@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOG_ROW_COLUMNS } from '../../infra/lake/log-query.ts';
 import { logsSlice } from '../../slices/logs.ts';
 import { bearer, testApp } from '../../test/support/api.ts';
 import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
@@ -58,6 +59,31 @@ describe('POST /v1/logs/query', () => {
     expect(header).toContain('event_id');
     expect(row).toContain(mine[1]!.metadata.eventId);
     expect(row).toContain(`"'=failed, ""badly"""`);
+  });
+
+  it('when more rows match than the limit, then the answer says it is truncated, and says so too when it is all', async () => {
+    const cut = await query('org-x', { limit: 1 });
+    const whole = await query('org-x', { limit: 2 });
+
+    expect(cut.body.trim().split('\n')).toHaveLength(1);
+    expect(cut.headers['x-lake-truncated']).toBe('true');
+    expect(whole.body.trim().split('\n')).toHaveLength(2);
+    expect(whole.headers['x-lake-truncated']).toBe('false');
+  });
+
+  it('when Accept weighs the types, then the preferred one answers; an empty CSV answer still has its header; a type neither is 406', async () => {
+    const preferred = await query('org-x', {}, 'application/x-ndjson;q=0.2, text/csv;q=0.9');
+    const any = await query('org-x', {}, '*/*');
+    const empty = await query('org-z', {}, 'text/csv');
+    const neither = await query('org-x', {}, 'application/xml');
+
+    expect(preferred.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(preferred.body.split('\n')[0]).toBe(LOG_ROW_COLUMNS.join(','));
+    expect(any.headers['content-type']).toContain('application/x-ndjson');
+    expect(Object.keys(JSON.parse(any.body.split('\n')[0]!))).toEqual([...LOG_ROW_COLUMNS]);
+    expect(empty.body).toBe(`${LOG_ROW_COLUMNS.join(',')}\n`);
+    expect(neither.statusCode).toBe(406);
+    expect(neither.json()).toMatchObject({ code: 'not_acceptable', detail: expect.stringContaining('text/csv') });
   });
 
   it('when the range is longer than a query may span, then 400 names body.hours', async () => {

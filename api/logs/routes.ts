@@ -1,7 +1,8 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyPluginAsync } from 'fastify';
-import { LOG_TYPES, MAX_QUERY_HOURS } from '../../infra/lake/log-query.ts';
+import Negotiator from 'negotiator';
+import { LOG_ROW_COLUMNS, LOG_TYPES, MAX_QUERY_HOURS } from '../../infra/lake/log-query.ts';
 import { logQueryEngineOf } from '../../infra/lake/log-engine.ts';
 import type { SliceRouteOptions } from '../../slices/slice.ts';
 import { principalOf } from '../auth/plugin.ts';
@@ -12,6 +13,8 @@ const END_OF_9999 = Date.UTC(10000, 0, 1);
 
 export const READ_LOGS_SCOPE = 'logs:read';
 const MAX_ROWS = 10_000;
+/** What a query answers in, the first when the caller does not say (no Accept, or any type). */
+const ANSWER_TYPES = ['application/x-ndjson', 'text/csv'] as const;
 
 const QueryBody = Type.Object(
   {
@@ -58,7 +61,7 @@ export const logRoutes: FastifyPluginAsync<SliceRouteOptions> = async (instance,
       schema: {
         summary: 'Query the organization’s logs in the lake',
         description:
-          'Reads only the partitions of the caller’s organization, the named types and the hours of the range. Answers JSON lines, one entry per line (CSV with `Accept: text/csv`), oldest first, at most `limit` rows; `x-lake-engine` says what ran it (duckdb or athena), `x-lake-objects` how many files DuckDB read, `x-lake-scanned-bytes` what Athena scanned.',
+          'Reads only the partitions of the caller’s organization, the named types and the hours of the range. Answers JSON lines, one entry per line, or CSV with a header line (`Accept` decides, with its q-values; 406 when it takes neither), oldest first, at most `limit` rows: `x-lake-truncated: true` says more rows matched. `x-lake-engine` says what ran it (duckdb or athena), `x-lake-objects` how many files DuckDB read, `x-lake-scanned-bytes` what Athena scanned.',
         tags: ['logs'],
         body: QueryBody,
         response: {
@@ -70,10 +73,13 @@ export const logRoutes: FastifyPluginAsync<SliceRouteOptions> = async (instance,
             },
           },
           400: problemRef,
+          406: problemRef,
         },
       },
     },
     async (request, reply) => {
+      // Decided before the query runs: a caller that takes neither type gets nothing to wait for.
+      const answerType = answerTypeOf(request.headers.accept);
       const from = new Date(request.body.from);
       const end = from.getTime() + (request.body.hours ?? 1) * 3_600_000;
       // A timestamp past the year 9999 is not one SQL can cast (it was a 500); a range ending at
@@ -84,12 +90,14 @@ export const logRoutes: FastifyPluginAsync<SliceRouteOptions> = async (instance,
           { field: 'body.hours', problem: `the range from ${request.body.from} would end after the year 9999` },
         ]);
       const { transactionId, success, text, logTypes } = request.body;
+      const limit = request.body.limit ?? 1000;
+      // One row more than asked for tells whether the answer is all there is.
       const result = await engine.structured({
         environment: request.body.environment ?? config.environment,
         organizationId: principalOf(request).organizationId,
         from,
         to,
-        limit: request.body.limit ?? 1000,
+        limit: limit + 1,
         ...(logTypes ? { logTypes } : {}),
         ...(transactionId !== undefined ? { transactionId } : {}),
         ...(success !== undefined ? { success } : {}),
@@ -98,18 +106,32 @@ export const logRoutes: FastifyPluginAsync<SliceRouteOptions> = async (instance,
       reply.header('x-lake-engine', result.engine);
       if (result.engine === 'duckdb') reply.header('x-lake-objects', String(result.objects.length));
       if (result.scannedBytes !== undefined) reply.header('x-lake-scanned-bytes', String(result.scannedBytes));
-      if ((request.headers.accept ?? '').includes('text/csv'))
-        return reply.type('text/csv; charset=utf-8').send(csvOf(result.rows));
+      reply.header('x-lake-truncated', String(result.rows.length > limit));
+      const rows = result.rows.slice(0, limit);
+      if (answerType === 'text/csv') return reply.type('text/csv; charset=utf-8').send(csvOf(rows));
       return reply
         .type('application/x-ndjson')
-        .send(result.rows.map((row) => JSON.stringify(row)).join('\n') + (result.rows.length ? '\n' : ''));
+        .send(rows.map((row) => JSON.stringify(row)).join('\n') + (rows.length ? '\n' : ''));
     },
   );
 };
 
+function answerTypeOf(accept: string | undefined): (typeof ANSWER_TYPES)[number] {
+  if (accept === undefined || accept.trim() === '') return ANSWER_TYPES[0];
+  const chosen = new Negotiator({ headers: { accept } }).mediaType([...ANSWER_TYPES]);
+  if (chosen === undefined)
+    throw new ApiError(
+      406,
+      'not_acceptable',
+      'No answer in a type the caller takes',
+      `Accept: ${accept} takes neither of the types this query answers in: ${ANSWER_TYPES.join(', ')}`,
+    );
+  return chosen as (typeof ANSWER_TYPES)[number];
+}
+
+/** The rows as CSV, always with the header line (an empty answer too), columns in LOG_ROW_COLUMNS's order. */
 function csvOf(rows: readonly Record<string, unknown>[]): string {
-  if (rows.length === 0) return '';
-  const columns = Object.keys(rows[0]!);
+  const columns = [...LOG_ROW_COLUMNS];
   const cells = rows.map((row) =>
     columns.map((c) => {
       const value = row[c];

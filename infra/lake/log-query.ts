@@ -20,6 +20,28 @@ export interface LogQuery {
   readonly limit: number;
 }
 
+/**
+ * The columns of a structured query's rows, in this order whatever engine answers: DuckDB's
+ * `hive_partitioning` would put the partition columns in its own order, Athena in the SELECT's.
+ */
+export const LOG_ROW_COLUMNS = [
+  'event_id',
+  'occurred_at',
+  'server',
+  'level',
+  'message',
+  'correlation_id',
+  'events',
+  'kafka_topic',
+  'kafka_partition',
+  'kafka_offset',
+  'logtype',
+  'year',
+  'month',
+  'day',
+  'hour',
+] as const;
+
 /** The longest time range one query may span: the partitions it names stay countable. */
 export const MAX_QUERY_HOURS = 24 * 31;
 

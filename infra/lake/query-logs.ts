@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { visibleObjects } from './layout.ts';
-import { conditionsOf, partitionsOf, type LogQuery } from './log-query.ts';
+import { conditionsOf, LOG_ROW_COLUMNS, partitionsOf, type LogQuery } from './log-query.ts';
 import type { LakeStore } from './store.ts';
 
 export interface LogQueryResult {
-  /** Rows as JSON values, the partition values (logtype, year, month, day, hour) included. */
+  /** Rows as JSON values, with LOG_ROW_COLUMNS in order (the partition values logtype to hour included). */
   readonly rows: readonly Record<string, unknown>[];
   /** The lake objects the query read: only those of its partitions. */
   readonly objects: readonly string[];
@@ -30,7 +30,7 @@ export async function queryLogs(store: LakeStore, query: LogQuery): Promise<LogQ
     const { where, params } = conditionsOf(query);
     const list = `[${files.map((file) => `'${file.replace(/'/g, "''")}'`).join(', ')}]`;
     const reader = await connection.runAndReadAll(
-      `select * exclude (environment, organization) from read_parquet(${list}, hive_partitioning = true, hive_types_autocast = false)
+      `select ${LOG_ROW_COLUMNS.join(', ')} from read_parquet(${list}, hive_partitioning = true, hive_types_autocast = false)
        where ${where} order by occurred_at, kafka_offset limit ${Math.trunc(query.limit)}`,
       params,
     );

@@ -1,0 +1,72 @@
+import type { FieldProblem } from '../infra/errors.ts';
+
+/** What Fastify hands over for each failed keyword of its Ajv validation (the fields used here). */
+export interface AjvFailure {
+  readonly keyword: string;
+  readonly instancePath: string;
+  readonly schemaPath: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly message?: string | undefined;
+}
+
+/**
+ * A request's schema failures as the caller reads them: one problem per field, named the way the
+ * routes' own checks name fields (`body.entries[0].logType`).
+ *
+ * A union of literals (TypeBox's `Type.Union([Type.Literal('a'), ...])`, Ajv's `anyOf` of `const`)
+ * fails once per literal plus once for the `anyOf`: seven "must be equal to constant" lines for one
+ * bad log type. Those become one problem naming the allowed values. Any other union keeps Ajv's own
+ * lines.
+ */
+export function validationProblems(context: string, failures: readonly AjvFailure[]): FieldProblem[] {
+  const literalUnions = new Map<string, unknown[]>();
+  for (const failure of failures) {
+    if (failure.keyword !== 'anyOf') continue;
+    const branches = failures.filter((f) => f !== failure && isBranchOf(f, failure));
+    if (branches.length > 0 && branches.every(isLiteral))
+      literalUnions.set(failure.schemaPath, branches.map(literalOf));
+  }
+  const problems: FieldProblem[] = [];
+  for (const failure of failures) {
+    const field = `${context}${fieldPath(failure.instancePath)}`;
+    const union = literalUnions.get(failure.schemaPath);
+    if (failure.keyword === 'anyOf' && union) {
+      problems.push({ field, problem: `must be one of: ${union.map(shown).join(', ')}` });
+      continue;
+    }
+    if ([...literalUnions.keys()].some((path) => failure.schemaPath.startsWith(`${path}/`))) continue;
+    const { missingProperty, additionalProperty, allowedValues } = failure.params;
+    if (typeof missingProperty === 'string')
+      problems.push({ field: `${field}${step(missingProperty)}`, problem: 'is required' });
+    else if (typeof additionalProperty === 'string')
+      problems.push({ field: `${field}${step(additionalProperty)}`, problem: 'is not allowed here' });
+    else if (failure.keyword === 'enum' && Array.isArray(allowedValues))
+      problems.push({ field, problem: `must be one of: ${allowedValues.map(shown).join(', ')}` });
+    else problems.push({ field, problem: failure.message ?? 'is invalid' });
+  }
+  return problems;
+}
+
+/** A failure inside one of the union's branches, at the union's own value (not deeper in it). */
+const isBranchOf = (failure: AjvFailure, union: AjvFailure) =>
+  failure.instancePath === union.instancePath && failure.schemaPath.startsWith(`${union.schemaPath}/`);
+
+/** A branch that is one literal: `const`, or `type: 'null'` (a nullable literal union's null). */
+const isLiteral = (failure: AjvFailure) =>
+  failure.keyword === 'const' || (failure.keyword === 'type' && failure.params.type === 'null');
+
+const literalOf = (failure: AjvFailure): unknown => (failure.keyword === 'const' ? failure.params.allowedValue : null);
+
+const shown = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
+
+/** `/entries/0/logType` (a JSON pointer) as `.entries[0].logType`. */
+export function fieldPath(pointer: string): string {
+  if (pointer === '') return '';
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((segment) => step(segment.replaceAll('~1', '/').replaceAll('~0', '~')))
+    .join('');
+}
+
+const step = (segment: string): string => (/^(0|[1-9]\d*)$/.test(segment) ? `[${segment}]` : `.${segment}`);

@@ -1,0 +1,84 @@
+import { Type } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyError } from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { fieldPath, validationProblems } from './validation-problems.ts';
+
+/** What Fastify's own validation (its Ajv, its options) reports for `value` as the body, or as the query for `query`. */
+async function problemsOf(schema: object, value: unknown, part: 'body' | 'query' = 'body') {
+  // The options api/app.ts gives Fastify's Ajv.
+  const app = Fastify({ ajv: { customOptions: { allErrors: true, removeAdditional: false } } });
+  app.setErrorHandler((error: FastifyError, _request, reply) =>
+    reply.code(400).send(validationProblems(error.validationContext ?? 'body', error.validation ?? [])),
+  );
+  app.post('/', { schema: { [part]: schema } }, () => 'accepted');
+  const response = await app.inject(
+    part === 'body'
+      ? { method: 'POST', url: '/', payload: value as object }
+      : { method: 'POST', url: '/', query: value as Record<string, string> },
+  );
+  await app.close();
+  expect(response.statusCode).toBe(400);
+  return response.json<{ field: string; problem: string }[]>();
+}
+
+const Entry = Type.Object({
+  logType: Type.Union(['app', 'web', 'hub'].map((t) => Type.Literal(t))),
+  level: Type.Union([Type.Literal('info'), Type.Literal('error'), Type.Null()]),
+  server: Type.String({ minLength: 1 }),
+  when: Type.Union([Type.String(), Type.Integer()]),
+});
+const Body = Type.Object({ entries: Type.Array(Entry) }, { additionalProperties: false });
+
+describe('validationProblems', () => {
+  it('when a value is not one of a union of literals, then one problem names the allowed values', async () => {
+    const problems = await problemsOf(Body, { entries: [{ logType: 'nope', level: 'loud', server: 'a', when: 1 }] });
+
+    expect(problems).toEqual([
+      { field: 'body.entries[0].logType', problem: 'must be one of: app, web, hub' },
+      { field: 'body.entries[0].level', problem: 'must be one of: info, error, null' },
+    ]);
+  });
+
+  it('when a union of other shapes fails, then Ajv’s own lines are kept, each at its field', async () => {
+    const problems = await problemsOf(Body, { entries: [{ logType: 'app', level: null, server: 'a', when: {} }] });
+
+    expect(problems.map((p) => p.field)).toEqual([
+      'body.entries[0].when',
+      'body.entries[0].when',
+      'body.entries[0].when',
+    ]);
+    expect(problems.map((p) => p.problem)).toEqual([
+      'must be string',
+      'must be integer',
+      'must match a schema in anyOf',
+    ]);
+  });
+
+  it('when a field is missing, extra or too short, then each problem names it the routes’ way', async () => {
+    const problems = await problemsOf(Body, {
+      entries: [{}, { logType: 'app', level: null, server: '', when: 1 }],
+      x: 1,
+    });
+
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        { field: 'body.entries[0].logType', problem: 'is required' },
+        { field: 'body.entries[1].server', problem: 'must NOT have fewer than 1 characters' },
+        { field: 'body.x', problem: 'is not allowed here' },
+      ]),
+    );
+  });
+
+  it('when an enum fails, then its values are listed', async () => {
+    expect(await problemsOf(Type.Object({ s: Type.String({ enum: ['a', 'b'] }) }), { s: 'c' }, 'query')).toEqual([
+      { field: 'querystring.s', problem: 'must be one of: a, b' },
+    ]);
+  });
+});
+
+describe('fieldPath', () => {
+  it('when a pointer has indexes and escaped names, then they read as brackets and plain names', () => {
+    expect(fieldPath('')).toBe('');
+    expect(fieldPath('/entries/12/timeline/0/a~1b~0c')).toBe('.entries[12].timeline[0].a/b~c');
+  });
+});
