@@ -68,6 +68,19 @@ describe('seed 002’s scopes and the body limit', () => {
     expect(carol.status).toBe(202);
     const thread = await alice('GET', `/v1/threads/${threadId}`);
     expect(thread.body.scopes).toEqual(['clinical']);
+
+    // The first message, sent with the thread, is a post in it like any other.
+    const dave = withScopes('dave', 'threads:create', 'threads:reply');
+    const startedWithout = await dave('POST', '/v1/threads', {
+      subject: 'x',
+      participants: [],
+      scopes: ['clinical'],
+      body: 'hi',
+    });
+    expect(startedWithout.body).toMatchObject({ status: 403, code: 'missing_scope' });
+    expect(startedWithout.body.detail).toContain('clinical');
+    const startedEmpty = await dave('POST', '/v1/threads', { subject: 'x', participants: [], scopes: ['clinical'] });
+    expect(startedEmpty.status).toBe(202);
   });
 
   it('when a message is over MESSAGING_MAX_BODY_BYTES in UTF-8, then 413 message_too_large names the sizes', async () => {

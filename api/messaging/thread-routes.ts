@@ -52,7 +52,7 @@ export const threadRoutes: FastifyPluginAsync<{ context: MessagingContext }> = a
       schema: {
         summary: 'Create a thread',
         description:
-          'The creator always takes part. With `body`, the thread starts with that message. When MESSAGING_CREATE_THREAD_SCOPES is set, the caller needs one of those scopes too.',
+          'The creator always takes part. With `body`, the thread starts with that message, which needs one of the thread’s `scopes` when it names any (as every post in it does). When MESSAGING_CREATE_THREAD_SCOPES is set, the caller needs one of those scopes too.',
         tags: TAGS,
         body: createThreadBody(rules.maxBodyBytes),
         response: { 202: ThreadCreated, 400: problemRef, 403: problemRef, 413: problemRef },

@@ -72,7 +72,10 @@ async function record(context: CommandContext, events: readonly TributaryEvent[]
   return { positions: events.length > 0 ? await context.publisher.publishBatch(events) : [] };
 }
 
-/** CreateThread: the creator always takes part; a first message may come with it, in the same batch. */
+/**
+ * CreateThread: the creator always takes part; a first message may come with it, in the same batch,
+ * and needs one of the thread's own scopes (when it has any), as every later post does.
+ */
 export async function createThread(
   context: CommandContext,
   rules: MessagingRules,
@@ -80,7 +83,12 @@ export async function createThread(
 ): Promise<Recorded & { threadId: string; messageId?: string }> {
   const { requester } = context;
   requireOneOf(requester, rules.createThreadScopes, 'creating a thread');
-  if (command.body !== undefined) checkBody(command.body, rules.maxBodyBytes);
+  const scopes = [...new Set(command.scopes ?? [])];
+  if (command.body !== undefined) {
+    checkBody(command.body, rules.maxBodyBytes);
+    // The first message is posted in the thread: its own scopes hold for it as for any after it.
+    requireOneOf(requester, scopes, 'posting in a thread with these scopes');
+  }
   const threadId = randomUUID();
   const participants = [...new Set([requester.subject, ...command.participants])];
   const metadata = metadataOf(context);
@@ -93,7 +101,7 @@ export async function createThread(
         subject: command.subject,
         createdBy: requester.subject,
         participants,
-        scopes: [...new Set(command.scopes ?? [])],
+        scopes,
       },
     },
   ];
