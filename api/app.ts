@@ -119,6 +119,7 @@ export async function buildApp(deps: AppDependencies) {
       deps.pool,
       new PartitionCounts((topic) => admin.partitionCount(topic)),
       deps.logger.child({ component: 'api' }),
+      (topic) => admin.topicOffsets(topic),
     ),
   );
 

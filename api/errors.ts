@@ -149,7 +149,11 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
 
 function sendProblem(error: FastifyError | TributaryError, request: FastifyRequest, reply: FastifyReply): void {
   const known = toTributaryError(error, request);
-  if (known.status >= 500) request.log.error({ err: error }, 'request failed');
+  // Only what nobody raised on purpose (a fault, a 500) is an error with its stack; a 503 we answer
+  // deliberately (not caught up yet, a dependency away) is a warning; the caller's mistakes are info.
+  if (known.status >= 500 && !(error instanceof TributaryError)) request.log.error({ err: error }, 'request failed');
+  else if (known.status >= 500)
+    request.log.warn({ code: known.code, status: known.status }, known.detail ?? known.title);
   else request.log.info({ code: known.code, status: known.status }, known.detail ?? known.title);
   void reply.code(known.status).headers(known.headers).type(PROBLEM_MEDIA_TYPE).send(problemBody(known, request.id));
 }

@@ -125,6 +125,8 @@ export class ReadPositions {
     private readonly pool: pg.Pool,
     private readonly partitions: PartitionCounts,
     private readonly logger: Logger,
+    /** The offset the next record of each partition gets; asked only when a wait ran out. */
+    private readonly ends: TopicEnds = async () => [],
   ) {}
 
   async waitFor(projection: Pick<Projection, 'name' | 'topics'>, token: string, waitMs: number): Promise<void> {
@@ -135,9 +137,36 @@ export class ReadPositions {
       return undefined;
     });
     if (reason) throw problem.invalidPosition(reason);
-    if (!(await waitForPosition(this.pool, liveProcessorName(projection), position, waitMs)))
+    if (!(await waitForPosition(this.pool, liveProcessorName(projection), position, waitMs))) {
+      const past = await pastTheEnd(position, this.ends).catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'could not read the topics’ end offsets to check a position');
+        return undefined;
+      });
+      if (past) throw problem.invalidPosition(past);
       throw problem.positionNotReached(waitMs);
+    }
   }
+}
+
+/** Each partition of a topic with the offset its next record gets. */
+export type TopicEnds = (topic: string) => Promise<readonly { partition: number; high: bigint }[]>;
+
+/**
+ * Why the position can never be reached because no record has its offset yet, or undefined. A
+ * position a command returned names a record already written, so it is below its partition's
+ * end; one past it was made up, or names a topic since recreated (a wiped stack): waiting would
+ * answer 503 and the client would retry for ever.
+ */
+export async function pastTheEnd(position: PositionMap, ends: TopicEnds): Promise<string | undefined> {
+  for (const [topic, offsets] of Object.entries(position)) {
+    const partitions = await ends(topic);
+    for (const [partition, offset] of Object.entries(offsets)) {
+      const end = partitions.find((p) => p.partition === Number(partition))?.high;
+      if (end !== undefined && BigInt(offset) >= end)
+        return `offset ${offset} is past the end of partition ${partition} of ${topic} (next offset ${end}): not a position this API issued`;
+    }
+  }
+  return undefined;
 }
 
 declare module 'fastify' {

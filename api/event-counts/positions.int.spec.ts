@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, testApp } from '../../test/support/api.ts';
 import { isolatedBackbone, type Backbone } from '../../test/support/backbone.ts';
+import { threadCreated } from '../../test/support/events.ts';
 import { isolatedSlices } from '../../test/support/slices.ts';
 
 let backbone: Backbone;
@@ -54,14 +55,35 @@ describe('GET /v1/organizations/{organizationId}/event-counts?after= a position 
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
-  it('when the position is in a partition that exists but is not reached yet, then it is still 503 with Retry-After', async () => {
+  it('when the position names a record that exists but the read model has not applied, then it is still 503 with Retry-After', async () => {
+    // No read model runs in this app: the record is written, and never applied.
+    const written = await backbone.publisher.publish(threadCreated());
+
     const response = await app.inject({
-      url: `/v1/organizations/org-test/event-counts?after=${token({ [backbone.topics['messages.events']]: { '1': '999999' } })}&wait=100`,
+      url: `/v1/organizations/org-test/event-counts?after=${token({ [written.topic]: { [written.partition]: written.offset } })}&wait=100`,
       headers: await bearer(backbone),
     });
 
     expect(response.statusCode).toBe(503);
     expect(response.headers['retry-after']).toBe('1');
     expect(response.json()).toMatchObject({ code: 'position_not_reached' });
+  });
+
+  it('when the position is past the end of its partition (made up, or from a wiped stack), then 400 says so once the wait is over, not 503 for ever', async () => {
+    const topic = backbone.topics['messages.events'];
+
+    const response = await app.inject({
+      url: `/v1/organizations/org-test/event-counts?after=${token({ [topic]: { '1': '999999' } })}&wait=100`,
+      headers: await bearer(backbone),
+    });
+
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['retry-after']).toBeUndefined();
+    expect(response.json()).toMatchObject({
+      code: 'invalid_position',
+      errors: [
+        { field: 'querystring.after', problem: expect.stringContaining(`past the end of partition 1 of ${topic}`) },
+      ],
+    });
   });
 });

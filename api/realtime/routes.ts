@@ -203,6 +203,15 @@ const realtimePlugin: FastifyPluginAsync<RealtimeOptions> = async (instance, opt
   );
 
   await app.register(websocket, {
+    // What a client does wrong on the wire (a frame over maxPayload, a bad opcode: ws closes with
+    // 1009 or 1002 and says so) or a dropped connection is the client's, not a fault of ours.
+    errorHandler: (error, socket, request) => {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (code.startsWith('WS_ERR_') || code === 'ECONNRESET' || code === 'EPIPE')
+        request.log.info({ code }, `the realtime client's connection ended: ${error.message}`);
+      else request.log.error({ err: error }, 'a realtime connection failed');
+      socket.terminate();
+    },
     options: {
       maxPayload: 64 * 1024,
       handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
