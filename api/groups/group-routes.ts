@@ -1,7 +1,9 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { groupError } from '../../producers/groups/errors.ts';
+import { claimGroupId, GROUP_ID_CLAIM_MIGRATIONS, releaseGroupId } from '../../producers/groups/group-id-claims.ts';
 import { createGroup, renameGroup } from '../../producers/groups/manage-groups.ts';
+import { migrate } from '../../infra/postgres/migrations.ts';
 import { groupOf, groupsOf, groupsOfMember, memberOf, membersOfGroup } from '../../projections/groups/queries.ts';
 import { principalOf } from '../auth/plugin.ts';
 import { problemRef } from '../errors.ts';
@@ -32,6 +34,7 @@ export const groupRoutes: FastifyPluginAsync<{ context: GroupsContext }> = async
   const { options, projection, caughtUp } = context;
   const { publisher, pool, api, environment } = options;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  await migrate(pool, 'group-id-claims', GROUP_ID_CLAIM_MIGRATIONS);
   const limit = { max: api.rateLimitPerMinute, timeWindow: 60_000 };
   const exists = (organizationId: string) => async (groupId: string) =>
     (await groupOf(pool, organizationId, groupId, projection)) !== undefined;
@@ -66,6 +69,10 @@ export const groupRoutes: FastifyPluginAsync<{ context: GroupsContext }> = async
         requester,
         request.body,
         exists(requester.organizationId),
+        {
+          claim: (groupId) => claimGroupId(pool, requester.organizationId, groupId),
+          release: (groupId) => releaseGroupId(pool, requester.organizationId, groupId),
+        },
       );
       reply.code(202);
       return { groupId, position: encodePosition([position]) };

@@ -64,6 +64,35 @@ describe('groups: create, rename, list', () => {
     expect(again).toMatchObject({ status: 409, body: { code: 'group_exists' } });
   });
 
+  it('when ten creations of one id race, then exactly one is 202 and the group has its name; the others are 409', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => call('POST', '/v1/groups', { groupId: 'race', name: `Race ${i}` })),
+    );
+
+    const accepted = answers.filter((a) => a.status === 202);
+    expect(accepted).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 409)).toHaveLength(9);
+    const winner = answers.indexOf(accepted[0]!);
+    const read = await call('GET', `/v1/groups/race?after=${accepted[0]!.body.position}`);
+    expect(read.body.name).toBe(`Race ${winner}`);
+  });
+
+  it('when a GroupCreated for an existing group comes in through ingest, then neither the name nor updatedAt changes', async () => {
+    const created = await call('POST', '/v1/groups', { groupId: 'steady', name: 'Steady' });
+    const before = await call('GET', `/v1/groups/steady?after=${created.body.position}`);
+
+    const repeat = await flow.app.inject({
+      method: 'POST',
+      url: '/v1/events/GroupCreated',
+      headers: await bearer(backbone, { organizationId: ORG, scopes: ['events:publish'], subject: 'mallory' }),
+      payload: { payload: { groupId: 'steady', name: 'Replaced?', createdBy: 'mallory' } },
+    });
+
+    expect(repeat.statusCode, repeat.body).toBe(202);
+    const after = await call('GET', `/v1/groups/steady?after=${repeat.json().position}`);
+    expect(after.body).toEqual(before.body);
+  });
+
   it('when an unknown group is renamed, then it is 404 and nothing is published', async () => {
     expect(await call('PATCH', '/v1/groups/nope', { name: 'X' })).toMatchObject({
       status: 404,

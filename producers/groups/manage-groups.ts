@@ -27,10 +27,17 @@ export function metadataOf(
   };
 }
 
+/** Hands out a group id to one creation at a time (group-id-claims.ts). */
+export interface GroupIdClaims {
+  claim(groupId: string): Promise<boolean>;
+  release(groupId: string): Promise<void>;
+}
+
 /**
  * Creates a group under the id given (as assignment files will name it) or a new UUID. An id the
- * read model already holds is refused; two creations racing for one id both publish, and the
- * read model keeps the first.
+ * read model already holds is refused, and so is one another creation has claimed and not yet
+ * seen applied: of creations racing for one id, exactly one publishes. A publish that fails gives
+ * the id back.
  */
 export async function createGroup(
   publisher: Publisher,
@@ -38,15 +45,24 @@ export async function createGroup(
   requester: Requester,
   command: { readonly groupId?: string; readonly name: string },
   exists: (groupId: string) => Promise<boolean>,
+  claims: GroupIdClaims,
 ): Promise<{ groupId: string; position: Position }> {
   const groupId = command.groupId ?? randomUUID();
-  if (command.groupId !== undefined && (await exists(groupId))) throw groupError.groupExists(groupId);
-  const position = await publisher.publish({
-    type: 'GroupCreated',
-    metadata: metadataOf(requester, environment, new Date()),
-    payload: { groupId, name: command.name, createdBy: requester.subject },
-  });
-  return { groupId, position };
+  if (command.groupId !== undefined) {
+    if (await exists(groupId)) throw groupError.groupExists(groupId);
+    if (!(await claims.claim(groupId))) throw groupError.groupExists(groupId);
+  }
+  try {
+    const position = await publisher.publish({
+      type: 'GroupCreated',
+      metadata: metadataOf(requester, environment, new Date()),
+      payload: { groupId, name: command.name, createdBy: requester.subject },
+    });
+    return { groupId, position };
+  } catch (error) {
+    if (command.groupId !== undefined) await claims.release(groupId).catch(() => undefined);
+    throw error;
+  }
 }
 
 /** Renames one of the organization's groups; its id, which files name it by, stays. */

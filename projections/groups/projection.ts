@@ -157,9 +157,11 @@ function groupStatements(events: readonly EventOf<'GroupCreated' | 'GroupRenamed
         insert into groups (organization_id, group_id, name, created_at, created_by, updated_at)
         select organization_id, group_id, name, created_at, created_by, updated_at from r where r.created
         on conflict (organization_id, group_id) do update
-          set name = case when (select renamed from r where r.organization_id = excluded.organization_id
-                and r.group_id = excluded.group_id) then excluded.name else groups.name end,
-            updated_at = greatest(groups.updated_at, excluded.updated_at)`,
+          set name = excluded.name, updated_at = greatest(groups.updated_at, excluded.updated_at)
+          -- A GroupCreated for a group already there (a repeat through another door) changes
+          -- nothing, its updated_at included; only a rename in the same batch does.
+          where (select renamed from r where r.organization_id = excluded.organization_id
+                and r.group_id = excluded.group_id)`,
       params: [JSON.stringify([...folded.values()])],
     },
   ];

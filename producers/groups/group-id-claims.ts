@@ -1,0 +1,53 @@
+import type pg from 'pg';
+import type { Migration } from '../../infra/postgres/migrations.ts';
+
+/**
+ * The group ids POST /v1/groups has handed out, one row each. The read model learns of a group
+ * only once its GroupCreated is applied, so two creations of one id racing through that gap would
+ * both be told 202 while the read model kept one name. Claiming the id here first, atomically and
+ * for every API instance alike, lets exactly one of them publish.
+ */
+export const GROUP_ID_CLAIM_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'group ids claimed by a creation',
+    sql: `create table public.group_id_claims (
+      organization_id text not null,
+      group_id text not null,
+      claimed_at timestamptz not null default now(),
+      primary key (organization_id, group_id))`,
+  },
+];
+
+/**
+ * A claim this old whose group the read model still lacks was left by a creation that never
+ * published (the process died between the claim and the publish): it may be claimed again.
+ */
+export const ABANDONED_CLAIM_SECONDS = 60;
+
+/** Claims the id for a creation: true for the one caller that gets it, false while another holds it. */
+export async function claimGroupId(
+  db: Pick<pg.Pool, 'query'>,
+  organizationId: string,
+  groupId: string,
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `insert into public.group_id_claims (organization_id, group_id) values ($1, $2)
+     on conflict (organization_id, group_id) do update set claimed_at = now()
+       where group_id_claims.claimed_at < now() - make_interval(secs => $3)`,
+    [organizationId, groupId, ABANDONED_CLAIM_SECONDS],
+  );
+  return rowCount === 1;
+}
+
+/** Gives the id back when the creation could not publish, so the caller may try again at once. */
+export async function releaseGroupId(
+  db: Pick<pg.Pool, 'query'>,
+  organizationId: string,
+  groupId: string,
+): Promise<void> {
+  await db.query('delete from public.group_id_claims where organization_id = $1 and group_id = $2', [
+    organizationId,
+    groupId,
+  ]);
+}
