@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { HeadBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../../test/support/api.ts';
@@ -345,4 +345,7 @@ async function expectQuarantined(key: string) {
     });
   });
   await flow.aws.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: `quarantine/${key.slice('uploads/'.length)}` }));
+  // The offending version itself is gone, not hidden behind a delete marker (moto's notifications carry no version id).
+  const versions = await flow.aws.s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key }));
+  expect([...(versions.Versions ?? []), ...(versions.DeleteMarkers ?? [])].filter((v) => v.Key === key)).toEqual([]);
 }

@@ -125,7 +125,8 @@ export class UploadNotificationBridge {
     const attachment = await this.deps.findAttachment(claimed.organizationId, claimed.attachmentId);
     if (!attachment) {
       if (Date.now() - sentAt < settings.unknownKeyGraceSeconds * 1000) return 'later';
-      await this.reject(claimed, created, 'unknown_key', 'no upload URL was issued for this key');
+      const versionId = created.versionId ?? (await this.head(created))?.versionId ?? null;
+      await this.reject(claimed, created, versionId, 'unknown_key', 'no upload URL was issued for this key');
       log.warn({ key: created.key }, 'rejected an upload nobody requested');
       return 'done';
     }
@@ -134,7 +135,7 @@ export class UploadNotificationBridge {
     const verdict = judge(landed, attachment, settings);
     if (verdict.kind === 'duplicate') return 'done';
     if (verdict.kind === 'reject') {
-      await this.reject(claimed, created, verdict.reason, verdict.detail);
+      await this.reject(claimed, created, landed.versionId, verdict.reason, verdict.detail);
       log.info({ reason: verdict.reason, detail: verdict.detail }, 'upload rejected');
       return 'done';
     }
@@ -156,10 +157,15 @@ export class UploadNotificationBridge {
     return 'done';
   }
 
-  /** The event first, then the object: a crash in between leaves the object for the redelivery to remove. */
+  /**
+   * The event first, then the object: a crash in between leaves the object for the redelivery to
+   * remove. `versionId` is the offending version's: the notification's, or HeadObject's where the
+   * notification has none (moto's), so that version goes rather than a delete marker hiding it.
+   */
   private async reject(
     claimed: { organizationId: string; attachmentId: string },
     created: CreatedObject,
+    versionId: string | null,
     reason: UploadRejectionReason,
     detail: string,
   ): Promise<void> {
@@ -177,7 +183,7 @@ export class UploadNotificationBridge {
       },
     };
     await this.deps.publisher.publish(event);
-    await this.disposeIfPresent({ bucket: created.bucket, key: created.key, versionId: created.versionId });
+    await this.disposeIfPresent({ bucket: created.bucket, key: created.key, versionId });
   }
 
   private async disposeIfPresent(object: { bucket: string; key: string; versionId: string | null }) {
