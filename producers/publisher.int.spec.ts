@@ -112,7 +112,7 @@ describe('the publisher', () => {
       metadata: { ...event.metadata, eventId: 'not-a-uuid', occurredAt: '2026-01-01' },
     } as unknown as TributaryEvent;
     await expect(backbone.publisher.publish(bad)).rejects.toThrow(
-      'ThreadCreated is invalid: metadata.occurredAt must be a Date (got "2026-01-01"); metadata.eventId must be a UUID (got "not-a-uuid")',
+      'ThreadCreated is invalid: metadata.eventId must be a UUID (got "not-a-uuid"); metadata.occurredAt must be a Date (got "2026-01-01")',
     );
   });
 

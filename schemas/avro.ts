@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,8 +23,34 @@ class TimestampMillis extends avro.types.LogicalType {
   }
 }
 
-/** Logical types Tributary understands; `uuid` stays a string (validated by the publisher). */
-export const LOGICAL_TYPES = { 'timestamp-millis': TimestampMillis } as const;
+/** The 8-4-4-4-12 hexadecimal form of a UUID, any version. */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Avro `uuid`: a string in UUID form. Encoding anything else is invalid, and validation names the
+ * field, so a made-up id sent to ingest is a 400 rather than a poison record that every read model
+ * with a uuid column dead-letters. Decoding takes the string as written: a record already on a
+ * topic always reads.
+ */
+class Uuid extends avro.types.LogicalType {
+  override _fromValue(value: string): string {
+    return value;
+  }
+  override _toValue(value: unknown): string | undefined {
+    return typeof value === 'string' && UUID_PATTERN.test(value) ? value : undefined;
+  }
+  override _resolve(type: avro.Type) {
+    if (avro.Type.isType(type, 'string', 'logical:uuid')) return (value: string) => value;
+    return undefined;
+  }
+  /** avsc's random value of the underlying string is no UUID. (avsc's typings say random() returns a Type.) */
+  override random(): avro.types.LogicalType {
+    return randomUUID() as unknown as avro.types.LogicalType;
+  }
+}
+
+/** Logical types Tributary understands. */
+export const LOGICAL_TYPES = { 'timestamp-millis': TimestampMillis, uuid: Uuid } as const;
 
 export interface SchemaFile {
   /** `messages`, `uploads`, ...; `common` for shared named types. */

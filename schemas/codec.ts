@@ -52,8 +52,6 @@ export class DecodeError extends TributaryError {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export type { EventDefinition };
 
 /**
@@ -62,6 +60,9 @@ export type { EventDefinition };
  * the writer's schema by the id in the record and resolves it against our reader schema, so
  * records written with an older (backward-compatible) schema read as the current shape.
  */
+/** How a validation problem names what a logical type expects. */
+const EXPECTED: Readonly<Record<string, string>> = { 'timestamp-millis': 'a Date', uuid: 'a UUID' };
+
 export class EventCodec {
   private readonly byType = new Map<string, EventDefinition>();
   private readonly byFullName = new Map<string, EventDefinition>();
@@ -97,11 +98,8 @@ export class EventCodec {
   validate(event: TributaryEvent): EventDefinition {
     const definition = this.definition((event as { type?: string }).type ?? '(missing)');
     const type = definition.schema.type;
-    const metadata = (event as { metadata?: { eventId?: unknown } }).metadata;
-    const wellFormed =
-      type.isValid(event, { noUndeclaredFields: true }) &&
-      event.type === definition.schema.name &&
-      UUID.test(String(metadata?.eventId));
+    // Every uuid field (metadata.eventId among them) is checked by the uuid logical type.
+    const wellFormed = type.isValid(event, { noUndeclaredFields: true }) && event.type === definition.schema.name;
     if (wellFormed) return definition;
 
     const problems: FieldProblem[] = [];
@@ -110,15 +108,12 @@ export class EventCodec {
         const expected = type.typeName.replace(/^logical:/, '');
         problems.push({
           field: path.join('.') || '(event)',
-          problem: `must be ${expected === 'timestamp-millis' ? 'a Date' : expected} (got ${describe(value)})`,
+          problem: `must be ${EXPECTED[expected] ?? expected} (got ${describe(value)})`,
         });
       },
     });
     if (event.type !== definition.schema.name)
       problems.push({ field: 'type', problem: `must be "${definition.schema.name}"` });
-    if (typeof metadata?.eventId === 'string' && !UUID.test(metadata.eventId)) {
-      problems.push({ field: 'metadata.eventId', problem: `must be a UUID (got ${describe(metadata.eventId)})` });
-    }
     visitRecords(type, event, (record, value, path) => {
       for (const key of Object.keys(value)) {
         if (!record.fields.some((field) => field.name === key))
