@@ -101,10 +101,14 @@ export function registerProjectionCommands(program: Command): void {
             ),
           );
         }
+        for (const record of result.wouldDeadLetter ?? [])
+          print(
+            `would dead-letter ${record.topic} partition ${record.partition} offset ${record.offset} (${record.reason}): ${record.error}`,
+          );
         print(
           result.swapped
             ? `rebuilt ${name} from ${result.events} events in ${result.seconds.toFixed(1)} s and swapped it in${result.oldSchema ? `; old tables kept in ${result.oldSchema}` : ''}`
-            : `dry run: rebuilt ${name} from ${result.events} events in ${result.seconds.toFixed(1)} s; live tables untouched`,
+            : `dry run: rebuilt ${name} from ${result.events} events in ${result.seconds.toFixed(1)} s; live tables untouched, no dead letter sent${result.wouldDeadLetter?.length ? ` (${result.wouldDeadLetter.length} would have been)` : ''}`,
         );
       } finally {
         await platform.close();

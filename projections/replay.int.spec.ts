@@ -135,6 +135,38 @@ describe('tributary replay', () => {
     expect(rows.map((r) => r.nspname)).toEqual([`projection_${name}`]);
   });
 
+  it('when a dry run meets a record the handler fails on, then it reports it and sends no dead letter', async () => {
+    const name = uniqueName('drypoison').replaceAll('-', '_');
+    const topic = backbone.topics['messages.events'];
+    const healthy = threadSubjects(name, 1, topic);
+    const failing: Projection = {
+      ...healthy,
+      project: (events) => {
+        if (events.some(({ event }) => event.type === 'ThreadCreated' && event.payload.subject === 'poison'))
+          throw new Error('no poison here');
+        return healthy.project(events);
+      },
+    };
+    const [, written] = await Promise.all([
+      backbone.publisher.publish(threadCreated(undefined, 'fine')),
+      backbone.publisher.publish(threadCreated(undefined, 'poison')),
+    ]);
+    const dlq = `${topic}.dlq`;
+    // The live projection dead-letters it, as it should.
+    const live = await startProjection(failing, backbone.runtime(), { sessionTimeoutMs: 6000 });
+    await eventually(async () => expect(await deadLetterCount(dlq)).toBe(1), { timeoutMs: 60_000 });
+    await eventually(async () => expect(await count(failing)).toBe(1));
+    await live.stop();
+    const before = await deadLetterCount(dlq);
+
+    const result = await replay(failing, backbone.runtime(), { dryRun: true, pollMs: 100, sessionTimeoutMs: 6000 });
+
+    expect(result.wouldDeadLetter).toEqual([
+      expect.objectContaining({ topic, partition: written.partition, offset: written.offset, error: 'no poison here' }),
+    ]);
+    expect(await deadLetterCount(dlq)).toBe(before);
+  });
+
   it('when a rebuild is already running, then a second one is refused; with --keep-old the old tables stay', async () => {
     const name = uniqueName('busy').replaceAll('-', '_');
     const projection = threadSubjects(name, 1, backbone.topics['messages.events']);
@@ -156,3 +188,14 @@ describe('tributary replay', () => {
     expect(rows).toHaveLength(1);
   });
 });
+
+async function deadLetterCount(topic: string): Promise<number> {
+  const admin = backbone.kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -52,6 +52,14 @@ export interface ReplayResult {
   readonly oldSchema?: string;
   /** With --dry-run: how the rebuilt tables differ from the live ones. */
   readonly differences?: readonly TableDifference[];
+  /** With --dry-run: the records the rebuild gave up on, which a real rebuild would dead-letter (none sent). */
+  readonly wouldDeadLetter?: readonly {
+    topic: string;
+    partition: number;
+    offset: string;
+    reason: string;
+    error: string;
+  }[];
 }
 
 /** Another process is rebuilding this projection. */
@@ -89,10 +97,15 @@ export async function replay(
 
     const targets = await endOffsets(deps, projection.topics);
     const total = targets.reduce((sum, t) => sum + Number(t.high - t.low), 0);
+    const wouldDeadLetter: NonNullable<ReplayResult['wouldDeadLetter']>[number][] = [];
     const runner = await startProcessor(
       rebuild,
       { ...deps, kafka: briefFetches(deps.kafka) },
-      { sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000 },
+      {
+        sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
+        // A dry run leaves nothing behind: not even a dead letter for a processor that will not run again.
+        ...(options.dryRun ? { deadLetters: (record) => wouldDeadLetter.push(record) } : {}),
+      },
     );
     let applied = 0;
     try {
@@ -131,7 +144,7 @@ export async function replay(
     if (options.dryRun) {
       const differences = await compareTables(pool, liveSchema(projection), shadow, projection.tables);
       await clearShadow(projection, deps);
-      return { swapped: false, events: applied, seconds: (Date.now() - started) / 1000, differences };
+      return { swapped: false, events: applied, seconds: (Date.now() - started) / 1000, differences, wouldDeadLetter };
     }
     const oldSchema = await swap(projection, deps);
     // Postgres and Kafka, each its own round trips: side by side.

@@ -29,6 +29,20 @@ export async function deadLetterRecord(
   const { name } = processor;
   const { topic, partition, log } = batch;
   const text = error instanceof Error ? error.message : String(error);
+  const { deadLetters } = context.options;
+  if (deadLetters) {
+    // Told, not sent (a dry run): the record is passed over as a dead letter would be, and nothing else.
+    deadLetters({ topic, partition, offset: message.offset, reason, error: text });
+    log.warn({ offset: message.offset, reason, attempts, err: error }, 'would be dead-lettered (not sent)');
+    if (processor.mode === 'checkpointed')
+      await inTransaction(pool, async (tx) => {
+        const { next } = await lockCheckpoint(tx, name, topic, partition);
+        if (BigInt(message.offset) >= next)
+          await saveCheckpoint(tx, name, topic, partition, BigInt(message.offset) + 1n);
+      });
+    await batch.commitKafka(message.offset);
+    return;
+  }
   const deadLetterOffset = await sendDeadLetter(deadLetterProducer, {
     processor: name,
     topic,

@@ -23,4 +23,16 @@ export interface RunOptions {
   readonly sessionTimeoutMs?: number;
   /** Fault injection for tests: runs after the Postgres commit, before the Kafka commit. */
   readonly afterPostgresCommit?: () => Promise<void> | void;
+  /**
+   * What a record the processor gives up on becomes: by default a dead letter on `<topic>.dlq`.
+   * A dry-run rebuild passes a function instead: it is told, and nothing is sent, since a dead
+   * letter addressed to a processor that will never run again could only be redriven to nobody.
+   */
+  readonly deadLetters?: (record: {
+    topic: string;
+    partition: number;
+    offset: string;
+    reason: string;
+    error: string;
+  }) => void;
 }
