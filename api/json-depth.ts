@@ -58,6 +58,28 @@ export function registerJsonDepthLimit(app: FastifyInstance): void {
         ),
         undefined,
       );
-    return parse(request, body, done);
+    return parse(request, body, (error, value) => {
+      if (error && validJson(body))
+        // Valid JSON, refused by the parser's guard against prototype poisoning: say so.
+        return done(
+          new ApiError(
+            400,
+            'forbidden_key',
+            'The body has a key that is refused',
+            'a "__proto__" key, or a "constructor" object with a "prototype" key, is refused anywhere in a body (prototype poisoning)',
+          ),
+          undefined,
+        );
+      return done(error, value);
+    });
   });
+}
+
+function validJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

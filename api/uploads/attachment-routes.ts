@@ -156,7 +156,7 @@ export const attachmentRoutes: FastifyPluginAsync<{ context: UploadsContext }> =
         tags: ['uploads'],
         params: AttachmentParams,
         body: DetailsBody,
-        response: { 202: Accepted, 400: problemRef, 404: problemRef, 409: problemRef },
+        response: { 202: Accepted, 400: problemRef, 404: problemRef, 409: problemRef, 410: problemRef },
       },
     },
     async (request, reply) => {
@@ -186,7 +186,7 @@ export const attachmentRoutes: FastifyPluginAsync<{ context: UploadsContext }> =
           'The object is deleted from the bucket; the events about the attachment are kept. Answers once the read model shows the deletion (bounded by API_READ_WAIT_MS), so a read right after it is 410.',
         tags: ['uploads'],
         params: AttachmentParams,
-        response: { 202: Accepted, 404: problemRef, 409: problemRef },
+        response: { 202: Accepted, 404: problemRef, 409: problemRef, 410: problemRef },
       },
     },
     async (request, reply) => {

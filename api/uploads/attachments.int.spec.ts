@@ -155,7 +155,10 @@ describe('PATCH and DELETE /v1/attachments/{id}', () => {
     expect((await call('GET', `/v1/attachments/${doomed.attachmentId}/download`)).body).toMatchObject({
       code: 'not_uploaded',
     });
-    expect((await call('DELETE', `/v1/attachments/${doomed.attachmentId}`)).status).toBe(409);
+    expect((await call('DELETE', `/v1/attachments/${doomed.attachmentId}`)).status).toBe(410);
+    expect(
+      (await call('PATCH', `/v1/attachments/${doomed.attachmentId}`, { fileName: 'right-patient.png' })).body,
+    ).toMatchObject({ status: 410, code: 'deleted' });
   });
 });
 

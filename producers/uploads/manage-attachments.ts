@@ -14,7 +14,7 @@ export async function changeDetails(
   change: { readonly fileName?: string; readonly tags?: readonly string[] },
 ): Promise<Position> {
   if (!attachment) throw uploadError.notFound(attachmentId);
-  if (attachment.status === 'deleted') throw uploadError.notWaiting(attachmentId, 'deleted');
+  if (attachment.status === 'deleted') throw uploadError.deleted(attachmentId, attachment.deletedAt);
   return publisher.publish({
     type: 'AttachmentDetailsChanged',
     metadata: metadataOf(requester, environment, new Date()),
@@ -40,7 +40,7 @@ export async function deleteAttachment(
   attachmentId: string,
 ): Promise<Position> {
   if (!attachment) throw uploadError.notFound(attachmentId);
-  if (attachment.status === 'deleted') throw uploadError.notWaiting(attachmentId, 'deleted');
+  if (attachment.status === 'deleted') throw uploadError.deleted(attachmentId, attachment.deletedAt);
   await s3.send(
     new DeleteObjectCommand({
       Bucket: attachment.bucket,

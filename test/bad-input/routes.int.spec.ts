@@ -161,6 +161,25 @@ describe('probes generated from /docs/json', () => {
     );
   });
 
+  it('when a JSON body holds a __proto__ key, then 400 forbidden_key says why, not that the JSON is invalid', async () => {
+    const poisoned = '{"a":{"b":1,"__proto__":{"polluted":true}}}';
+    await each(
+      withBody().filter((operation) => operation.bodyType === 'application/json'),
+      async (operation) => {
+        const answer = await probe(world.app, operation, world.resolve, {
+          ids: victimId,
+          headers: world.attacker.headers,
+          body: poisoned,
+        });
+        return answer.status === 400 &&
+          answer.problem.code === 'forbidden_key' &&
+          answer.problem.detail?.includes('__proto__')
+          ? undefined
+          : `${answer.status} ${answer.body.slice(0, 300)}`;
+      },
+    );
+  });
+
   it('when a body is of another media type than the operation takes, then 415 names the one it takes', async () => {
     await each(withBody(), async (operation) => {
       const other = operation.bodyType === 'application/json' ? 'text/csv' : 'application/json';
