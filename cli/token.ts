@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { mintToken } from '../api/auth/tokens.ts';
 import { loadConfig } from '../infra/config/index.ts';
+import { OperatorError } from '../infra/errors.ts';
 import { scopesOf } from '../slices/index.ts';
 import { print } from './output.ts';
 
@@ -18,14 +19,29 @@ export function registerTokenCommand(program: Command): void {
     )
     .option('--expires <span>', 'lifetime, e.g. 15m, 1h, 7d', '1h')
     .action(async (options: { org: string; sub: string; scope?: string[]; expires: string }) => {
+      // A token the API would refuse on every call is refused here, where the mistake is made.
+      if (options.org.trim() === '') throw new OperatorError('--org: the organization id must not be blank');
+      if (options.sub.trim() === '') throw new OperatorError('--sub: the subject must not be blank');
+      const known = scopesOf().map((scope) => scope.name);
+      const unknown = (options.scope ?? []).filter((scope) => !known.includes(scope));
+      if (unknown.length > 0)
+        throw new OperatorError(
+          `--scope: ${unknown.join(', ')} is not a scope of any slice; known: ${known.join(', ')}`,
+        );
       const { config } = await loadConfig();
-      print(
-        await mintToken(config.auth, {
+      let token: string;
+      try {
+        token = await mintToken(config.auth, {
           organizationId: options.org,
           subject: options.sub,
-          scopes: options.scope ?? scopesOf().map((scope) => scope.name),
+          scopes: options.scope ?? known,
           expiresIn: options.expires,
-        }),
-      );
+        });
+      } catch (error) {
+        if (error instanceof TypeError && /time period/i.test(error.message))
+          throw new OperatorError(`--expires ${options.expires}: not a lifetime; write e.g. 15m, 1h or 7d`);
+        throw error;
+      }
+      print(token);
     });
 }

@@ -113,4 +113,15 @@ describe('discarding dead letters', () => {
       'a discard needs a reason',
     );
   });
+
+  it('when the topic has no dead-letter topic, then listing, redriving and discarding each say so rather than fail in Kafka', async () => {
+    const missing = `${topic}-nosuch`;
+    const said = `no dead-letter topic ${missing}.dlq: ${missing} is not a topic of this cluster`;
+
+    await expect(listDeadLetters(backbone.kafka, missing)).rejects.toThrow(said);
+    await expect(redriveDeadLetters(backbone.kafka, backbone.pool, missing)).rejects.toThrow(said);
+    await expect(discardDeadLetters(backbone.kafka, backbone.pool, missing, () => true, 'why', 'ops')).rejects.toThrow(
+      said,
+    );
+  });
 });

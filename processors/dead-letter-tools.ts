@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { OperatorError } from '../infra/errors.ts';
 import { withKafkaAdmin } from '../infra/kafka/admin.ts';
 import type { KafkaConnection } from '../infra/kafka/client.ts';
 import { deadLetterTopic } from '../infra/kafka/topics.ts';
@@ -43,6 +44,15 @@ export async function listDeadLetters(
   pool?: pg.Pool,
 ): Promise<DeadLetterEntry[]> {
   const dlq = deadLetterTopic(topic);
+  const names = await withKafkaAdmin(kafka, (admin) => admin.topicNames());
+  if (!names.includes(dlq))
+    throw new OperatorError(
+      `no dead-letter topic ${dlq}: ${topic} is ${names.includes(topic) ? 'a topic without one' : 'not a topic of this cluster'}; topics with dead letters: ${names
+        .filter((name) => name.endsWith('.dlq'))
+        .map((name) => name.slice(0, -'.dlq'.length))
+        .sort()
+        .join(', ')}`,
+    );
   let discards: Awaited<ReturnType<typeof discardsOf>> = new Map();
   if (pool) {
     await migrate(pool, 'runtime', RUNTIME_MIGRATIONS);

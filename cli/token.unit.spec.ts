@@ -1,0 +1,40 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const CLI = fileURLToPath(new URL('../bin/tributary', import.meta.url));
+
+async function token(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(CLI, ['token', ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('tributary token', () => {
+  it('when the organization is blank, the lifetime unreadable or a scope unknown, then one line says which option, with no stack', async () => {
+    const cases = [
+      [['--org', ' ', '--sub', 'x'], '--org: the organization id must not be blank'],
+      [['--org', 'o', '--sub', 'x', '--expires', 'abc'], '--expires abc: not a lifetime'],
+      [['--org', 'o', '--sub', 'x', '--scope', 'bogus:scope'], '--scope: bogus:scope is not a scope of any slice'],
+    ] as const;
+    for (const [args, said] of cases) {
+      const result = await token(...args);
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stderr).toContain(said);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      expect(result.stdout).toBe('');
+    }
+  });
+
+  it('when the options are right, then it prints a signed token', async () => {
+    const result = await token('--org', 'org-1', '--sub', 'alice', '--scope', 'messages:read', '--expires', '15m');
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+  });
+});
