@@ -23,8 +23,9 @@ class TimestampMillis extends avro.types.LogicalType {
   }
 }
 
-/** The 8-4-4-4-12 hexadecimal form of a UUID, any version. */
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The 8-4-4-4-12 hexadecimal form of a UUID, any version; as text for JSON Schema's `pattern` (no flags there). */
+export const UUID_PATTERN_SOURCE = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+export const UUID_PATTERN = new RegExp(UUID_PATTERN_SOURCE);
 
 /**
  * Avro `uuid`: a string in UUID form. Encoding anything else is invalid, and validation names the

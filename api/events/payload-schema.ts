@@ -1,4 +1,5 @@
 import avro from 'avsc';
+import { UUID_PATTERN_SOURCE } from '../../schemas/avro.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -20,8 +21,10 @@ export function payloadSchema(type: avro.Type): JsonSchema {
         ],
       };
     const underlying = payloadSchema(type.underlyingType);
-    return (type.schema() as { logicalType?: string }).logicalType === 'uuid'
-      ? { ...underlying, format: 'uuid' }
+    // OpenAPI 3.0 has no `uuid` format of its own, so tools may take any string for it: the
+    // pattern says it in a keyword every validator and generator knows.
+    return type.typeName === 'logical:uuid'
+      ? { ...underlying, format: 'uuid', pattern: UUID_PATTERN_SOURCE }
       : underlying;
   }
   if (type instanceof avro.types.RecordType) {

@@ -1,5 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { Group, MemberEnrollment, Membership } from '../../projections/groups/queries.ts';
+import { NOT_BLANK } from '../nul-guard.ts';
 
 export const GROUPS_WRITE_SCOPE = 'groups:write';
 export const GROUPS_READ_SCOPE = 'groups:read';
@@ -8,7 +9,7 @@ export const GROUPS_READ_SCOPE = 'groups:read';
 const ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:-]*$';
 export const GroupId = Type.String({ minLength: 1, maxLength: 100, pattern: ID_PATTERN });
 export const MemberId = Type.String({ minLength: 1, maxLength: 100, pattern: ID_PATTERN });
-const GroupName = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: 'Not blank.' });
+const GroupName = Type.String({ minLength: 1, maxLength: 200, pattern: NOT_BLANK, description: 'Not blank.' });
 
 export const GroupParams = Type.Object({ groupId: GroupId }, { additionalProperties: false });
 export const MemberParams = Type.Object({ memberId: MemberId }, { additionalProperties: false });

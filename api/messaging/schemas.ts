@@ -1,4 +1,5 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
+import { NOT_BLANK } from '../nul-guard.ts';
 import type { InboxEntry, Message, Participation, ThreadView } from '../../projections/messaging/queries.ts';
 
 export const READ_MESSAGES_SCOPE = 'messages:read';
@@ -18,7 +19,7 @@ const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T)
 export function bodySchema(maxBodyBytes: number) {
   return Type.String({
     minLength: 1,
-    pattern: '\\S',
+    pattern: NOT_BLANK,
     description: `The text; at most MESSAGING_MAX_BODY_BYTES (${maxBodyBytes} here) bytes in UTF-8. Empty or blank: 400 empty_message; too large: 413 message_too_large.`,
   });
 }
@@ -45,7 +46,7 @@ export const ReadAfter = {
 export function createThreadBody(maxBodyBytes: number) {
   return Type.Object(
     {
-      subject: Type.String({ minLength: 1, maxLength: 300, pattern: '\\S' }),
+      subject: Type.String({ minLength: 1, maxLength: 300, pattern: NOT_BLANK }),
       participants: Type.Array(ParticipantId, {
         maxItems: 100,
         description: 'Who takes part besides the creator, who always does.',

@@ -1,5 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { Account, WarehouseTransaction } from '../../projections/transactions/queries.ts';
+import { NOT_BLANK } from '../nul-guard.ts';
 
 export const READ_ACCOUNTS_SCOPE = 'accounts:read';
 export const WRITE_ACCOUNTS_SCOPE = 'accounts:write';
@@ -123,7 +124,7 @@ export const RuleBody = Type.Object(
     value: Type.String({
       minLength: 1,
       maxLength: 100,
-      pattern: '\\S',
+      pattern: NOT_BLANK,
       description: 'The merchant name, or the category (trimmed).',
     }),
     priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000, default: 100, description: 'Lower first.' })),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createConnection, createServer, type AddressInfo, type Server } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -188,7 +189,7 @@ describe('where a key is', () => {
           metadata: metadata(new Date(), { organizationId }),
           payload: {
             topic: 'log_error',
-            sourceEventId: 'e',
+            sourceEventId: randomUUID(),
             sourceType: 'Test',
             filters: {},
             data: '{}',

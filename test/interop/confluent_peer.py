@@ -47,6 +47,9 @@ SUBJECT_STRATEGIES = {"topic_record": topic_record_subject_name_strategy, "topic
 def as_json(value):
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    # fastavro reads a uuid logical type as uuid.UUID; its text is what Tributary wrote.
+    if isinstance(value, uuid.UUID):
+        return str(value)
     raise TypeError(f"cannot print {type(value)}")
 
 

@@ -224,6 +224,7 @@ function configFile(): string {
   const lines = [
     '[checks]',
     'enabled = true',
+    `positive_data_acceptance.expected-statuses = [${DEFAULT_ACCEPTED.map((s) => `"${s}"`).join(', ')}]`,
     '',
     '[parameters]',
     `"path.organizationId" = "${ORGANIZATION}"`,
