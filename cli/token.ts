@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isSubject, SUBJECT_MAX_LENGTH } from '../api/auth/principal.ts';
 import { mintToken } from '../api/auth/tokens.ts';
 import { loadConfig } from '../infra/config/index.ts';
 import { OperatorError } from '../infra/errors.ts';
@@ -21,7 +22,10 @@ export function registerTokenCommand(program: Command): void {
     .action(async (options: { org: string; sub: string; scope?: string[]; expires: string }) => {
       // A token the API would refuse on every call is refused here, where the mistake is made.
       if (options.org.trim() === '') throw new OperatorError('--org: the organization id must not be blank');
-      if (options.sub.trim() === '') throw new OperatorError('--sub: the subject must not be blank');
+      if (options.sub.trim() === '' || !isSubject(options.sub))
+        throw new OperatorError(
+          `--sub: the subject must not be blank, longer than ${SUBJECT_MAX_LENGTH} characters or hold a control character`,
+        );
       const known = scopesOf().map((scope) => scope.name);
       const unknown = (options.scope ?? []).filter((scope) => !known.includes(scope));
       if (unknown.length > 0)

@@ -14,7 +14,7 @@ import {
 } from 'jose';
 import type { AuthSettings } from '../../infra/config/index.ts';
 import { TributaryError } from '../../infra/errors.ts';
-import { ORGANIZATION_CLAIM, type Principal } from './principal.ts';
+import { isSubject, ORGANIZATION_CLAIM, SUBJECT_MAX_LENGTH, type Principal } from './principal.ts';
 import { cachedVerifier } from './verified-cache.ts';
 
 /** Bearer tokens remembered once verified (until each expires): one API instance's callers at a time. */
@@ -66,6 +66,10 @@ export async function createTokenVerifier(settings: AuthSettings): Promise<Token
       const organizationId = payload[ORGANIZATION_CLAIM];
       if (typeof organizationId !== 'string' || organizationId === '')
         throw new InvalidTokenError(`the token's ${ORGANIZATION_CLAIM} claim is not an organization id`);
+      if (!isSubject(payload.sub!))
+        throw new InvalidTokenError(
+          `the token's sub claim is not a subject: 1 to ${SUBJECT_MAX_LENGTH} characters, no control character`,
+        );
       const scope = typeof payload.scope === 'string' ? payload.scope : '';
       return {
         subject: payload.sub!,

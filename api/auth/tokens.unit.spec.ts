@@ -38,6 +38,17 @@ describe('HS256 token verification', () => {
     });
   });
 
+  it('when the subject holds a control character or is longer than 255 characters, then the token is refused, naming sub', async () => {
+    const verify = await createTokenVerifier(hs);
+    for (const subject of ['ali\nce', 'x'.repeat(256)])
+      expect(await rejection(verify, await mintToken(hs, { ...claims, subject }))).toContain(
+        'sub claim is not a subject',
+      );
+    expect((await verify(await mintToken(hs, { ...claims, subject: 'auth0|5f7c ü/x' }))).subject).toBe(
+      'auth0|5f7c ü/x',
+    );
+  });
+
   it('when a token is forged, expired, not yet valid, for another audience or issuer, or says alg none, then each is refused with its reason', async () => {
     const verify = await createTokenVerifier(hs);
     const now = Math.floor(Date.now() / 1000);

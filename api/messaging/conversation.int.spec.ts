@@ -149,6 +149,24 @@ describe('who may read and post', () => {
     expect([gone.status, gone.body.code]).toEqual([404, 'not_found']);
   });
 
+  it('when a caller’s subject is an identity provider’s (auth0|…, with spaces or a slash), then they can be added, take part and leave', async () => {
+    const subjects = ['auth0|5f7c8ec7', 'ü ser/x'];
+    const dana = flow.as(subjects[0]!);
+    const created = await dana('POST', '/v1/threads', { subject: 'Pipes', participants: [subjects[1]!], body: 'hi' });
+    expect(created.status, JSON.stringify(created.body)).toBe(202);
+    const { threadId, position } = created.body;
+
+    const other = await flow.as(subjects[1]!)('GET', `/v1/threads/${threadId}?after=${position}`);
+    expect(other.status).toBe(200);
+    for (const subject of subjects) {
+      const left = await flow.as(subject)(
+        'DELETE',
+        `/v1/threads/${threadId}/participants/${encodeURIComponent(subject)}`,
+      );
+      expect(left.status, JSON.stringify(left.body)).toBe(202);
+    }
+  });
+
   it('when someone of another organization probes every route of a thread, then each answers 404 and their inbox is empty of it', async () => {
     const { threadId, messageId, position } = await kickOff();
     await alice('GET', `/v1/threads/${threadId}?after=${position}`);

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
+import { SUBJECT_MAX_LENGTH, SUBJECT_PATTERN } from '../auth/principal.ts';
 import { NOT_BLANK } from '../nul-guard.ts';
 import type { InboxEntry, Message, Participation, ThreadView } from '../../projections/messaging/queries.ts';
 
@@ -6,7 +7,8 @@ export const READ_MESSAGES_SCOPE = 'messages:read';
 export const WRITE_MESSAGES_SCOPE = 'messages:write';
 
 /** User ids as the auth service issues them (`sub`): letters, digits and the punctuation of e-mail addresses and service names. */
-export const ParticipantId = Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9._@:+-]+$' });
+/** A participant is a token's subject: the same rule (principal.ts), so any caller can be named. */
+export const ParticipantId = Type.String({ minLength: 1, maxLength: SUBJECT_MAX_LENGTH, pattern: SUBJECT_PATTERN });
 const ScopeName = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9:._-]+$' });
 const Instant = Type.String({ format: 'date-time' });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
