@@ -26,11 +26,16 @@ export const groupsSlice = defineSlice({
   realtime: [
     {
       name: 'group_membership_changed',
-      doc: 'A member was added to or removed from a group.',
-      filterKeys: ['memberId', 'groupId'],
+      doc: 'A member was added to or removed from a group: the `change` filter is `added` or `removed`.',
+      filterKeys: ['memberId', 'groupId', 'change'],
       from: {
-        MemberAddedToGroup: (e) => ({ memberId: e.payload.memberId, groupId: e.payload.groupId }),
-        MemberRemovedFromGroup: (e) => ({ memberId: e.payload.memberId, groupId: e.payload.groupId }),
+        // `change` tells a join from a leave (one topic, the same payload), and a dashboard may filter on it.
+        MemberAddedToGroup: (e) => ({ memberId: e.payload.memberId, groupId: e.payload.groupId, change: 'added' }),
+        MemberRemovedFromGroup: (e) => ({
+          memberId: e.payload.memberId,
+          groupId: e.payload.groupId,
+          change: 'removed',
+        }),
       },
       // An importer's chunk notifies once per change, as the single events it stands for would.
       carriers: { GroupMembershipsChanged: changesOf },

@@ -219,6 +219,15 @@ describe('POST /v1/group-assignments', () => {
     );
     const members = notificationsOf(client).map((n) => (n.filters as Record<string, string>).memberId);
     expect(members.sort()).toEqual(['300001', '300002']);
+    expect(notificationsOf(client).map((n) => (n.filters as Record<string, string>).change)).toEqual([
+      'added',
+      'added',
+    ]);
+
+    // A leave says so: the same topic, told apart by `change`.
+    expect((await upload(org, 'member_id,group_id,action\n300001,lenders,remove\n')).status).toBe(202);
+    await client.waitFor((messages) => notificationsOf({ received: messages }).length >= 3, 30_000);
+    expect(notificationsOf(client)[2]!.filters).toEqual({ memberId: '300001', groupId: 'lenders', change: 'removed' });
     client.socket.close();
   });
 });

@@ -70,8 +70,8 @@ export const groupRoutes: FastifyPluginAsync<{ context: GroupsContext }> = async
         request.body,
         exists(requester.organizationId),
         {
-          claim: (groupId) => claimGroupId(pool, requester.organizationId, groupId),
-          release: (groupId) => releaseGroupId(pool, requester.organizationId, groupId),
+          claim: (groupId) => claimGroupId(pool, projection.name, requester.organizationId, groupId),
+          release: (groupId) => releaseGroupId(pool, projection.name, requester.organizationId, groupId),
         },
       );
       reply.code(202);

@@ -17,6 +17,15 @@ export const GROUP_ID_CLAIM_MIGRATIONS: readonly Migration[] = [
       claimed_at timestamptz not null default now(),
       primary key (organization_id, group_id))`,
   },
+  {
+    version: 2,
+    name: 'group id claims per read model',
+    // Ids are unique within what one read model reads (one groups topic): isolated test runs
+    // sharing a database, each with topics and a read model of its own, must not collide.
+    sql: `alter table public.group_id_claims add column read_model text not null default '';
+      alter table public.group_id_claims drop constraint group_id_claims_pkey;
+      alter table public.group_id_claims add primary key (read_model, organization_id, group_id)`,
+  },
 ];
 
 /**
@@ -25,17 +34,21 @@ export const GROUP_ID_CLAIM_MIGRATIONS: readonly Migration[] = [
  */
 export const ABANDONED_CLAIM_SECONDS = 60;
 
-/** Claims the id for a creation: true for the one caller that gets it, false while another holds it. */
+/**
+ * Claims the id for a creation: true for the one caller that gets it, false while another holds
+ * it. `readModel` names the read model whose groups the id must be unique among.
+ */
 export async function claimGroupId(
   db: Pick<pg.Pool, 'query'>,
+  readModel: string,
   organizationId: string,
   groupId: string,
 ): Promise<boolean> {
   const { rowCount } = await db.query(
-    `insert into public.group_id_claims (organization_id, group_id) values ($1, $2)
-     on conflict (organization_id, group_id) do update set claimed_at = now()
-       where group_id_claims.claimed_at < now() - make_interval(secs => $3)`,
-    [organizationId, groupId, ABANDONED_CLAIM_SECONDS],
+    `insert into public.group_id_claims (read_model, organization_id, group_id) values ($1, $2, $3)
+     on conflict (read_model, organization_id, group_id) do update set claimed_at = now()
+       where group_id_claims.claimed_at < now() - make_interval(secs => $4)`,
+    [readModel, organizationId, groupId, ABANDONED_CLAIM_SECONDS],
   );
   return rowCount === 1;
 }
@@ -43,11 +56,12 @@ export async function claimGroupId(
 /** Gives the id back when the creation could not publish, so the caller may try again at once. */
 export async function releaseGroupId(
   db: Pick<pg.Pool, 'query'>,
+  readModel: string,
   organizationId: string,
   groupId: string,
 ): Promise<void> {
-  await db.query('delete from public.group_id_claims where organization_id = $1 and group_id = $2', [
-    organizationId,
-    groupId,
-  ]);
+  await db.query(
+    'delete from public.group_id_claims where read_model = $1 and organization_id = $2 and group_id = $3',
+    [readModel, organizationId, groupId],
+  );
 }
