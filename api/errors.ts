@@ -219,7 +219,11 @@ function toTributaryError(error: FastifyError | TributaryError, request: Fastify
         413,
         'body_too_large',
         'The request body is too large',
-        `the body is larger than this operation takes: at most ${request.routeOptions.bodyLimit} bytes`,
+        `the body is larger than this operation takes: at most ${request.routeOptions.bodyLimit} bytes${
+          acceptedMediaTypes(request).includes('text/csv')
+            ? ' (API_BODY_LIMIT_BYTES); put a larger file into the data-delivery bucket, or run `tributary import`'
+            : ''
+        }`,
       );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return problem.unsupportedMediaType(request.headers['content-type'], acceptedMediaTypes(request));

@@ -123,7 +123,11 @@ describe('oversized bodies and headers', () => {
         headers: await caller(operation, 'oversized'),
         body,
       });
-      return isProblem(answer, 413, 'body_too_large') ? undefined : `${answer.status} ${answer.body.slice(0, 200)}`;
+      // A file import's 413 says where a larger file goes.
+      const pointsOn = operation.bodyType !== 'text/csv' || answer.body.includes('data-delivery bucket');
+      return isProblem(answer, 413, 'body_too_large') && pointsOn
+        ? undefined
+        : `${answer.status} ${answer.body.slice(0, 300)}`;
     });
   });
 
