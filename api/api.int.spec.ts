@@ -219,6 +219,19 @@ describe('POST /v1/events/{type}', () => {
     const madeUpId = await post({ payload: { ...threadBody().payload, threadId: 'b' } }, headers);
     expect(madeUpId.statusCode).toBe(400);
     expect(madeUpId.json().errors).toEqual([{ field: 'body.payload.threadId', problem: 'must be a UUID (got "b")' }]);
+    const reply = {
+      threadId: crypto.randomUUID(),
+      messageId: crypto.randomUUID(),
+      senderId: 'alice',
+      body: 'hi',
+      replyToMessageId: 'b',
+      sentAt: '2026-11-24T00:00:00Z',
+      recipients: ['bob'],
+    };
+    const nullableId = await post({ payload: reply }, headers, 'MessageSent');
+    expect(nullableId.json().errors).toEqual([
+      { field: 'body.payload.replyToMessageId', problem: 'must be null or a UUID (got "b")' },
+    ]);
   });
 
   it('when the body tries to set the organization, is not JSON, names an unknown type or is too large, then each gets its own 4xx', async () => {

@@ -10,7 +10,7 @@ export const NUL_FREE = '^[^\\u0000]*$';
  * Not blank, and free of U+0000: for a text a person reads (a name, a subject). `\\S` alone would
  * match U+0000 too, and then the document would promise what the NUL guard refuses.
  */
-export const NOT_BLANK = '^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$';
+export const NOT_BLANK = '^\\s*[^\\s\\u0000][^\\u0000]*$';
 
 /**
  * Refuses U+0000 in the path, the query and a JSON body (values and names), naming the field:

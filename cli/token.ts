@@ -6,6 +6,9 @@ import { OperatorError } from '../infra/errors.ts';
 import { scopesOf } from '../slices/index.ts';
 import { print } from './output.ts';
 
+/** What the API's scope names look like (the messaging routes take thread scopes by the same rule). */
+const SCOPE_NAME = /^[A-Za-z0-9:._-]+$/;
+
 export function registerTokenCommand(program: Command): void {
   program
     .command('token')
@@ -27,10 +30,15 @@ export function registerTokenCommand(program: Command): void {
           `--sub: the subject must not be blank, longer than ${SUBJECT_MAX_LENGTH} characters or hold a control character`,
         );
       const known = scopesOf().map((scope) => scope.name);
+      // Thread scopes and MESSAGING_*_SCOPES are the deployment's own names: any well-formed name
+      // goes in; one no slice declares is only pointed out, in case it is a typo.
+      const malformed = (options.scope ?? []).filter((scope) => !SCOPE_NAME.test(scope));
+      if (malformed.length > 0)
+        throw new OperatorError(`--scope: ${malformed.join(', ')} is not a scope name (letters, digits, : . _ -)`);
       const unknown = (options.scope ?? []).filter((scope) => !known.includes(scope));
       if (unknown.length > 0)
-        throw new OperatorError(
-          `--scope: ${unknown.join(', ')} is not a scope of any slice; known: ${known.join(', ')}`,
+        process.stderr.write(
+          `note: no slice declares ${unknown.join(', ')} (they go in anyway); declared: ${known.join(', ')}\n`,
         );
       const { config } = await loadConfig();
       let token: string;

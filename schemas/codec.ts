@@ -63,6 +63,14 @@ export type { EventDefinition };
 /** How a validation problem names what a logical type expects. */
 const EXPECTED: Readonly<Record<string, string>> = { 'timestamp-millis': 'a Date', uuid: 'a UUID' };
 
+/** What a type takes, in a problem's words: a union (`["null", uuid]`) as its branches, `a UUID or null`. */
+function expectedOf(type: avro.Type): string {
+  if (type instanceof avro.types.UnwrappedUnionType || type instanceof avro.types.WrappedUnionType)
+    return type.types.map(expectedOf).join(' or ');
+  const name = type.typeName.replace(/^logical:/, '');
+  return EXPECTED[name] ?? name;
+}
+
 export class EventCodec {
   private readonly byType = new Map<string, EventDefinition>();
   private readonly byFullName = new Map<string, EventDefinition>();
@@ -105,10 +113,9 @@ export class EventCodec {
     const problems: FieldProblem[] = [];
     type.isValid(event, {
       errorHook: (path, value, type) => {
-        const expected = type.typeName.replace(/^logical:/, '');
         problems.push({
           field: path.join('.') || '(event)',
-          problem: `must be ${EXPECTED[expected] ?? expected} (got ${describe(value)})`,
+          problem: `must be ${expectedOf(type)} (got ${describe(value)})`,
         });
       },
     });

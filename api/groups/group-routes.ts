@@ -1,7 +1,12 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { groupError } from '../../producers/groups/errors.ts';
-import { claimGroupId, GROUP_ID_CLAIM_MIGRATIONS, releaseGroupId } from '../../producers/groups/group-id-claims.ts';
+import {
+  claimGroupId,
+  GROUP_ID_CLAIM_MIGRATIONS,
+  markGroupIdPublished,
+  releaseGroupId,
+} from '../../producers/groups/group-id-claims.ts';
 import { createGroup, renameGroup } from '../../producers/groups/manage-groups.ts';
 import { migrate } from '../../infra/postgres/migrations.ts';
 import { groupOf, groupsOf, groupsOfMember, memberOf, membersOfGroup } from '../../projections/groups/queries.ts';
@@ -71,6 +76,7 @@ export const groupRoutes: FastifyPluginAsync<{ context: GroupsContext }> = async
         exists(requester.organizationId),
         {
           claim: (groupId) => claimGroupId(pool, projection.name, requester.organizationId, groupId),
+          published: (groupId) => markGroupIdPublished(pool, projection.name, requester.organizationId, groupId),
           release: (groupId) => releaseGroupId(pool, projection.name, requester.organizationId, groupId),
         },
       );

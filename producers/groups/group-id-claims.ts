@@ -26,11 +26,17 @@ export const GROUP_ID_CLAIM_MIGRATIONS: readonly Migration[] = [
       alter table public.group_id_claims drop constraint group_id_claims_pkey;
       alter table public.group_id_claims add primary key (read_model, organization_id, group_id)`,
   },
+  {
+    version: 3,
+    name: 'group id claims remember their publish',
+    // A claim whose GroupCreated is on Kafka is never taken again, however far behind the read model is.
+    sql: `alter table public.group_id_claims add column published_at timestamptz`,
+  },
 ];
 
 /**
- * A claim this old whose group the read model still lacks was left by a creation that never
- * published (the process died between the claim and the publish): it may be claimed again.
+ * A claim this old that never recorded its publish was left by a creation that died between the
+ * claim and the publish: it may be claimed again. A published one never is.
  */
 export const ABANDONED_CLAIM_SECONDS = 60;
 
@@ -47,10 +53,23 @@ export async function claimGroupId(
   const { rowCount } = await db.query(
     `insert into public.group_id_claims (read_model, organization_id, group_id) values ($1, $2, $3)
      on conflict (read_model, organization_id, group_id) do update set claimed_at = now()
-       where group_id_claims.claimed_at < now() - make_interval(secs => $4)`,
+       where group_id_claims.published_at is null and group_id_claims.claimed_at < now() - make_interval(secs => $4)`,
     [readModel, organizationId, groupId, ABANDONED_CLAIM_SECONDS],
   );
   return rowCount === 1;
+}
+
+/** The creation's GroupCreated is on Kafka: the id is taken for good. */
+export async function markGroupIdPublished(
+  db: Pick<pg.Pool, 'query'>,
+  readModel: string,
+  organizationId: string,
+  groupId: string,
+): Promise<void> {
+  await db.query(
+    'update public.group_id_claims set published_at = now() where read_model = $1 and organization_id = $2 and group_id = $3',
+    [readModel, organizationId, groupId],
+  );
 }
 
 /** Gives the id back when the creation could not publish, so the caller may try again at once. */

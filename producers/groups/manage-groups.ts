@@ -30,6 +30,7 @@ export function metadataOf(
 /** Hands out a group id to one creation at a time (group-id-claims.ts). */
 export interface GroupIdClaims {
   claim(groupId: string): Promise<boolean>;
+  published(groupId: string): Promise<void>;
   release(groupId: string): Promise<void>;
 }
 
@@ -52,17 +53,19 @@ export async function createGroup(
     if (await exists(groupId)) throw groupError.groupExists(groupId);
     if (!(await claims.claim(groupId))) throw groupError.groupExists(groupId);
   }
+  let position: Position;
   try {
-    const position = await publisher.publish({
+    position = await publisher.publish({
       type: 'GroupCreated',
       metadata: metadataOf(requester, environment, new Date()),
       payload: { groupId, name: command.name, createdBy: requester.subject },
     });
-    return { groupId, position };
   } catch (error) {
     if (command.groupId !== undefined) await claims.release(groupId).catch(() => undefined);
     throw error;
   }
+  if (command.groupId !== undefined) await claims.published(groupId);
+  return { groupId, position };
 }
 
 /** Renames one of the organization's groups; its id, which files name it by, stays. */

@@ -68,8 +68,8 @@ describe('an assignment chunk read as the events it stands for', () => {
     const fromChunk = notificationsFor(chunk, topics);
     expect(fromChunk).toEqual(singles().flatMap((event) => notificationsFor(event, topics)));
     expect(fromChunk.map((n) => n.payload.filters)).toEqual([
-      { memberId: 'm-1', groupId: 'g-a' },
-      { memberId: 'm-2', groupId: 'g-b' },
+      { memberId: 'm-1', groupId: 'g-a', change: 'added' },
+      { memberId: 'm-2', groupId: 'g-b', change: 'removed' },
     ]);
   });
 });
