@@ -28,14 +28,17 @@ export const PLATFORM_SCOPES: readonly ScopeDeclaration[] = [
 export const ORGANIZATION_CLAIM = 'org';
 
 /**
- * What a subject (a token's `sub`) may be: 1 to 255 characters, none a control character. A
- * subject takes part in threads, so the messaging routes take participant ids by the same rule
- * (`auth0|5f7c…` included): a caller who can create a thread can always be named in one.
+ * What a subject (a token's `sub`) may be: 1 to 255 characters (code points), not all blank, none
+ * a control character (C0, DEL or C1). A subject takes part in threads, so the messaging routes
+ * take participant ids by the same rule (`auth0|5f7c…` included): a caller who can create a
+ * thread can always be named in one.
  */
 export const SUBJECT_MAX_LENGTH = 255;
-export const SUBJECT_PATTERN = '^[^\\u0000-\\u001f\\u007f]+$';
+// Blanks (not controls), then one character neither blank nor control, then no controls.
+export const SUBJECT_PATTERN =
+  '^[^\\S\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$';
 const SUBJECT = new RegExp(SUBJECT_PATTERN, 'u');
 
 export function isSubject(value: string): boolean {
-  return value.length <= SUBJECT_MAX_LENGTH && SUBJECT.test(value);
+  return [...value].length <= SUBJECT_MAX_LENGTH && SUBJECT.test(value);
 }

@@ -68,7 +68,7 @@ export async function createTokenVerifier(settings: AuthSettings): Promise<Token
         throw new InvalidTokenError(`the token's ${ORGANIZATION_CLAIM} claim is not an organization id`);
       if (!isSubject(payload.sub!))
         throw new InvalidTokenError(
-          `the token's sub claim is not a subject: 1 to ${SUBJECT_MAX_LENGTH} characters, no control character`,
+          `the token's sub claim is not a subject: 1 to ${SUBJECT_MAX_LENGTH} characters, not blank, no control character`,
         );
       const scope = typeof payload.scope === 'string' ? payload.scope : '';
       return {

@@ -6,6 +6,7 @@ import { encodePosition } from '../positions.ts';
 import { principalOf } from '../auth/plugin.ts';
 import { uploadError } from '../../producers/uploads/errors.ts';
 import { changeDetails, deleteAttachment } from '../../producers/uploads/manage-attachments.ts';
+import { presentAttachment } from '../../producers/uploads/present-attachment.ts';
 import { signGet } from '../../producers/uploads/presign.ts';
 import { attachmentOf, attachmentsOf } from '../../projections/uploads/queries.ts';
 import { requesterOf, type UploadsContext } from './context.ts';
@@ -113,10 +114,8 @@ export const attachmentRoutes: FastifyPluginAsync<{ context: UploadsContext }> =
     async (request) => {
       await caughtUp(request.query);
       const { attachmentId } = request.params;
-      const attachment = await attachmentOf(pool, principalOf(request).organizationId, attachmentId, projection);
-      if (!attachment) throw uploadError.notFound(attachmentId);
-      if (attachment.status === 'deleted') throw uploadError.deleted(attachmentId, attachment.deletedAt);
-      return attachmentJson(attachment);
+      const found = await attachmentOf(pool, principalOf(request).organizationId, attachmentId, projection);
+      return attachmentJson(presentAttachment(found, attachmentId));
     },
   );
 
@@ -129,13 +128,13 @@ export const attachmentRoutes: FastifyPluginAsync<{ context: UploadsContext }> =
         description: `Answers 302 to a pre-signed GET that works for UPLOADS_DOWNLOAD_TTL_SECONDS (${config.uploads.downloadTtlSeconds} s here).`,
         tags: ['uploads'],
         params: AttachmentParams,
-        response: { 302: Type.Null(), 404: problemRef, 409: problemRef },
+        response: { 302: Type.Null(), 404: problemRef, 409: problemRef, 410: problemRef },
       },
     },
     async (request, reply) => {
       const { attachmentId } = request.params;
-      const attachment = await attachmentOf(pool, principalOf(request).organizationId, attachmentId, projection);
-      if (!attachment) throw uploadError.notFound(attachmentId);
+      const found = await attachmentOf(pool, principalOf(request).organizationId, attachmentId, projection);
+      const attachment = presentAttachment(found, attachmentId);
       if (attachment.status !== 'uploaded') throw uploadError.notUploaded(attachmentId, attachment.status);
       const url = await signGet(
         aws.presigner,

@@ -153,7 +153,12 @@ describe('PATCH and DELETE /v1/attachments/{id}', () => {
       ),
     ).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
     expect((await call('GET', `/v1/attachments/${doomed.attachmentId}/download`)).body).toMatchObject({
-      code: 'not_uploaded',
+      status: 410,
+      code: 'deleted',
+    });
+    expect((await call('POST', `/v1/uploads/${doomed.attachmentId}/abort`)).body).toMatchObject({
+      status: 410,
+      code: 'deleted',
     });
     expect((await call('DELETE', `/v1/attachments/${doomed.attachmentId}`)).status).toBe(410);
     expect(

@@ -121,7 +121,7 @@ export const uploadRoutes: FastifyPluginAsync<{ context: UploadsContext }> = asy
         description: 'S3 drops the parts; the attachment is rejected as `aborted`.',
         tags: ['uploads'],
         params: AttachmentParams,
-        response: { 202: Accepted, 400: problemRef, 404: problemRef, 409: problemRef },
+        response: { 202: Accepted, 400: problemRef, 404: problemRef, 409: problemRef, 410: problemRef },
       },
     },
     async (request, reply) => {

@@ -1,7 +1,7 @@
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Attachment } from '../../projections/uploads/queries.ts';
 import type { Position, Publisher } from '../publisher.ts';
-import { uploadError } from './errors.ts';
+import { presentAttachment } from './present-attachment.ts';
 import { metadataOf, type Requester } from './request-uploads.ts';
 
 /** Renames or re-tags an attachment; the read model follows the AttachmentDetailsChanged. */
@@ -13,8 +13,7 @@ export async function changeDetails(
   attachmentId: string,
   change: { readonly fileName?: string; readonly tags?: readonly string[] },
 ): Promise<Position> {
-  if (!attachment) throw uploadError.notFound(attachmentId);
-  if (attachment.status === 'deleted') throw uploadError.deleted(attachmentId, attachment.deletedAt);
+  presentAttachment(attachment, attachmentId);
   return publisher.publish({
     type: 'AttachmentDetailsChanged',
     metadata: metadataOf(requester, environment, new Date()),
@@ -36,11 +35,10 @@ export async function deleteAttachment(
   publisher: Publisher,
   environment: string,
   requester: Requester,
-  attachment: Attachment | undefined,
+  found: Attachment | undefined,
   attachmentId: string,
 ): Promise<Position> {
-  if (!attachment) throw uploadError.notFound(attachmentId);
-  if (attachment.status === 'deleted') throw uploadError.deleted(attachmentId, attachment.deletedAt);
+  const attachment = presentAttachment(found, attachmentId);
   await s3.send(
     new DeleteObjectCommand({
       Bucket: attachment.bucket,

@@ -8,11 +8,12 @@ import {
 import type { Attachment } from '../../projections/uploads/queries.ts';
 import type { Position, Publisher } from '../publisher.ts';
 import { uploadError } from './errors.ts';
+import { presentAttachment } from './present-attachment.ts';
 import { metadataOf, type Requester } from './request-uploads.ts';
 
 /** The attachment as a multipart upload still waiting for its parts, or the error that says why not. */
-function waitingMultipart(attachment: Attachment | undefined, attachmentId: string, now: Date) {
-  if (!attachment) throw uploadError.notFound(attachmentId);
+function waitingMultipart(found: Attachment | undefined, attachmentId: string, now: Date) {
+  const attachment = presentAttachment(found, attachmentId);
   if (attachment.multipartUploadId === null) throw uploadError.notMultipart(attachmentId);
   if (attachment.status === 'expired' || (attachment.status === 'generated' && attachment.expiresAt < now))
     throw uploadError.expired(attachmentId, attachment.expiresAt);
