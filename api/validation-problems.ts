@@ -22,8 +22,10 @@ export function validationProblems(context: string, failures: readonly AjvFailur
   const literalUnions = new Map<string, unknown[]>();
   for (const failure of failures) {
     if (failure.keyword !== 'anyOf') continue;
-    const branches = failures.filter((f) => f !== failure && isBranchOf(f, failure));
-    if (branches.length > 0 && branches.every(isLiteral))
+    // Every failure inside the union, at any depth: a union of objects whose nested field failed
+    // is no union of literals, even if its null branch failed at the union's own value too.
+    const branches = failures.filter((f) => f !== failure && f.schemaPath.startsWith(`${failure.schemaPath}/`));
+    if (branches.length > 0 && branches.every((f) => f.instancePath === failure.instancePath && isLiteral(f)))
       literalUnions.set(failure.schemaPath, branches.map(literalOf));
   }
   const problems: FieldProblem[] = [];
@@ -46,10 +48,6 @@ export function validationProblems(context: string, failures: readonly AjvFailur
   }
   return problems;
 }
-
-/** A failure inside one of the union's branches, at the union's own value (not deeper in it). */
-const isBranchOf = (failure: AjvFailure, union: AjvFailure) =>
-  failure.instancePath === union.instancePath && failure.schemaPath.startsWith(`${union.schemaPath}/`);
 
 /** A branch that is one literal: `const`, or `type: 'null'` (a nullable literal union's null). */
 const isLiteral = (failure: AjvFailure) =>

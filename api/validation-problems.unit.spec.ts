@@ -54,6 +54,16 @@ describe('validationProblems', () => {
     ]);
   });
 
+  it('when a nullable object’s nested field fails, then that field is named, not “must be one of: null”', async () => {
+    const Nullable = Type.Object({
+      owner: Type.Union([Type.Object({ name: Type.String({ minLength: 2 }) }), Type.Null()]),
+    });
+    const problems = await problemsOf(Nullable, { owner: { name: 'x' } });
+
+    expect(problems).toContainEqual({ field: 'body.owner.name', problem: 'must NOT have fewer than 2 characters' });
+    expect(problems.map((p) => p.problem)).not.toContain('must be one of: null');
+  });
+
   it('when a field is missing, extra or too short, then each problem names it the routes’ way', async () => {
     const problems = await problemsOf(Body, {
       entries: [{}, { logType: 'app', level: null, server: '', when: 1 }],

@@ -147,14 +147,19 @@ describe('tributary replay', () => {
         return healthy.project(events);
       },
     };
+    const poison = threadCreated(undefined, 'poison');
     const [, written] = await Promise.all([
       backbone.publisher.publish(threadCreated(undefined, 'fine')),
-      backbone.publisher.publish(threadCreated(undefined, 'poison')),
+      backbone.publisher.publish(poison),
     ]);
+    // A later event of the poisoned thread waits behind it (parked), in a live run as in a rebuild.
+    const follower = await backbone.publisher.publish(
+      threadCreated(poison.payload.threadId as ReturnType<typeof crypto.randomUUID>, 'after the poison'),
+    );
     const dlq = `${topic}.dlq`;
-    // The live projection dead-letters it, as it should.
+    // The live projection dead-letters both, as it should.
     const live = await startProjection(failing, backbone.runtime(), { sessionTimeoutMs: 6000 });
-    await eventually(async () => expect(await deadLetterCount(dlq)).toBe(1), { timeoutMs: 60_000 });
+    await eventually(async () => expect(await deadLetterCount(dlq)).toBe(2), { timeoutMs: 60_000 });
     await eventually(async () => expect(await count(failing)).toBe(1));
     await live.stop();
     const before = await deadLetterCount(dlq);
@@ -162,7 +167,11 @@ describe('tributary replay', () => {
     const result = await replay(failing, backbone.runtime(), { dryRun: true, pollMs: 100, sessionTimeoutMs: 6000 });
 
     expect(result.wouldDeadLetter).toEqual([
-      expect.objectContaining({ topic, partition: written.partition, offset: written.offset, error: 'no poison here' }),
+      expect.objectContaining({ partition: written.partition, offset: written.offset, reason: 'failed' }),
+      expect.objectContaining({ partition: follower.partition, offset: follower.offset, reason: 'parked' }),
+    ]);
+    expect(result.differences).toEqual([
+      { table: 'threads', liveRows: 1, rebuiltRows: 1, onlyLive: 0, onlyRebuilt: 0 },
     ]);
     expect(await deadLetterCount(dlq)).toBe(before);
   });

@@ -5,6 +5,9 @@ import { CheckpointGap } from './checkpoint-gap.ts';
 import { sendDeadLetter, type DeadLetterReason } from './dead-letters.ts';
 import { lockCheckpoint, parkKey, recordError, saveCheckpoint } from './store.ts';
 
+/** The parked key's dead-letter offset when none was sent (a dry-run rebuild's). */
+const NOT_SENT = '-1';
+
 export interface DeadLetterRequest {
   readonly message: KafkaMessage;
   readonly reason: DeadLetterReason;
@@ -29,33 +32,29 @@ export async function deadLetterRecord(
   const { name } = processor;
   const { topic, partition, log } = batch;
   const text = error instanceof Error ? error.message : String(error);
-  const { deadLetters } = context.options;
-  if (deadLetters) {
-    // Told, not sent (a dry run): the record is passed over as a dead letter would be, and nothing else.
-    deadLetters({ topic, partition, offset: message.offset, reason, error: text });
+  const told = context.options.deadLetters;
+  let deadLetterOffset: string;
+  if (told) {
+    // Told, not sent (a dry run): everything else happens as for a dead letter (the key parked,
+    // the checkpoint past it), so the rebuild goes on exactly as a real one would.
+    told({ topic, partition, offset: message.offset, reason, error: text });
     log.warn({ offset: message.offset, reason, attempts, err: error }, 'would be dead-lettered (not sent)');
-    if (processor.mode === 'checkpointed')
-      await inTransaction(pool, async (tx) => {
-        const { next } = await lockCheckpoint(tx, name, topic, partition);
-        if (BigInt(message.offset) >= next)
-          await saveCheckpoint(tx, name, topic, partition, BigInt(message.offset) + 1n);
-      });
-    await batch.commitKafka(message.offset);
-    return;
+    deadLetterOffset = NOT_SENT;
+  } else {
+    deadLetterOffset = await sendDeadLetter(deadLetterProducer, {
+      processor: name,
+      topic,
+      partition,
+      message,
+      reason,
+      error: text,
+      errorClass: error instanceof Error ? error.name : typeof error,
+      attempts,
+    });
+    metrics.deadLetters.inc({ processor: name, topic, reason });
+    metrics.events.inc({ processor: name, topic, outcome: 'dead_lettered' });
+    log.error({ offset: message.offset, key: message.key?.toString(), reason, attempts, err: error }, 'dead-lettered');
   }
-  const deadLetterOffset = await sendDeadLetter(deadLetterProducer, {
-    processor: name,
-    topic,
-    partition,
-    message,
-    reason,
-    error: text,
-    errorClass: error instanceof Error ? error.name : typeof error,
-    attempts,
-  });
-  metrics.deadLetters.inc({ processor: name, topic, reason });
-  metrics.events.inc({ processor: name, topic, outcome: 'dead_lettered' });
-  log.error({ offset: message.offset, key: message.key?.toString(), reason, attempts, err: error }, 'dead-lettered');
   if (reason !== 'parked')
     await recordError(pool, { processor: name, error: text, topic, partition, offset: message.offset });
   const key = message.key?.toString();
