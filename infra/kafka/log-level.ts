@@ -11,7 +11,12 @@ interface ProtocolErrorCode {
 const { errorCodes } = createRequire(import.meta.url)('kafkajs/src/protocol/error') as {
   errorCodes: readonly ProtocolErrorCode[];
 };
-const RETRIED = new Set(errorCodes.filter((code) => code.retriable).map((code) => code.message));
+// A group's rebalance is not retriable in that table, but a consumer answers it by rejoining the
+// group: what every member does whenever another joins or leaves.
+const HANDLED = new Set(['REBALANCE_IN_PROGRESS']);
+const RETRIED = new Set(
+  errorCodes.filter((code) => code.retriable || HANDLED.has(code.type)).map((code) => code.message),
+);
 
 export type LogMethod = 'error' | 'warn' | 'info' | 'debug';
 

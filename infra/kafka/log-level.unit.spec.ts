@@ -14,6 +14,12 @@ describe('the level of a kafkajs log line', () => {
     ).toBe('warn');
   });
 
+  it('when a heartbeat or commit meets a rebalance, which the consumer answers by rejoining, then it is a warning', () => {
+    const rebalancing = 'The group is rebalancing, so a rejoin is needed';
+    expect(kafkajsLogMethod('error', 'Response Heartbeat(key: 12, version: 3)', rebalancing)).toBe('warn');
+    expect(kafkajsLogMethod('error', 'Response OffsetCommit(key: 8, version: 5)', rebalancing)).toBe('warn');
+  });
+
   it('when a response fails with an error retrying cannot fix, or another error is logged, then it stays an error', () => {
     expect(
       kafkajsLogMethod(
