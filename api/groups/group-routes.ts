@@ -1,12 +1,7 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { groupError } from '../../producers/groups/errors.ts';
-import {
-  claimGroupId,
-  GROUP_ID_CLAIM_MIGRATIONS,
-  markGroupIdPublished,
-  releaseGroupId,
-} from '../../producers/groups/group-id-claims.ts';
+import { GROUP_ID_CLAIM_MIGRATIONS, groupIdClaims } from '../../producers/groups/group-id-claims.ts';
 import { createGroup, renameGroup } from '../../producers/groups/manage-groups.ts';
 import { migrate } from '../../infra/postgres/migrations.ts';
 import { groupOf, groupsOf, groupsOfMember, memberOf, membersOfGroup } from '../../projections/groups/queries.ts';
@@ -74,11 +69,7 @@ export const groupRoutes: FastifyPluginAsync<{ context: GroupsContext }> = async
         requester,
         request.body,
         exists(requester.organizationId),
-        {
-          claim: (groupId) => claimGroupId(pool, projection.name, requester.organizationId, groupId),
-          published: (groupId) => markGroupIdPublished(pool, projection.name, requester.organizationId, groupId),
-          release: (groupId) => releaseGroupId(pool, projection.name, requester.organizationId, groupId),
-        },
+        groupIdClaims(pool, projection.name, requester.organizationId),
       );
       reply.code(202);
       return { groupId, position: encodePosition([position]) };

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Migration } from '../../infra/postgres/migrations.ts';
+import type { GroupIdClaims } from './manage-groups.ts';
 
 /**
  * The group ids POST /v1/groups has handed out, one row each. The read model learns of a group
@@ -41,46 +42,32 @@ export const GROUP_ID_CLAIM_MIGRATIONS: readonly Migration[] = [
 export const ABANDONED_CLAIM_SECONDS = 60;
 
 /**
- * Claims the id for a creation: true for the one caller that gets it, false while another holds
- * it. `readModel` names the read model whose groups the id must be unique among.
+ * The claims of one organization's group ids among one read model's groups (`readModel` names it):
+ * `claim` is true for the one caller that gets the id, false while another holds it; `published`
+ * takes it for good once its GroupCreated is on Kafka; `release` gives it back when the creation
+ * could not publish, so the caller may try again at once.
  */
-export async function claimGroupId(
-  db: Pick<pg.Pool, 'query'>,
-  readModel: string,
-  organizationId: string,
-  groupId: string,
-): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `insert into public.group_id_claims (read_model, organization_id, group_id) values ($1, $2, $3)
-     on conflict (read_model, organization_id, group_id) do update set claimed_at = now()
-       where group_id_claims.published_at is null and group_id_claims.claimed_at < now() - make_interval(secs => $4)`,
-    [readModel, organizationId, groupId, ABANDONED_CLAIM_SECONDS],
-  );
-  return rowCount === 1;
-}
-
-/** The creation's GroupCreated is on Kafka: the id is taken for good. */
-export async function markGroupIdPublished(
-  db: Pick<pg.Pool, 'query'>,
-  readModel: string,
-  organizationId: string,
-  groupId: string,
-): Promise<void> {
-  await db.query(
-    'update public.group_id_claims set published_at = now() where read_model = $1 and organization_id = $2 and group_id = $3',
-    [readModel, organizationId, groupId],
-  );
-}
-
-/** Gives the id back when the creation could not publish, so the caller may try again at once. */
-export async function releaseGroupId(
-  db: Pick<pg.Pool, 'query'>,
-  readModel: string,
-  organizationId: string,
-  groupId: string,
-): Promise<void> {
-  await db.query(
-    'delete from public.group_id_claims where read_model = $1 and organization_id = $2 and group_id = $3',
-    [readModel, organizationId, groupId],
-  );
+export function groupIdClaims(db: Pick<pg.Pool, 'query'>, readModel: string, organizationId: string): GroupIdClaims {
+  const key = 'read_model = $1 and organization_id = $2 and group_id = $3';
+  return {
+    async claim(groupId) {
+      const { rowCount } = await db.query(
+        `insert into public.group_id_claims (read_model, organization_id, group_id) values ($1, $2, $3)
+         on conflict (read_model, organization_id, group_id) do update set claimed_at = now()
+           where group_id_claims.published_at is null and group_id_claims.claimed_at < now() - make_interval(secs => $4)`,
+        [readModel, organizationId, groupId, ABANDONED_CLAIM_SECONDS],
+      );
+      return rowCount === 1;
+    },
+    async published(groupId) {
+      await db.query(`update public.group_id_claims set published_at = now() where ${key}`, [
+        readModel,
+        organizationId,
+        groupId,
+      ]);
+    },
+    async release(groupId) {
+      await db.query(`delete from public.group_id_claims where ${key}`, [readModel, organizationId, groupId]);
+    },
+  };
 }

@@ -146,37 +146,17 @@ describe('probes generated from /docs/json', () => {
   it('when a JSON body nests 20,000 levels deep, then 400 body_too_deep, never 500', async () => {
     // 2,000 levels overflowed the stack of the checks that walk a body (found by a stranger's test).
     const deep = `{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
-    await each(
-      withBody().filter((operation) => operation.bodyType === 'application/json'),
-      async (operation) => {
-        const answer = await probe(world.app, operation, world.resolve, {
-          ids: victimId,
-          headers: world.attacker.headers,
-          body: deep,
-        });
-        return answer.status === 400 && answer.problem.code === 'body_too_deep'
-          ? undefined
-          : `${answer.status} ${answer.body.slice(0, 300)}`;
-      },
-    );
+    await eachJsonOperation(deep, (answer) => answer.status === 400 && answer.problem.code === 'body_too_deep');
   });
 
   it('when a JSON body holds a __proto__ key, then 400 forbidden_key says why, not that the JSON is invalid', async () => {
     const poisoned = '{"a":{"b":1,"__proto__":{"polluted":true}}}';
-    await each(
-      withBody().filter((operation) => operation.bodyType === 'application/json'),
-      async (operation) => {
-        const answer = await probe(world.app, operation, world.resolve, {
-          ids: victimId,
-          headers: world.attacker.headers,
-          body: poisoned,
-        });
-        return answer.status === 400 &&
-          answer.problem.code === 'forbidden_key' &&
-          answer.problem.detail?.includes('__proto__')
-          ? undefined
-          : `${answer.status} ${answer.body.slice(0, 300)}`;
-      },
+    await eachJsonOperation(
+      poisoned,
+      (answer) =>
+        answer.status === 400 &&
+        answer.problem.code === 'forbidden_key' &&
+        (answer.problem.detail?.includes('__proto__') ?? false),
     );
   });
 
@@ -209,4 +189,19 @@ function leaked(body: string, sent: readonly string[] = []): string | undefined 
     ([parameter, id]) => parameter !== 'participantId' && !sent.includes(parameter) && body.includes(id),
   );
   return shown.length > 0 ? `shows ${shown.map(([p]) => p).join(', ')}: ${body.slice(0, 300)}` : undefined;
+}
+
+/** Sends `body` to every operation taking JSON, as the attacker; fails naming each whose answer is not `right`. */
+async function eachJsonOperation(body: string, right: (answer: Awaited<ReturnType<typeof probe>>) => boolean) {
+  await each(
+    withBody().filter((operation) => operation.bodyType === 'application/json'),
+    async (operation) => {
+      const answer = await probe(world.app, operation, world.resolve, {
+        ids: victimId,
+        headers: world.attacker.headers,
+        body,
+      });
+      return right(answer) ? undefined : `${answer.status} ${answer.body.slice(0, 300)}`;
+    },
+  );
 }
