@@ -2,7 +2,7 @@ import { pipeline, type Readable } from 'node:stream';
 import type { CsvError } from 'csv-parse';
 import { BatchingParser } from './batching-parser.ts';
 import { ImportRefused } from '../imports/refused.ts';
-import { RecordLengthGuard, TOO_LONG_MARK } from './record-length-guard.ts';
+import { guardMarkOf, RecordLengthGuard } from './record-length-guard.ts';
 import { delimiterOfHeader, sniffDialect, type CsvDialect, type DelimiterName } from './sniff.ts';
 
 /** One CSV record, or a line the parser could not read, with the line it starts on (the header is line 1). */
@@ -137,8 +137,9 @@ class NumberedParser extends BatchingParser<CsvRecord> {
     }
     const lineNumber = this.info.lines - this.doubleCounted - breaks;
     if (merged) return { kind: 'unreadable', lineNumber, reason: MERGED };
-    if (fields[0]?.startsWith(TOO_LONG_MARK))
-      return { kind: 'unreadable', lineNumber, reason: tooLong(this.maxRecordBytes) };
+    const mark = guardMarkOf(fields[0]);
+    if (mark?.kind === 'too-long') return { kind: 'unreadable', lineNumber, reason: tooLong(this.maxRecordBytes) };
+    if (mark) return { kind: 'unreadable', lineNumber, reason: neverClosed(lineNumber, mark.linesAfter) };
     if (replaced && this.dialect.encoding === 'utf-8') return { kind: 'unreadable', lineNumber, reason: NOT_UTF8 };
     return { kind: 'record', lineNumber, fields };
   }
@@ -156,6 +157,16 @@ const QUOTE = 34;
 export const MERGED =
   'a quoted cell is not closed on its line: the line after it was read into it (a quote is missing or stray)';
 const REPLACEMENT = 0xfffd;
+
+/**
+ * Why the file's last record is refused when a quote in it is never closed: reported at the line
+ * it opened on, with the lines the cell took in (they are not read as lines of their own).
+ */
+export function neverClosed(lineNumber: number, linesAfter: number): string {
+  return linesAfter === 0
+    ? 'a quoted cell is never closed'
+    : `a quoted cell is never closed: lines ${lineNumber} to ${lineNumber + linesAfter} (the end of the file) were read into it as one line`;
+}
 
 /** The file's text: the first 64 KiB read whole to sniff the dialect (stored in `sniffed`), then chunk by chunk. */
 async function* decodedText(

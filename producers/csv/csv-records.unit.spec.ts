@@ -1,6 +1,14 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { MERGED, NOT_UTF8, readCsvBatches, readCsvRecords, tooLong, type CsvRecord } from './csv-records.ts';
+import {
+  MERGED,
+  neverClosed,
+  NOT_UTF8,
+  readCsvBatches,
+  readCsvRecords,
+  tooLong,
+  type CsvRecord,
+} from './csv-records.ts';
 
 /** The records of `bytes` fed in chunks of `chunkSize`, with the largest record `maxRecordBytes` when given. */
 async function records(bytes: Buffer | string, chunkSize = 7, maxRecordBytes?: number): Promise<CsvRecord[]> {
@@ -87,7 +95,31 @@ describe('readCsvRecords', () => {
 
   it('when a quoted cell is never closed, then the file ends with an unreadable line, not an error', async () => {
     const result = await records('a,b\n1,"open\n');
-    expect(result.at(-1)).toMatchObject({ kind: 'unreadable', reason: 'a quoted cell is never closed' });
+    expect(result.at(-1)).toEqual({ kind: 'unreadable', lineNumber: 2, reason: 'a quoted cell is never closed' });
+  });
+
+  it('when a quote left open takes in the lines after it, then the line it opened on is named, with the lines it took', async () => {
+    for (const eol of ['\n', '\r\n'])
+      for (const end of [eol, '']) {
+        const text = ['a,b', '1,2', '', '3,"open', '4,5', '6,7'].join(eol) + end;
+        expect(await records(text), JSON.stringify(text)).toEqual([
+          { kind: 'record', lineNumber: 1, fields: ['a', 'b'] },
+          { kind: 'record', lineNumber: 2, fields: ['1', '2'] },
+          { kind: 'unreadable', lineNumber: 4, reason: neverClosed(4, 2) },
+        ]);
+      }
+    expect(neverClosed(4, 2)).toBe(
+      'a quoted cell is never closed: lines 4 to 6 (the end of the file) were read into it as one line',
+    );
+  });
+
+  it('when a quote left open takes in more than the largest record, then it is still named where it opened', async () => {
+    const text = `a,b\n1,2\n3,"open\n${'x,y\n'.repeat(1000)}9,9\n`;
+    const result = await records(text, 4096, 1024);
+    expect(result.slice(1)).toEqual([
+      { kind: 'record', lineNumber: 2, fields: ['1', '2'] },
+      { kind: 'unreadable', lineNumber: 3, reason: neverClosed(3, 1001) },
+    ]);
   });
 
   it('when a file that reads as UTF-8 has bytes that are not UTF-8 past its first 64 KiB, then that line is unreadable, named, and not imported with replacement characters', async () => {

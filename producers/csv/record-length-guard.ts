@@ -2,6 +2,28 @@ import { Transform, type TransformCallback } from 'node:stream';
 
 /** What an over-long record becomes: one quoted cell holding this, then the record's own line breaks. */
 export const TOO_LONG_MARK = '\u0000tributary:record-too-long\u0000';
+/**
+ * What the file's last record becomes when a quote in it is never closed (the rest of the file was
+ * read into one cell): one quoted cell holding this, then the record's line breaks but a final one,
+ * which follows the cell. The reader reports it at the line the record starts on, with the lines it took.
+ */
+export const UNCLOSED_MARK = '\u0000tributary:quote-never-closed\u0000';
+
+/** Which of the guard's marks a record's first cell is, if any, and how many lines after its first it took in. */
+export function guardMarkOf(
+  firstCell: string | undefined,
+): { kind: 'too-long' | 'unclosed'; linesAfter: number } | undefined {
+  if (firstCell === undefined || firstCell.charCodeAt(0) !== 0) return undefined;
+  const kind = firstCell.startsWith(TOO_LONG_MARK)
+    ? 'too-long'
+    : firstCell.startsWith(UNCLOSED_MARK)
+      ? 'unclosed'
+      : undefined;
+  if (!kind) return undefined;
+  let linesAfter = 0;
+  for (let i = 0; i < firstCell.length; i += 1) if (firstCell.charCodeAt(i) === LF) linesAfter += 1;
+  return { kind, linesAfter };
+}
 
 const QUOTE = 0x22;
 const LF = 0x0a;
@@ -31,6 +53,8 @@ export class RecordLengthGuard extends Transform {
   private droppedBreaks = 0;
   /** The previous chunk's last byte (a line break before the first): a dropped record ends as it did (CRLF or LF). */
   private previous = LF;
+  /** The byte before `previous` in the stream. */
+  private beforePrevious = LF;
   /** Where in this chunk the last quoted part closed (-1: not in it), and whether the previous chunk ended closing one. */
   private closedAt = -1;
   private closedLast = false;
@@ -136,6 +160,7 @@ export class RecordLengthGuard extends Transform {
       this.recordBytes += n - start;
     }
     if (n > 0) {
+      this.beforePrevious = n > 1 ? chunk[n - 2]! : this.previous;
       this.previous = chunk[n - 1]!;
       this.closedLast = this.closedAt === n - 1;
     }
@@ -205,9 +230,28 @@ export class RecordLengthGuard extends Transform {
       this.settle((this.delimiterOf as (firstLine: Buffer) => string)(held));
       this.guard(held, () => undefined);
     }
-    if (this.dropping) this.push(Buffer.from(`"${TOO_LONG_MARK}${'\n'.repeat(this.droppedBreaks)}"`));
+    if (this.quoted && (this.dropping || this.record.length > 0)) this.push(this.unclosed());
+    else if (this.dropping) this.push(Buffer.from(`"${TOO_LONG_MARK}${'\n'.repeat(this.droppedBreaks)}"`));
     else if (this.record.length > 0) this.push(Buffer.concat(this.record));
     done();
+  }
+
+  /**
+   * The file ended inside a quoted cell: csv-parse would report it at the file's last line, with
+   * the lines it took in uncounted. The record (held, or dropped as too long) becomes UNCLOSED_MARK
+   * with its line breaks, a final one (the file's last line break) outside the cell.
+   */
+  private unclosed(): Buffer {
+    const held = Buffer.concat(this.record);
+    let breaks = this.dropping ? this.droppedBreaks : countLineBreaks([held]);
+    let eol = '';
+    if (this.previous === LF) {
+      breaks -= 1;
+      eol = this.beforePrevious === CR ? '\r\n' : '\n';
+    }
+    this.record = [];
+    this.dropping = false;
+    return Buffer.from(`"${UNCLOSED_MARK}${'\n'.repeat(breaks)}"${eol}`);
   }
 }
 

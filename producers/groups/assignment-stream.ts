@@ -1,7 +1,7 @@
 import { pipeline, Readable } from 'node:stream';
 import { BatchingParser } from '../csv/batching-parser.ts';
-import { NOT_UTF8, tooLong } from '../csv/csv-records.ts';
-import { RecordLengthGuard, TOO_LONG_MARK } from '../csv/record-length-guard.ts';
+import { neverClosed, NOT_UTF8, tooLong } from '../csv/csv-records.ts';
+import { guardMarkOf, RecordLengthGuard } from '../csv/record-length-guard.ts';
 import { ImportRefused } from '../imports/refused.ts';
 import {
   columnIndexOf,
@@ -84,10 +84,12 @@ export async function* assignmentChunks(source: Readable, chunkLines = 5000): As
         continue;
       }
       recordsRead += 1;
-      if (record[0]?.startsWith(TOO_LONG_MARK)) {
+      const mark = guardMarkOf(record[0]);
+      if (mark) {
         // csv-parse counts to the record's last line; the mark keeps the record's line breaks.
-        const first = line - (record[0].split('\n').length - 1);
-        pending.push({ lineNumber: first, memberId: null, column: null, reason: tooLong(MAX_RECORD_CHARACTERS) });
+        const first = line - mark.linesAfter;
+        const reason = mark.kind === 'too-long' ? tooLong(MAX_RECORD_CHARACTERS) : neverClosed(first, mark.linesAfter);
+        pending.push({ lineNumber: first, memberId: null, column: null, reason });
         if (lines.length + pending.length >= chunkLines) yield take();
         continue;
       }

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { NOT_UTF8, tooLong } from '../csv/csv-records.ts';
+import { neverClosed, NOT_UTF8, tooLong } from '../csv/csv-records.ts';
 import { assignmentChunks, type AssignmentChunk } from './assignment-stream.ts';
 
 async function read(text: string, chunkLines = 1000): Promise<AssignmentChunk[]> {
@@ -64,6 +64,14 @@ describe('streaming an assignment file', () => {
       ]);
       expect(chunks.flatMap((c) => c.lines.map((line) => line.lineNumber))).toEqual([2, 4 + breaks, 5 + breaks]);
     }
+  });
+
+  it('when a quote is never closed, then the line it opened on is rejected naming the lines it took, and the lines before it go on', async () => {
+    const chunks = await read('member_id,group_id,action\r\nm-1,g-1,add\r\nm-2,"g-2,add\r\nm-3,g-3,add\r\n');
+    expect(chunks.flatMap((c) => c.lines.map((line) => line.memberId))).toEqual(['m-1']);
+    expect(chunks.flatMap((c) => c.rejected)).toEqual([
+      { lineNumber: 3, memberId: null, column: null, reason: neverClosed(3, 1) },
+    ]);
   });
 
   it('when a line has bytes that are not UTF-8, then it is rejected saying so, and the lines around it go on', async () => {
