@@ -40,13 +40,25 @@ const CLOSE_BRACKET = 0x5d;
  * JSON bodies are refused (400) past MAX_JSON_DEPTH levels, before they are parsed: every step
  * after parsing that walks a body (the NUL guard, validation, organization checks) recurses, and
  * 2,000 levels overflowed the stack as a 500. Otherwise Fastify's own parser (prototype
- * poisoning refused) does the parsing.
+ * poisoning refused) does the parsing. A body whose bytes are not UTF-8 is refused too (400
+ * invalid_utf8, naming the offset): decoded, they became U+FFFD and were stored so without a word.
  */
 export function registerJsonDepthLimit(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, raw, done) => {
-    // parseAs 'string': always text (Fastify's types allow a Buffer for parseAs 'buffer').
-    const body = raw as string;
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, raw, done) => {
+    const bytes = raw as Buffer;
+    const body = bytes.toString('utf8');
+    const invalidAt = body.includes('\uFFFD') ? firstInvalidUtf8(bytes, body) : -1;
+    if (invalidAt !== -1)
+      return done(
+        new ApiError(
+          400,
+          'invalid_utf8',
+          'The body is not UTF-8',
+          `the byte at offset ${invalidAt} of the body is not UTF-8 (JSON bodies are UTF-8; a replacement character would change the text without a word)`,
+        ),
+        undefined,
+      );
     const depth = jsonDepth(body, MAX_JSON_DEPTH);
     if (depth > MAX_JSON_DEPTH)
       return done(
@@ -73,6 +85,17 @@ export function registerJsonDepthLimit(app: FastifyInstance): void {
       return done(error, value);
     });
   });
+}
+
+/**
+ * The offset of the first byte of `bytes` that is not UTF-8 (-1: none), given their lossy decoding:
+ * up to that byte the decoding encodes back to the same bytes.
+ */
+export function firstInvalidUtf8(bytes: Buffer, decoded: string): number {
+  const again = Buffer.from(decoded, 'utf8');
+  const length = Math.min(bytes.length, again.length);
+  for (let i = 0; i < length; i += 1) if (bytes[i] !== again[i]) return i;
+  return bytes.length === again.length ? -1 : length;
 }
 
 function validJson(text: string): boolean {

@@ -12,6 +12,10 @@ describe('nulFields', () => {
     expect(nulFields({ ['k\u0000']: 'v' }, 'body')[0]?.problem).toMatch(/^its name contains the NUL character/);
     expect(nulFields({ n: 1, t: true, z: null, s: 'fine' }, 'querystring')).toEqual([]);
     expect(nulFields(Buffer.from('a\u0000b'), 'body')).toEqual([]);
+    expect(nulFields({ a: ['ok 😀', 'half \ud83d'], ['\udc00']: 1 }, 'body')).toEqual([
+      { field: 'body.a[1]', problem: expect.stringMatching(/^contains a lone surrogate/) },
+      { field: 'body.\udc00', problem: expect.stringMatching(/^its name contains a lone surrogate/) },
+    ]);
   });
 
   it('when the documented pattern is applied, then it refuses U+0000 and nothing else', () => {

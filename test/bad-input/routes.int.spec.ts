@@ -160,6 +160,26 @@ describe('probes generated from /docs/json', () => {
     );
   });
 
+  it('when a JSON body has bytes that are not UTF-8, then 400 invalid_utf8 names their offset, rather than storing U+FFFD', async () => {
+    const body = Buffer.concat([Buffer.from('{"a":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]);
+    await eachJsonOperation(
+      body,
+      (answer) =>
+        answer.status === 400 &&
+        answer.problem.code === 'invalid_utf8' &&
+        (answer.problem.detail?.includes('offset 9') ?? false),
+    );
+  });
+
+  it('when a JSON body holds a lone surrogate, then 400 names the field, rather than storing U+FFFD', async () => {
+    await eachJsonOperation(
+      '{"a":{"b":"x\\ud800y"}}',
+      (answer) =>
+        answer.status === 400 &&
+        (answer.problem.errors?.some((e) => e.field === 'body.a.b' && e.problem.includes('lone surrogate')) ?? false),
+    );
+  });
+
   it('when a body is of another media type than the operation takes, then 415 names the one it takes', async () => {
     await each(withBody(), async (operation) => {
       const other = operation.bodyType === 'application/json' ? 'text/csv' : 'application/json';
@@ -192,7 +212,7 @@ function leaked(body: string, sent: readonly string[] = []): string | undefined 
 }
 
 /** Sends `body` to every operation taking JSON, as the attacker; fails naming each whose answer is not `right`. */
-async function eachJsonOperation(body: string, right: (answer: Awaited<ReturnType<typeof probe>>) => boolean) {
+async function eachJsonOperation(body: string | Buffer, right: (answer: Awaited<ReturnType<typeof probe>>) => boolean) {
   await each(
     withBody().filter((operation) => operation.bodyType === 'application/json'),
     async (operation) => {

@@ -34,7 +34,9 @@ export async function probe(
     method: operation.method,
     url: urlOf(operation, request.ids, resolve),
     headers,
-    ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
+    ...(body === undefined
+      ? {}
+      : { payload: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body) }),
   });
   let problem: ProbeAnswer['problem'] = {};
   try {
