@@ -13,7 +13,7 @@ import {
   ImportJobJson,
   JobList,
   JobParams,
-  ListQuery,
+  listQueryOf,
   UploadQuery,
   jobJson,
 } from './schemas.ts';
@@ -42,7 +42,7 @@ export const importRoutes: FastifyPluginAsync<SliceRouteOptions> = async (instan
       schema: {
         summary: 'The organization’s latest import jobs',
         tags: ['imports'],
-        querystring: ListQuery,
+        querystring: listQueryOf(kinds),
         response: { 200: JobList, 400: problemRef },
       },
     },

@@ -5,13 +5,15 @@ export const IMPORTS_READ_SCOPE = 'imports:read';
 export const IMPORTS_WRITE_SCOPE = 'imports:write';
 
 export const JobParams = Type.Object({ jobId: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
-export const ListQuery = Type.Object(
-  {
-    kind: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9-]*$', maxLength: 40 })),
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-  },
-  { additionalProperties: false },
-);
+/** The list's query: a `kind` filter names one of the deployment's import kinds (another is 400, naming them). */
+export const listQueryOf = (kinds: readonly string[]) =>
+  Type.Object(
+    {
+      kind: Type.Optional(Type.String({ enum: [...kinds], description: 'Only jobs of this import kind.' })),
+      limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    },
+    { additionalProperties: false },
+  );
 
 export const UploadQuery = Type.Object(
   {

@@ -229,7 +229,7 @@ describe('importing a transactions file', () => {
     ]);
   });
 
-  it('when a file is uploaded over HTTP, then it runs as a job of the caller organization, and an unknown kind is a 404', async () => {
+  it('when a file is uploaded over HTTP, then it runs as a job of the caller organization, an unknown kind is a 404, and listing by one is a 400 naming the kinds', async () => {
     const org = uniqueName('org');
     const headers = { ...(await bearer(backbone, { organizationId: org, scopes: ['imports:read', 'imports:write'] })) };
 
@@ -249,6 +249,11 @@ describe('importing a transactions file', () => {
     expect(accepted.statusCode, accepted.body).toBe(202);
     expect(accepted.headers.location).toBe(`/v1/imports/${accepted.json().jobId}`);
     expect(unknown.statusCode).toBe(404);
+    const listed = await imports.app.inject({ method: 'GET', url: '/v1/imports?kind=payroll', headers });
+    expect(listed.statusCode, listed.body).toBe(400);
+    expect(listed.json().errors).toEqual([
+      { field: 'querystring.kind', problem: expect.stringMatching(/^must be one of: .*transactions/) },
+    ]);
     const done = await eventually(
       async () => {
         const answer = await job(org, accepted.json().jobId);
