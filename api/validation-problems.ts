@@ -15,8 +15,12 @@ export interface AjvFailure {
  *
  * A union of literals (TypeBox's `Type.Union([Type.Literal('a'), ...])`, Ajv's `anyOf` of `const`)
  * fails once per literal plus once for the `anyOf`: seven "must be equal to constant" lines for one
- * bad log type. Those become one problem naming the allowed values. Any other union keeps Ajv's own
- * lines.
+ * bad log type. Those become one problem naming the allowed values.
+ *
+ * A union of shapes (`oneOf` an event or an array of events) fails in every branch: "must be array"
+ * and "must match exactly one schema in oneOf" beside the real field's problem. A branch refused by
+ * its type alone, when another branch took the value's type, is not what the caller meant: its lines
+ * and the union's own are dropped, leaving the taken branch's. Any other union keeps Ajv's own lines.
  */
 export function validationProblems(context: string, failures: readonly AjvFailure[]): FieldProblem[] {
   const literalUnions = new Map<string, unknown[]>();
@@ -28,8 +32,29 @@ export function validationProblems(context: string, failures: readonly AjvFailur
     if (branches.length > 0 && branches.every((f) => f.instancePath === failure.instancePath && isLiteral(f)))
       literalUnions.set(failure.schemaPath, branches.map(literalOf));
   }
+  const droppedUnions = new Set<string>(); // unions whose own failure is not shown
+  const droppedBranches = new Set<string>(); // branches whose failures, at any depth, are not shown
+  for (const failure of failures) {
+    if ((failure.keyword !== 'anyOf' && failure.keyword !== 'oneOf') || literalUnions.has(failure.schemaPath)) continue;
+    const branches = new Map<string, boolean>(); // branch's schema path: refused by its type alone
+    for (const f of failures) {
+      const branch = branchOf(failure.schemaPath, f.schemaPath);
+      if (!branch) continue;
+      const byType =
+        f.keyword === 'type' && f.instancePath === failure.instancePath && f.schemaPath === `${branch}/type`;
+      branches.set(branch, (branches.get(branch) ?? true) && byType);
+    }
+    const refused = [...branches].filter(([, byType]) => byType).map(([branch]) => branch);
+    if (refused.length === 0 || refused.length === branches.size) continue;
+    droppedUnions.add(failure.schemaPath);
+    for (const branch of refused) droppedBranches.add(branch);
+  }
+  const hidden = (failure: AjvFailure) =>
+    droppedUnions.has(failure.schemaPath) ||
+    [...droppedBranches].some((path) => failure.schemaPath.startsWith(`${path}/`));
   const problems: FieldProblem[] = [];
   for (const failure of failures) {
+    if (hidden(failure)) continue;
     const field = `${context}${fieldPath(failure.instancePath)}`;
     const union = literalUnions.get(failure.schemaPath);
     if (failure.keyword === 'anyOf' && union) {
@@ -47,6 +72,13 @@ export function validationProblems(context: string, failures: readonly AjvFailur
     else problems.push({ field, problem: failure.message ?? 'is invalid' });
   }
   return problems;
+}
+
+/** `#/oneOf/1` for a failure at `#/oneOf/1/...` of the union at `#/oneOf`; undefined outside it. */
+function branchOf(unionPath: string, failurePath: string): string | undefined {
+  if (!failurePath.startsWith(`${unionPath}/`)) return undefined;
+  const index = failurePath.slice(unionPath.length + 1).split('/')[0];
+  return `${unionPath}/${index}`;
 }
 
 /** A branch that is one literal: `const`, or `type: 'null'` (a nullable literal union's null). */
