@@ -42,7 +42,7 @@ export async function deadLetterRecord(
     deadLetterOffset = NOT_SENT;
   } else {
     deadLetterOffset = await sendDeadLetter(deadLetterProducer, {
-      processor: name,
+      processor: processor.deadLettersFor ?? name,
       topic,
       partition,
       message,
