@@ -25,8 +25,8 @@ export interface RunOptions {
   readonly afterPostgresCommit?: () => Promise<void> | void;
   /**
    * What a record the processor gives up on becomes: by default a dead letter on `<topic>.dlq`.
-   * A dry-run rebuild passes a function instead: it is told, and nothing is sent, since its tables
-   * are dropped: a dead letter would be redriven to the live tables, which did not fail on it.
+   * A dry-run rebuild passes a function instead: it is told, and nothing is sent, since a dead
+   * letter addressed to a processor that will never run again could only be redriven to nobody.
    */
   readonly deadLetters?: (record: {
     topic: string;
