@@ -8,7 +8,6 @@ import { uniqueName } from '../test/support/platform.ts';
 import { startProjection } from './live.ts';
 import { defineProjection, qualified, type Projection } from './projection.ts';
 import { replay, ReplayBusyError } from './replay.ts';
-import { redriveDeadLetters } from '../processors/dead-letter-tools.ts';
 import { guardedUpsert } from './upsert.ts';
 
 // Each test has topics of its own, and so only its own events.
@@ -175,50 +174,6 @@ describe('tributary replay', () => {
       { table: 'threads', liveRows: 1, rebuiltRows: 1, onlyLive: 0, onlyRebuilt: 0 },
     ]);
     expect(await deadLetterCount(dlq)).toBe(before);
-  });
-
-  it('when a rebuild dead-letters a record, then after the swap a redrive reaches the live projection and unparks its key', async () => {
-    const name = uniqueName('rebuildpoison').replaceAll('-', '_');
-    const topic = backbone.topics['messages.events'];
-    const healthy = threadSubjects(name, 1, topic);
-    const failing: Projection = {
-      ...healthy,
-      project: (events) => {
-        if (events.some(({ event }) => event.type === 'ThreadCreated' && event.payload.subject === 'poison'))
-          throw new Error('no poison here');
-        return healthy.project(events);
-      },
-    };
-    const poison = threadCreated(undefined, 'poison');
-    await backbone.publisher.publish(threadCreated(undefined, 'fine'));
-    await backbone.publisher.publish(poison);
-    await backbone.publisher.publish(
-      threadCreated(poison.payload.threadId as ReturnType<typeof crypto.randomUUID>, 'after the poison'),
-    );
-    // A rebuild with a handler that fails on the poison: it dead-letters it and parks its thread.
-    const result = await replay(failing, backbone.runtime(), { pollMs: 100, sessionTimeoutMs: 6000 });
-    expect(result.swapped).toBe(true);
-    expect(await count(failing)).toBe(1);
-    const dlq = `${topic}.dlq`;
-    expect(await deadLetterCount(dlq)).toBe(2);
-
-    // The handler fixed, the live projection runs, and the dead letters are redriven to it.
-    const live = await startProjection(healthy, backbone.runtime(), { sessionTimeoutMs: 6000 });
-    try {
-      const redriven = await redriveDeadLetters(backbone.kafka, backbone.pool, topic);
-      expect(redriven).toMatchObject({ sent: 2, unparked: 1 });
-      await eventually(
-        async () => {
-          expect(await count(healthy)).toBe(2);
-          expect(
-            await count(healthy, `thread_id = '${poison.payload.threadId}' and subject = 'after the poison'`),
-          ).toBe(1);
-        },
-        { timeoutMs: 60_000 },
-      );
-    } finally {
-      await live.stop();
-    }
   });
 
   it('when a rebuild is already running, then a second one is refused; with --keep-old the old tables stay', async () => {

@@ -11,7 +11,6 @@ import {
   forgetMigrations,
   forgetProcessor,
   handOverCheckpoints,
-  handOverParkedKeys,
   handOverMigrations,
   lockCheckpoints,
   RUNTIME_MIGRATIONS,
@@ -169,8 +168,8 @@ export async function replay(
 
 /**
  * The swap, in one transaction: lock the live checkpoints (the live runner waits), rename the
- * live schema away and the shadow into its place, and hand the shadow's checkpoints, parked keys
- * and migration records to the live runner (the rebuild's dead letters are addressed to it). Returns the old schema's new name.
+ * live schema away and the shadow into its place, and hand the shadow's checkpoints and
+ * migration records to the live runner. Returns the old schema's new name.
  */
 async function swap(projection: Projection, { pool }: RuntimeDependencies): Promise<string | undefined> {
   const live = liveSchema(projection);
@@ -181,7 +180,6 @@ async function swap(projection: Projection, { pool }: RuntimeDependencies): Prom
     if (exists.rowCount) await tx.query(`alter schema ${quoteIdentifier(live)} rename to ${quoteIdentifier(old)}`);
     await tx.query(`alter schema ${quoteIdentifier(shadowSchema(projection))} rename to ${quoteIdentifier(live)}`);
     await handOverCheckpoints(tx, rebuildProcessorName(projection), liveProcessorName(projection));
-    await handOverParkedKeys(tx, rebuildProcessorName(projection), liveProcessorName(projection));
     await handOverMigrations(tx, migrationOwner(projection, 'shadow'), migrationOwner(projection, 'live'));
     return exists.rowCount ? old : undefined;
   });

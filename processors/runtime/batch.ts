@@ -80,8 +80,7 @@ export function createBatchHandling(context: BatchContext): BatchHandling {
     const failure = applies.take(at);
     if (failure !== undefined) throw failure;
     const log = logger.child({ topic, partition });
-    // Redrives addressed to the processor it works for are its own (a rebuild's are the live one's).
-    const source = { processor: processor.deadLettersFor ?? name, topic, partition, codec };
+    const source = { processor: name, topic, partition, codec };
     const commit = (offset: string) =>
       commitOffsetsIfNecessary({
         topics: [{ topic, partitions: [{ partition, offset: (BigInt(offset) + 1n).toString() }] }],

@@ -42,7 +42,7 @@ export async function deadLetterRecord(
     deadLetterOffset = NOT_SENT;
   } else {
     deadLetterOffset = await sendDeadLetter(deadLetterProducer, {
-      processor: processor.deadLettersFor ?? name,
+      processor: name,
       topic,
       partition,
       message,

@@ -36,12 +36,6 @@ interface ProcessorBase {
    * keyed by organization: one bad record must not hold an organization's logs back).
    */
   readonly parkKeys?: boolean;
-  /**
-   * The processor its dead letters are addressed to, and whose redrives it takes, when not itself:
-   * a projection's rebuild works for the live processor it becomes at the swap (which is handed its
-   * parked keys), so a dead letter of the rebuild is redriven to the processor that then runs.
-   */
-  readonly deadLettersFor?: string;
 }
 
 /**

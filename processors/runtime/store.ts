@@ -152,15 +152,6 @@ export async function handOverCheckpoints(tx: Queryable, from: string, to: strin
   await tx.query('update public.tributary_checkpoints set processor = $1 where processor = $2', [to, from]);
 }
 
-/**
- * Gives the keys processor `from` parked to processor `to`, replacing `to`'s: the tables they held
- * back changed hands, and the dead letters that release them are addressed to `to` (deadLettersFor).
- */
-export async function handOverParkedKeys(tx: Queryable, from: string, to: string): Promise<void> {
-  await tx.query('delete from public.tributary_parked_keys where processor = $1', [to]);
-  await tx.query('update public.tributary_parked_keys set processor = $1 where processor = $2', [to, from]);
-}
-
 /** Gives the migration records of owner `from` to owner `to`, replacing `to`'s (the tables they describe changed hands). */
 export async function handOverMigrations(tx: Queryable, from: string, to: string): Promise<void> {
   await tx.query('delete from public.tributary_migrations where owner = $1', [to]);
