@@ -3,6 +3,7 @@ import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../infra/config/index.ts';
 import { OperatorError } from '../infra/errors.ts';
+import { isOrganizationId, ORGANIZATION_ID_RULE } from '../infra/organization-id.ts';
 import { openPlatform } from '../infra/platform.ts';
 import { runImport, type ImportOutcome } from '../producers/imports/run-import.ts';
 import { createPublisher } from '../producers/publisher.ts';
@@ -27,6 +28,10 @@ export function registerImportCommand(program: Command): void {
     .requiredOption('--organization <id>', 'the organization the file belongs to')
     .option('--requested-by <who>', 'who asks for the import (recorded on every event)', 'cli')
     .action(async (kind: string, file: string, options: ImportOptions) => {
+      if (!isOrganizationId(options.organization))
+        throw new OperatorError(
+          `--organization: '${options.organization}' is not an organization id (${ORGANIZATION_ID_RULE})`,
+        );
       const found = importerOf(kind);
       const path = resolve(file);
       let sizeBytes: number;

@@ -3,6 +3,7 @@ import { isSubject, SUBJECT_MAX_LENGTH } from '../api/auth/principal.ts';
 import { mintToken } from '../api/auth/tokens.ts';
 import { loadConfig } from '../infra/config/index.ts';
 import { OperatorError } from '../infra/errors.ts';
+import { isOrganizationId, ORGANIZATION_ID_RULE } from '../infra/organization-id.ts';
 import { scopesOf } from '../slices/index.ts';
 import { print } from './output.ts';
 
@@ -24,7 +25,8 @@ export function registerTokenCommand(program: Command): void {
     .option('--expires <span>', 'lifetime, e.g. 15m, 1h, 7d', '1h')
     .action(async (options: { org: string; sub: string; scope?: string[]; expires: string }) => {
       // A token the API would refuse on every call is refused here, where the mistake is made.
-      if (options.org.trim() === '') throw new OperatorError('--org: the organization id must not be blank');
+      if (!isOrganizationId(options.org))
+        throw new OperatorError(`--org: '${options.org}' is not an organization id (${ORGANIZATION_ID_RULE})`);
       if (options.sub.trim() === '' || !isSubject(options.sub))
         throw new OperatorError(
           `--sub: the subject must not be blank, longer than ${SUBJECT_MAX_LENGTH} characters or hold a control character`,

@@ -19,7 +19,8 @@ async function token(...args: string[]): Promise<{ code: number; stdout: string;
 describe('tributary token', () => {
   it('when the organization is blank, the lifetime unreadable or a scope unknown, then one line says which option, with no stack', async () => {
     const cases = [
-      [['--org', ' ', '--sub', 'x'], '--org: the organization id must not be blank'],
+      [['--org', ' ', '--sub', 'x'], "--org: ' ' is not an organization id"],
+      [['--org', 'acme/transactions', '--sub', 'x'], "--org: 'acme/transactions' is not an organization id"],
       [['--org', 'o', '--sub', 'x', '--expires', 'abc'], '--expires abc: not a lifetime'],
       [['--org', 'o', '--sub', 'x', '--scope', 'bad scope'], '--scope: bad scope is not a scope name'],
     ] as const;

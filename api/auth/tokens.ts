@@ -14,6 +14,7 @@ import {
 } from 'jose';
 import type { AuthSettings } from '../../infra/config/index.ts';
 import { TributaryError } from '../../infra/errors.ts';
+import { isOrganizationId, ORGANIZATION_ID_RULE } from '../../infra/organization-id.ts';
 import { isSubject, ORGANIZATION_CLAIM, SUBJECT_MAX_LENGTH, type Principal } from './principal.ts';
 import { cachedVerifier } from './verified-cache.ts';
 
@@ -64,8 +65,10 @@ export async function createTokenVerifier(settings: AuthSettings): Promise<Token
         clockTolerance: 5,
       });
       const organizationId = payload[ORGANIZATION_CLAIM];
-      if (typeof organizationId !== 'string' || organizationId === '')
-        throw new InvalidTokenError(`the token's ${ORGANIZATION_CLAIM} claim is not an organization id`);
+      if (typeof organizationId !== 'string' || !isOrganizationId(organizationId))
+        throw new InvalidTokenError(
+          `the token's ${ORGANIZATION_CLAIM} claim is not an organization id (${ORGANIZATION_ID_RULE})`,
+        );
       if (!isSubject(payload.sub!))
         throw new InvalidTokenError(
           `the token's sub claim is not a subject: 1 to ${SUBJECT_MAX_LENGTH} characters, not blank, no control character`,

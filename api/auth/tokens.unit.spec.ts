@@ -38,6 +38,18 @@ describe('HS256 token verification', () => {
     });
   });
 
+  it('when the organization is not one key segment (a slash, a dot first, blank, over 200), then the token is refused, naming org', async () => {
+    const verify = await createTokenVerifier(hs);
+    // 'acme/transactions' named acme's delivery folder for transactions: an import into acme.
+    for (const organizationId of ['acme/transactions', '../x', '', ' org', 'o'.repeat(201), 'a b'])
+      expect(await rejection(verify, await mintToken(hs, { ...claims, organizationId })), organizationId).toContain(
+        "org claim is not an organization id (1 to 200 letters, digits, '.', '_' or '-'",
+      );
+    expect((await verify(await mintToken(hs, { ...claims, organizationId: 'Acme_1.eu-west' }))).organizationId).toBe(
+      'Acme_1.eu-west',
+    );
+  });
+
   it('when the subject holds a control character or is longer than 255 characters, then the token is refused, naming sub', async () => {
     const verify = await createTokenVerifier(hs);
     for (const subject of ['ali\nce', 'x'.repeat(256), '   ', 'c1\u0085control'])

@@ -4,6 +4,7 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { build } from 'esbuild';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AuthSettings } from '../../infra/config/index.ts';
+import { ORGANIZATION_ID_PATTERN } from '../../infra/organization-id.ts';
 import type { RealtimeTopics } from '../../processors/realtime-relay/topics.ts';
 import { mintToken } from '../auth/tokens.ts';
 
@@ -77,7 +78,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (inst
         tags: ['development'],
         body: Type.Object(
           {
-            organizationId: Type.String({ minLength: 1, maxLength: 100 }),
+            organizationId: Type.String({ pattern: ORGANIZATION_ID_PATTERN, maxLength: 200 }),
             subject: Type.String({ minLength: 1, maxLength: 100 }),
           },
           { additionalProperties: false },

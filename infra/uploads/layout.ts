@@ -1,5 +1,6 @@
 import type { UploadSettings } from '../config/shape.ts';
 import { OperatorError } from '../errors.ts';
+import { isOrganizationId } from '../organization-id.ts';
 
 /**
  * Where an upload lives: which bucket, under which key. Keys start with `uploads/` so the
@@ -14,8 +15,6 @@ export const QUARANTINE_PREFIX = 'quarantine/';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-/** Organization ids that are safe as one key segment. */
-const ORGANIZATION_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
 export type UploadLayoutSettings = Pick<UploadSettings, 'bucketStrategy' | 'bucket' | 'bucketTemplate'>;
 
@@ -52,7 +51,7 @@ export class UploadLayout {
 
   /** Where a new attachment of the organization is stored. */
   locationOf(organizationId: string, attachmentId: string): UploadLocation {
-    if (!ORGANIZATION_SEGMENT.test(organizationId))
+    if (!isOrganizationId(organizationId))
       throw new OperatorError(`organization id '${organizationId}' cannot be used in an object key`);
     return { bucket: this.bucketOf(organizationId), key: `${UPLOAD_PREFIX}${organizationId}/${attachmentId}` };
   }
@@ -66,7 +65,7 @@ export class UploadLayout {
     const segments = location.key.slice(UPLOAD_PREFIX.length).split('/');
     if (segments.length !== 2) return undefined;
     const [organizationId, attachmentId] = segments as [string, string];
-    if (!ORGANIZATION_SEGMENT.test(organizationId) || !UUID.test(attachmentId)) return undefined;
+    if (!isOrganizationId(organizationId) || !UUID.test(attachmentId)) return undefined;
     // An object in another organization's bucket is not where this layout would have put it.
     try {
       if (this.bucketOf(organizationId) !== location.bucket) return undefined;
