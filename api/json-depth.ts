@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from './errors.ts';
 
@@ -89,13 +90,20 @@ export function registerJsonDepthLimit(app: FastifyInstance): void {
 
 /**
  * The offset of the first byte of `bytes` that is not UTF-8 (-1: none), given their lossy decoding:
- * up to that byte the decoding encodes back to the same bytes.
+ * each bad sequence became one U+FFFD, so the first U+FFFD whose bytes are not U+FFFD's own
+ * (EF BF BD, a replacement character the body really holds) is where the bad bytes start.
  */
 export function firstInvalidUtf8(bytes: Buffer, decoded: string): number {
-  const again = Buffer.from(decoded, 'utf8');
-  const length = Math.min(bytes.length, again.length);
-  for (let i = 0; i < length; i += 1) if (bytes[i] !== again[i]) return i;
-  return bytes.length === again.length ? -1 : length;
+  if (isUtf8(bytes)) return -1;
+  let offset = 0;
+  let from = 0;
+  for (let at = decoded.indexOf('\uFFFD'); at !== -1; at = decoded.indexOf('\uFFFD', at + 1)) {
+    offset += Buffer.byteLength(decoded.slice(from, at));
+    if (bytes[offset] !== 0xef || bytes[offset + 1] !== 0xbf || bytes[offset + 2] !== 0xbd) return offset;
+    offset += 3;
+    from = at + 1;
+  }
+  return offset; // unreachable for bytes that are not UTF-8: each bad sequence decodes to U+FFFD
 }
 
 function validJson(text: string): boolean {

@@ -28,5 +28,10 @@ describe('firstInvalidUtf8', () => {
     expect(offset(Buffer.concat([Buffer.from('{"a":"Zoë'), Buffer.from([0xff]), Buffer.from('"}')]))).toBe(10);
     expect(offset(Buffer.concat([Buffer.from('ab'), Buffer.from([0xf0, 0x9f, 0x98])]))).toBe(2);
     expect(offset(Buffer.from([0xed, 0xa0, 0x80]))).toBe(0); // a surrogate encoded as UTF-8 (CESU) is not UTF-8
+    // A bad sequence led by 0xEF, whose replacement character starts with the same byte.
+    expect(offset(Buffer.from([0x6e, 0x61, 0xef, 0x76, 0x65]))).toBe(2); // Latin-1 "naïve"
+    expect(offset(Buffer.from([0x61, 0xef, 0xbf, 0x41]))).toBe(1);
+    expect(offset(Buffer.from([0x61, 0xef]))).toBe(1);
+    expect(offset(Buffer.concat([Buffer.from('\uFFFD ok '), Buffer.from([0xff])]))).toBe(7);
   });
 });
