@@ -32,26 +32,33 @@ export function validationProblems(context: string, failures: readonly AjvFailur
     if (branches.length > 0 && branches.every((f) => f.instancePath === failure.instancePath && isLiteral(f)))
       literalUnions.set(failure.schemaPath, branches.map(literalOf));
   }
-  const droppedUnions = new Set<string>(); // unions whose own failure is not shown
-  const droppedBranches = new Set<string>(); // branches whose failures, at any depth, are not shown
+  // Failures not shown: a union's own, and those of its branches refused by type (by failure).
+  const dropped = new Set<AjvFailure>();
   for (const failure of failures) {
     if ((failure.keyword !== 'anyOf' && failure.keyword !== 'oneOf') || literalUnions.has(failure.schemaPath)) continue;
-    const branches = new Map<string, boolean>(); // branch's schema path: refused by its type alone
+    // Each branch's failures for this value (a union inside an array fails once per element).
+    const branches = new Map<string, AjvFailure[]>();
     for (const f of failures) {
       const branch = branchOf(failure.schemaPath, f.schemaPath);
-      if (!branch) continue;
-      const byType =
-        f.keyword === 'type' && f.instancePath === failure.instancePath && f.schemaPath === `${branch}/type`;
-      branches.set(branch, (branches.get(branch) ?? true) && byType);
+      if (!branch || !within(failure.instancePath, f.instancePath)) continue;
+      branches.set(branch, [...(branches.get(branch) ?? []), f]);
     }
-    const refused = [...branches].filter(([, byType]) => byType).map(([branch]) => branch);
-    if (refused.length === 0 || refused.length === branches.size) continue;
-    droppedUnions.add(failure.schemaPath);
-    for (const branch of refused) droppedBranches.add(branch);
+    const refusedByType = (branch: string, inner: AjvFailure[]) =>
+      inner.some(
+        (f) => f.keyword === 'type' && f.instancePath === failure.instancePath && f.schemaPath === `${branch}/type`,
+      );
+    // Took the value's type: failed only inside the value, or on keywords of its type alone.
+    const tookType = (branch: string, inner: AjvFailure[]) =>
+      !refusedByType(branch, inner) &&
+      inner.every((f) => f.instancePath !== failure.instancePath || SHAPE_KEYWORDS.has(f.keyword));
+    const entries = [...branches];
+    const refused = entries.filter(([branch, inner]) => refusedByType(branch, inner));
+    if (!entries.some(([branch, inner]) => tookType(branch, inner))) continue;
+    if (refused.length !== entries.length - 1) continue;
+    dropped.add(failure);
+    for (const [, inner] of refused) for (const f of inner) dropped.add(f);
   }
-  const hidden = (failure: AjvFailure) =>
-    droppedUnions.has(failure.schemaPath) ||
-    [...droppedBranches].some((path) => failure.schemaPath.startsWith(`${path}/`));
+  const hidden = (failure: AjvFailure) => dropped.has(failure);
   const problems: FieldProblem[] = [];
   for (const failure of failures) {
     if (hidden(failure)) continue;
@@ -73,6 +80,34 @@ export function validationProblems(context: string, failures: readonly AjvFailur
   }
   return problems;
 }
+
+/**
+ * Keywords Ajv checks only on a value of their type (a string's, a number's, an object's, an
+ * array's): a branch failing one took the value's type. `const`, `enum` and the combinators apply
+ * to any value, so failing them says nothing of it.
+ */
+const SHAPE_KEYWORDS = new Set([
+  'minLength',
+  'maxLength',
+  'pattern',
+  'format',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'required',
+  'additionalProperties',
+  'minProperties',
+  'maxProperties',
+  'dependentRequired',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+]);
+
+/** Whether the instance at `inner` is the one at `outer` or inside it. */
+const within = (outer: string, inner: string) => inner === outer || inner.startsWith(`${outer}/`);
 
 /** `#/oneOf/1` for a failure at `#/oneOf/1/...` of the union at `#/oneOf`; undefined outside it. */
 function branchOf(unionPath: string, failurePath: string): string | undefined {

@@ -72,6 +72,27 @@ describe('validationProblems', () => {
     expect(await problemsOf(OneOrMany, [{ type: {} }])).toEqual([{ field: 'body[0].type', problem: 'must be string' }]);
   });
 
+  it('when no branch of a union surely took the value’s type (a const or enum branch), then every branch’s line is kept', async () => {
+    const IntOrAuto = Type.Object({ n: Type.Union([Type.Integer(), Type.Literal('auto')]) });
+    expect((await problemsOf(IntOrAuto, { n: 3.5 })).map((p) => p.problem)).toEqual([
+      'must be integer',
+      'must be equal to constant',
+      'must match a schema in anyOf',
+    ]);
+    const IntOrEnum = Type.Object({ n: Type.Unsafe({ anyOf: [{ type: 'integer' }, { enum: ['a', 'b'] }] }) });
+    expect((await problemsOf(IntOrEnum, { n: 3.5 })).map((p) => p.problem)).toContain('must be integer');
+  });
+
+  it('when a union in an array fails for several elements, then each element names only the branch its type took', async () => {
+    const Xs = Type.Object({
+      xs: Type.Array(Type.Union([Type.Object({ a: Type.String() }), Type.String({ minLength: 2 })])),
+    });
+    expect(await problemsOf(Xs, { xs: ['a', { a: {} }] })).toEqual([
+      { field: 'body.xs[0]', problem: 'must NOT have fewer than 2 characters' },
+      { field: 'body.xs[1].a', problem: 'must be string' },
+    ]);
+  });
+
   it('when a field is missing, extra or too short, then each problem names it the routes’ way', async () => {
     const problems = await problemsOf(Body, {
       entries: [{}, { logType: 'app', level: null, server: '', when: 1 }],
