@@ -9,7 +9,12 @@ export const JobParams = Type.Object({ jobId: Type.String({ format: 'uuid' }) },
 export const listQueryOf = (kinds: readonly string[]) =>
   Type.Object(
     {
-      kind: Type.Optional(Type.String({ enum: [...kinds], description: 'Only jobs of this import kind.' })),
+      // No importer at all: no kind is valid (an enum may not be empty).
+      kind: Type.Optional(
+        kinds.length > 0
+          ? Type.String({ enum: [...new Set(kinds)], description: 'Only jobs of this import kind.' })
+          : Type.Never(),
+      ),
       limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
     },
     { additionalProperties: false },
