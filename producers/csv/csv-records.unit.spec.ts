@@ -113,6 +113,15 @@ describe('readCsvRecords', () => {
     );
   });
 
+  it('when a CR-only file has a quote left open, then the lines before it are still read', async () => {
+    const result = await records('a,b\r1,2\r3,"open\r4,5\r');
+    expect(result.slice(0, 2)).toEqual([
+      { kind: 'record', lineNumber: 1, fields: ['a', 'b'] },
+      { kind: 'record', lineNumber: 2, fields: ['1', '2'] },
+    ]);
+    expect(result.at(-1)).toMatchObject({ kind: 'unreadable', reason: 'a quoted cell is never closed' });
+  });
+
   it('when a quote left open takes in more than the largest record, then it is still named where it opened', async () => {
     const text = `a,b\n1,2\n3,"open\n${'x,y\n'.repeat(1000)}9,9\n`;
     const result = await records(text, 4096, 1024);

@@ -230,7 +230,10 @@ export class RecordLengthGuard extends Transform {
       this.settle((this.delimiterOf as (firstLine: Buffer) => string)(held));
       this.guard(held, () => undefined);
     }
-    if (this.quoted && (this.dropping || this.record.length > 0)) this.push(this.unclosed());
+    // A held record with no line feed is one line as far as the guard can tell (or a CR-only
+    // file whole): csv-parse reports it at that line itself.
+    const oneLine = !this.dropping && !this.record.some((part) => part.includes(LF));
+    if (this.quoted && !oneLine && (this.dropping || this.record.length > 0)) this.push(this.unclosed());
     else if (this.dropping) this.push(Buffer.from(`"${TOO_LONG_MARK}${'\n'.repeat(this.droppedBreaks)}"`));
     else if (this.record.length > 0) this.push(Buffer.concat(this.record));
     done();
