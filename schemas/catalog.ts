@@ -5,6 +5,16 @@ import type { EventType } from './generated/events.ts';
 
 export type { EventDefinition, EventRoute };
 
+/**
+ * The key of an aggregate whose id the caller chooses (an account, a member, a group, a bucket of
+ * them): unique only within its organization, so the key carries the organization. Keyed by the
+ * bare id, two organizations' `acc-1` (or every organization's `bucket-0`) shared a key, and a
+ * dead letter of one parked the other's events behind it (found by a stranger's probe).
+ */
+function inOrganization(event: { readonly metadata: { readonly organizationId: string } }, id: string): string {
+  return `${event.metadata.organizationId}/${id}`;
+}
+
 /** The one declaration of which topic holds which event, and its key. */
 export const EVENT_ROUTES: { readonly [T in EventType]: EventRoute<T> } = {
   AttachmentRequested: { topic: 'uploads.events', key: (e) => e.payload.attachmentId },
@@ -21,27 +31,27 @@ export const EVENT_ROUTES: { readonly [T in EventType]: EventRoute<T> } = {
   ThreadArchived: { topic: 'messages.events', key: (e) => e.payload.threadId },
   ThreadUnarchived: { topic: 'messages.events', key: (e) => e.payload.threadId },
 
-  TransactionIngested: { topic: 'transactions.raw', key: (e) => e.payload.accountId },
+  TransactionIngested: { topic: 'transactions.raw', key: (e) => inOrganization(e, e.payload.accountId) },
   // A chunk of an imported file's lines: keyed by the bucket its accounts hash to (see its schema).
-  TransactionsIngested: { topic: 'transactions.raw', key: (e) => e.payload.bucket },
-  TransactionCleansed: { topic: 'transactions.cleansed', key: (e) => e.payload.accountId },
-  TransactionRejected: { topic: 'transactions.cleansed', key: (e) => e.payload.accountId },
-  AccountBalanceUpdated: { topic: 'transactions.cleansed', key: (e) => e.payload.accountId },
-  AccountNicknameUpdated: { topic: 'transactions.cleansed', key: (e) => e.payload.accountId },
+  TransactionsIngested: { topic: 'transactions.raw', key: (e) => inOrganization(e, e.payload.bucket) },
+  TransactionCleansed: { topic: 'transactions.cleansed', key: (e) => inOrganization(e, e.payload.accountId) },
+  TransactionRejected: { topic: 'transactions.cleansed', key: (e) => inOrganization(e, e.payload.accountId) },
+  AccountBalanceUpdated: { topic: 'transactions.cleansed', key: (e) => inOrganization(e, e.payload.accountId) },
+  AccountNicknameUpdated: { topic: 'transactions.cleansed', key: (e) => inOrganization(e, e.payload.accountId) },
   // A connector's notice about several accounts: keyed by its batch, not by one account.
-  AccountTransactionsAdded: { topic: 'transactions.cleansed', key: (e) => e.payload.batchId },
-  AccountTransactionsLoaded: { topic: 'transactions.cleansed', key: (e) => e.payload.accountId },
+  AccountTransactionsAdded: { topic: 'transactions.cleansed', key: (e) => inOrganization(e, e.payload.batchId) },
+  AccountTransactionsLoaded: { topic: 'transactions.cleansed', key: (e) => inOrganization(e, e.payload.accountId) },
 
-  GroupAssignmentRequested: { topic: 'groups.events', key: (e) => e.payload.memberId },
-  GroupCreated: { topic: 'groups.events', key: (e) => e.payload.groupId },
-  GroupRenamed: { topic: 'groups.events', key: (e) => e.payload.groupId },
-  MemberEnrolled: { topic: 'groups.events', key: (e) => e.payload.memberId },
-  MemberAddedToGroup: { topic: 'groups.events', key: (e) => e.payload.memberId },
-  MemberRemovedFromGroup: { topic: 'groups.events', key: (e) => e.payload.memberId },
+  GroupAssignmentRequested: { topic: 'groups.events', key: (e) => inOrganization(e, e.payload.memberId) },
+  GroupCreated: { topic: 'groups.events', key: (e) => inOrganization(e, e.payload.groupId) },
+  GroupRenamed: { topic: 'groups.events', key: (e) => inOrganization(e, e.payload.groupId) },
+  MemberEnrolled: { topic: 'groups.events', key: (e) => inOrganization(e, e.payload.memberId) },
+  MemberAddedToGroup: { topic: 'groups.events', key: (e) => inOrganization(e, e.payload.memberId) },
+  MemberRemovedFromGroup: { topic: 'groups.events', key: (e) => inOrganization(e, e.payload.memberId) },
   // A chunk of an assignment job's changes: keyed by the bucket its members hash to (see its schema).
-  GroupMembershipsChanged: { topic: 'groups.events', key: (e) => e.payload.bucket },
+  GroupMembershipsChanged: { topic: 'groups.events', key: (e) => inOrganization(e, e.payload.bucket) },
   // The run's summary concerns no single member: keyed by the run.
-  GroupAssignmentCompleted: { topic: 'groups.events', key: (e) => e.payload.assignmentId },
+  GroupAssignmentCompleted: { topic: 'groups.events', key: (e) => inOrganization(e, e.payload.assignmentId) },
 
   ImportStarted: { topic: 'imports.events', key: (e) => e.payload.jobId },
   ImportProgressed: { topic: 'imports.events', key: (e) => e.payload.jobId },
