@@ -22,7 +22,22 @@ export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok
 
 // Sign, symbols and grouping people and banks' exports put around an amount.
 const SYMBOLS = /[$€£¥₩₹]|^[A-Z]{3}\s*|\s*[A-Z]{3}$/g;
-const LARGEST = BigInt(Number.MAX_SAFE_INTEGER);
+const CODE_AROUND = /^([A-Z]{3})\s*|\s*([A-Z]{3})$/;
+/** The currencies a symbol may stand for: an amount whose symbol names none of them is refused. */
+const SYMBOL_CURRENCIES: Readonly<Record<string, readonly string[]>> = {
+  '€': ['EUR'],
+  '£': ['GBP', 'EGP', 'GIP', 'FKP', 'SHP', 'SSP', 'SYP', 'LBP'],
+  '¥': ['JPY', 'CNY'],
+  '₩': ['KRW', 'KPW'],
+  '₹': ['INR'],
+};
+/**
+ * The largest amount of one transaction, in minor units (10^15: ten trillion dollars in cents).
+ * Balances are sums of amounts and must stay exact in a double (and in Avro's long as avsc reads
+ * it): an amount near 2^53 took the account's balance past it and failed every event after it.
+ */
+export const MAX_AMOUNT_MINOR = 10 ** 15;
+const LARGEST = BigInt(MAX_AMOUNT_MINOR);
 const PLAIN = /^([+-]?)(\d{1,12})(?:\.(\d{1,3}))?$/;
 
 /**
@@ -41,9 +56,16 @@ export function parseAmount(raw: string, currency: string): Parsed<number> {
     const minor = Number(plain[2]) * 10 ** exponent + Number((plain[3] ?? '').padEnd(exponent, '0') || '0');
     return { ok: true, value: plain[1] === '-' && minor !== 0 ? -minor : minor };
   }
-  let text = raw.trim().toUpperCase().replace(SYMBOLS, '').trim();
+  const upper = raw.trim().toUpperCase();
+  const named = namedCurrencies(upper);
+  if (named && !named.includes(currency))
+    return { ok: false, problem: `"${raw}" is written in ${named.join(' or ')}, not ${currency}` };
+  let text = upper.replace(SYMBOLS, '').trim();
   let negative = false;
-  if (/^\(.*\)$/.test(text)) [negative, text] = [true, text.slice(1, -1).trim()];
+  if (/^\(.*\)$/.test(text)) {
+    [negative, text] = [true, text.slice(1, -1).trim()];
+    if (/^[-+]|-$/.test(text)) return { ok: false, problem: `"${raw}" has a sign inside its parentheses` };
+  }
   if (text.endsWith('-')) [negative, text] = [!negative, text.slice(0, -1).trim()];
   if (text.startsWith('-') || text.startsWith('+')) {
     if (text.startsWith('-')) negative = !negative;
@@ -57,7 +79,23 @@ export function parseAmount(raw: string, currency: string): Parsed<number> {
   if (/[1-9]/.test(fraction.slice(exponent)))
     return { ok: false, problem: `"${raw}" has ${fraction.length} decimals; ${currency} has ${exponent}` };
   const minor = BigInt(whole) * 10n ** BigInt(exponent) + BigInt(kept.padEnd(exponent, '0') || '0');
-  if (minor > LARGEST) return { ok: false, problem: `"${raw}" is too large` };
+  if (minor > LARGEST) return { ok: false, problem: `"${raw}" is too large: at most ${MAX_AMOUNT_MINOR} minor units` };
   const value = Number(minor);
   return { ok: true, value: negative && value !== 0 ? -value : value };
+}
+
+/**
+ * The currency an amount names by its code or symbol (`JPY 1000`, `€12.50`; `£` is GBP), if any:
+ * the line's currency when it has no column of its own.
+ */
+export function currencyNamedIn(raw: string): string | undefined {
+  return namedCurrencies(raw.trim().toUpperCase())?.[0];
+}
+
+/** The currencies an amount's own code or symbol names (`JPY 1000`, `€12.50`), if it names any. */
+function namedCurrencies(upper: string): readonly string[] | undefined {
+  const code = CODE_AROUND.exec(upper);
+  if (code) return [code[1] ?? code[2]!];
+  for (const symbol in SYMBOL_CURRENCIES) if (upper.includes(symbol)) return SYMBOL_CURRENCIES[symbol];
+  return undefined;
 }

@@ -5,7 +5,7 @@ import type {
   TransactionRejectionReason,
 } from '../../schemas/generated/events.ts';
 import { derivedEventId } from '../runtime/derived-id.ts';
-import { currencyExponent, parseAmount } from './amount.ts';
+import { currencyExponent, currencyNamedIn, parseAmount } from './amount.ts';
 import { categoryOf, merchantOf, normalizeDescription } from './merchant.ts';
 import { parsePostedDate } from './posted-date.ts';
 import type { CleansingRule } from './rules.ts';
@@ -35,7 +35,12 @@ export function cleanseTransaction(event: TransactionIngested, context: Cleansin
   const problem = (field: string, text: string) => reasons.push({ field, problem: text });
 
   if (raw.accountId.trim() === '') problem('accountId', 'missing');
-  const currency = (raw.rawCurrency?.trim() || context.accountCurrency || DEFAULT_CURRENCY).toUpperCase();
+  const currency = (
+    raw.rawCurrency?.trim() ||
+    currencyNamedIn(raw.rawAmount ?? '') ||
+    context.accountCurrency ||
+    DEFAULT_CURRENCY
+  ).toUpperCase();
   const knownCurrency = currencyExponent(currency) !== undefined;
   if (!knownCurrency) problem('rawCurrency', `"${raw.rawCurrency}" is not an ISO 4217 currency`);
   else if (context.accountCurrency && currency !== context.accountCurrency)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TransactionIngested } from '../../schemas/generated/events.ts';
-import { parseAmount } from './amount.ts';
+import { currencyNamedIn, parseAmount } from './amount.ts';
 import { cleanseTransaction, dedupeKey } from './cleanse.ts';
 import { categoryOf, merchantOf, normalizeDescription } from './merchant.ts';
 import { parsePostedDate } from './posted-date.ts';
@@ -97,6 +97,27 @@ describe('amounts in minor units', () => {
     expect(parseAmount('1.5', 'JPY')).toMatchObject({ ok: false });
     expect(parseAmount('twelve', 'USD')).toMatchObject({ ok: false });
     expect(parseAmount('1,23.00', 'USD')).toMatchObject({ ok: false });
+  });
+
+  it('when an amount names another currency than the line’s, carries a sign in parentheses, or is past the largest, then it is refused', () => {
+    expect(parseAmount('JPY 1000', 'USD')).toEqual({ ok: false, problem: '"JPY 1000" is written in JPY, not USD' });
+    expect(parseAmount('€12.50', 'USD')).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('in EUR, not USD'),
+    });
+    expect(parseAmount('£5.00', 'USD')).toMatchObject({ ok: false });
+    expect(parseAmount('JPY 1000', 'JPY')).toEqual({ ok: true, value: 1000 });
+    expect(parseAmount('€12.50', 'EUR')).toEqual({ ok: true, value: 1250 });
+    expect(parseAmount('$12.50', 'CAD')).toEqual({ ok: true, value: 1250 }); // $ is many currencies' sign
+    expect(currencyNamedIn('£5.00')).toBe('GBP');
+    expect(currencyNamedIn('5.00 jpy')).toBe('JPY');
+    expect(currencyNamedIn('-5.00')).toBeUndefined();
+    expect(parseAmount('(-1.00)', 'USD')).toMatchObject({ ok: false, problem: expect.stringContaining('sign inside') });
+    expect(parseAmount('90071992547409.91', 'USD')).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('too large'),
+    });
+    expect(parseAmount('9,999,999,999,999.99', 'USD')).toEqual({ ok: true, value: 999_999_999_999_999 });
   });
 });
 

@@ -77,12 +77,19 @@ export function transactionsCleanser(publisher: Publisher, options: CleanserOpti
           duplicates += 1;
           continue;
         }
+        const state = changed.get(key)?.state ??
+          accounts.get(key) ?? { currency: result.payload.currency, balanceMinor: 0 };
+        const balance = state.balanceMinor + result.payload.amountMinor;
+        if (Math.abs(balance) > MAX_BALANCE_MINOR) {
+          outputs.push(
+            rejected(event, { ok: false, reasons: [{ field: 'rawAmount', problem: balanceTooLarge(balance) }] }),
+          );
+          continue;
+        }
         seen.add(dedupe);
         newKeys.push({ organizationId, dedupeKey: result.dedupeKey, transactionId: result.payload.transactionId });
         outputs.push({ type: 'TransactionCleansed', metadata: derived(event, 'cleansed'), payload: result.payload });
-        const state = changed.get(key)?.state ??
-          accounts.get(key) ?? { currency: result.payload.currency, balanceMinor: 0 };
-        state.balanceMinor += result.payload.amountMinor;
+        state.balanceMinor = balance;
         changed.set(key, { state, last: event });
       }
       for (const { state, last } of changed.values())
@@ -125,6 +132,16 @@ function derived(input: TransactionIngested, purpose: string): EventMetadata {
     actor: 'transactions-cleanser',
   };
 }
+
+/**
+ * The largest balance an account may reach, either way, in minor units: past 2^53 a balance is no
+ * longer exact in a double, and avsc refuses it as a long, so AccountBalanceUpdated (and every
+ * later event of the account) failed. A transaction that would take it past is rejected instead.
+ */
+export const MAX_BALANCE_MINOR = 9 * 10 ** 15;
+
+const balanceTooLarge = (balance: number) =>
+  `would take the account's balance ${balance > 0 ? 'above' : 'below'} ${balance > 0 ? '' : '-'}${MAX_BALANCE_MINOR} minor units, the limit kept`;
 
 function rejected(event: TransactionIngested, result: Extract<Cleansing, { ok: false }>): TributaryEvent {
   return {

@@ -119,6 +119,33 @@ describe('cleansing into the warehouse', () => {
     ]);
   });
 
+  it('when an account’s balance would pass the largest kept, then that transaction is rejected, and the same account id of another organization goes on', async () => {
+    const [rich, other] = [uniqueName('org'), uniqueName('org')];
+    // Ten of the largest amounts: the tenth would take the balance past 9 × 10^15 minor units.
+    const big = (line: number, day: number) =>
+      ingested(
+        rich,
+        'acc-1',
+        { amount: '9,999,999,999,999.99', date: `2026-04-${day}`, description: `WIRE ${line}` },
+        line,
+      );
+    await backbone.publisher.publishBatch(Array.from({ length: 10 }, (_, i) => big(i + 2, 10 + i)));
+    await backbone.publisher.publish(
+      ingested(other, 'acc-1', { amount: '-7.00', date: '2026-04-20', description: 'CAFE' }),
+    );
+
+    await eventually(async () => {
+      expect((await flow.call(rich, 'GET', '/v1/accounts/acc-1')).body).toMatchObject({
+        balanceMinor: 9 * 999_999_999_999_999,
+      });
+      expect((await flow.call(other, 'GET', '/v1/accounts/acc-1')).body).toMatchObject({ balanceMinor: -700 });
+      const rejected = await published('TransactionRejected', rich);
+      expect(rejected.map((e) => [e.payload.lineNumber, e.payload.reasons[0]?.problem])).toEqual([
+        [11, expect.stringContaining("would take the account's balance above 9000000000000000 minor units")],
+      ]);
+    });
+  });
+
   it('when the same events are delivered again, or the same lines come again under new ids, then nothing is added twice', async () => {
     const org = uniqueName('org');
     const first = [

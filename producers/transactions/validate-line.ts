@@ -1,4 +1,4 @@
-import { currencyExponent, parseAmount } from '../../processors/transactions/amount.ts';
+import { currencyExponent, currencyNamedIn, parseAmount } from '../../processors/transactions/amount.ts';
 import { normalizeDescription } from '../../processors/transactions/merchant.ts';
 import { parsePostedDate } from '../../processors/transactions/posted-date.ts';
 import type { IngestedLine } from '../../schemas/generated/events.ts';
@@ -59,7 +59,10 @@ export function validateLine(
     problems.push({ lineNumber, column: 'currency', reason: `"${currency}" is not an ISO 4217 currency code` });
 
   const rawAmount = cellOf(fields, columns.amount);
-  const amount = rawAmount === '' ? undefined : parseAmount(rawAmount, currency || SHAPE_CURRENCY);
+  let amount = rawAmount === '' ? undefined : parseAmount(rawAmount, currency || SHAPE_CURRENCY);
+  // No currency column: an amount naming its own (`JPY 1000`) is checked in it, not in the placeholder.
+  const named = amount && !amount.ok && currency === '' ? currencyNamedIn(rawAmount) : undefined;
+  if (named) amount = parseAmount(rawAmount, named);
   if (!amount) problems.push({ lineNumber, column: 'amount', reason: 'is blank' });
   else if (!amount.ok && (currency === '' || currencyExponent(currency) !== undefined))
     problems.push({ lineNumber, column: 'amount', reason: amount.problem });
