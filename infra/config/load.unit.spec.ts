@@ -194,4 +194,19 @@ describe('redactedValue', () => {
     expect(redactedValue('KAFKA_SASL_PASSWORD', 'hunter2')).toBe('****');
     expect(redactedValue('API_PORT', '8080')).toBe('8080');
   });
+
+  it('when any URL holds a password or a credential query parameter, then those are hidden, whatever the variable', () => {
+    expect(redactedValue('SCHEMA_REGISTRY_URL', 'http://user:regpass@127.0.0.1:18081/apis/ccompat/v7')).toBe(
+      'http://user:****@127.0.0.1:18081/apis/ccompat/v7',
+    );
+    expect(redactedValue('MESSAGING_PUSH_URL', 'https://pushuser:p@ss@example.com/x?token=abc&lang=en')).toBe(
+      'https://pushuser:****@example.com/x?token=[redacted]&lang=en',
+    );
+    expect(redactedValue('DATABASE_URL', 'postgres://u:pw@h:5432/db?password=leakme')).toBe(
+      'postgres://u:****@h:5432/db?password=[redacted]',
+    );
+    expect(redactedValue('SCHEMA_REGISTRY_URL', 'http://127.0.0.1:18081/apis/ccompat/v7')).toBe(
+      'http://127.0.0.1:18081/apis/ccompat/v7',
+    );
+  });
 });
