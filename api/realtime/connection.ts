@@ -115,14 +115,16 @@ export class RealtimeConnection {
     if (this.closed) return;
     let message: ClientMessage;
     try {
-      message = this.protocol.parse(JSON.parse(text));
+      message = this.protocol.parse(JSON.parse(text, refuseProtoKey));
     } catch (error) {
       const detail =
-        error instanceof SyntaxError
-          ? 'the message is not JSON'
-          : (error as { issues?: { path: unknown[]; message: string }[] }).issues
-              ?.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`)
-              .join('; ');
+        error === FORBIDDEN_KEY
+          ? 'a "__proto__" key is refused anywhere in a message (prototype poisoning)'
+          : error instanceof SyntaxError
+            ? 'the message is not JSON'
+            : (error as { issues?: { path: unknown[]; message: string }[] }).issues
+                ?.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`)
+                .join('; ');
       // The error frame says what was wrong; the close code says the connection ends because of it.
       const reason = detail ?? 'the message is invalid';
       this.send({ type: 'error', code: 'bad_message', detail: reason });
@@ -230,4 +232,15 @@ function frameOf(item: PositionedNotification): string {
     frames.set(item, frame);
   }
   return frame;
+}
+
+/**
+ * JSON.parse keeps a `__proto__` key as data, but the checks after it (zod's record, any object
+ * spread) drop it, so `{"filters":{"__proto__":["x"]}}` subscribed with no filter at all: refused,
+ * as the HTTP routes refuse it (403 forbidden_key there).
+ */
+const FORBIDDEN_KEY = new Error('forbidden key');
+function refuseProtoKey(key: string, value: unknown): unknown {
+  if (key === '__proto__') throw FORBIDDEN_KEY;
+  return value;
 }

@@ -150,10 +150,12 @@ describe('the realtime websocket', () => {
     mallory.socket.close();
   });
 
-  it('when a message is not JSON, names an unknown topic or a filter key its topic lacks, then an error frame says which and the socket closes with 4400', async () => {
+  it('when a message is not JSON, holds a __proto__ key, names an unknown topic or a filter key its topic lacks, then an error frame says which and the socket closes with 4400', async () => {
     const { url } = await instance();
     const cases: [unknown, RegExp][] = [
       ['{"type": "subscribe"', /the message is not JSON/],
+      // Dropped by the checks after parsing, it subscribed with no filter at all.
+      ['{"type":"subscribe","topics":["message_sent"],"filters":{"__proto__":["x"]}}', /"__proto__" key is refused/],
       [
         { type: 'subscribe', topics: ['account_balance'] },
         /unknown topic "account_balance"; the topics are: .*account_balanceupdated/,
