@@ -186,13 +186,17 @@ export class Stack {
     );
   }
 
-  /** Stops everything and wipes the services' data and logs; installed tools stay unless `tools`. */
+  /**
+   * Stops everything and wipes the services' data and logs, and the local lake (its default place,
+   * `lake/`: its files are named by Kafka offsets, which start again once Kafka's data is gone, so
+   * a new entry's file took an old file's range and queries hid it); installed tools stay unless `tools`.
+   */
   async reset(report: Report = () => undefined, { tools = false } = {}): Promise<void> {
     await this.down(report);
-    for (const folder of ['data', 'logs', 'run', ...(tools ? ['tools'] : [])]) {
+    for (const folder of ['data', 'logs', 'run', 'lake', ...(tools ? ['tools'] : [])]) {
       rmSync(join(this.layout.root, folder), { recursive: true, force: true });
     }
-    report(`wiped ${tools ? 'everything' : 'data and logs'} under ${this.layout.root}`);
+    report(`wiped ${tools ? 'everything' : 'data, logs and the lake'} under ${this.layout.root}`);
   }
 
   private runningPid(service: StackService): number | undefined {
