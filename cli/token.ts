@@ -42,6 +42,9 @@ export function registerTokenCommand(program: Command): void {
         process.stderr.write(
           `note: no slice declares ${unknown.join(', ')} (they go in anyway); declared: ${known.join(', ')}\n`,
         );
+      // jose takes '-1h' as an hour ago and '0s' as now: a token expired when minted.
+      if (/^\s*-|^\s*\+?0+(\.0+)?\s*[a-z]*\s*$/i.test(options.expires))
+        throw new OperatorError(`--expires ${options.expires}: a lifetime must be above zero, e.g. 15m, 1h or 7d`);
       const { config } = await loadConfig();
       let token: string;
       try {

@@ -22,6 +22,8 @@ describe('tributary token', () => {
       [['--org', ' ', '--sub', 'x'], "--org: ' ' is not an organization id"],
       [['--org', 'acme/transactions', '--sub', 'x'], "--org: 'acme/transactions' is not an organization id"],
       [['--org', 'o', '--sub', 'x', '--expires', 'abc'], '--expires abc: not a lifetime'],
+      [['--org', 'o', '--sub', 'x', '--expires', '-1h'], '--expires -1h: a lifetime must be above zero'],
+      [['--org', 'o', '--sub', 'x', '--expires', '0s'], '--expires 0s: a lifetime must be above zero'],
       [['--org', 'o', '--sub', 'x', '--scope', 'bad scope'], '--scope: bad scope is not a scope name'],
     ] as const;
     for (const [args, said] of cases) {

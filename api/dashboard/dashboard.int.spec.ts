@@ -82,6 +82,23 @@ describe('the live dashboard in a browser', () => {
     expect(await page.textContent('#count-log_error')).toBe('7');
   });
 
+  it('when a development token is asked for a subject or organization the API would refuse, then 400, not a token refused on every use', async () => {
+    for (const body of [
+      { organizationId: 'org-1', subject: 'a\nb' },
+      { organizationId: 'org-1', subject: '   ' },
+      { organizationId: 'acme/transactions', subject: 'alice' },
+    ]) {
+      const answer = await app.inject({ method: 'POST', url: '/v1/dev/tokens', payload: body });
+      expect(answer.statusCode, JSON.stringify(body)).toBe(400);
+    }
+    const minted = await app.inject({
+      method: 'POST',
+      url: '/v1/dev/tokens',
+      payload: { organizationId: 'org-1', subject: 'auth0|5f7c' },
+    });
+    expect(minted.statusCode).toBe(201);
+  });
+
   it('when the dashboard is served, then its files need no token and the API behind it does', async () => {
     const page = await browser.newPage();
     const response = await page.goto(`${url}/`);

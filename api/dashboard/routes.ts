@@ -6,6 +6,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AuthSettings } from '../../infra/config/index.ts';
 import { ORGANIZATION_ID_PATTERN } from '../../infra/organization-id.ts';
 import type { RealtimeTopics } from '../../processors/realtime-relay/topics.ts';
+import { SUBJECT_MAX_LENGTH, SUBJECT_PATTERN } from '../auth/principal.ts';
 import { mintToken } from '../auth/tokens.ts';
 
 interface DashboardOptions {
@@ -79,7 +80,8 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (inst
         body: Type.Object(
           {
             organizationId: Type.String({ pattern: ORGANIZATION_ID_PATTERN, maxLength: 200 }),
-            subject: Type.String({ minLength: 1, maxLength: 100 }),
+            // The rule the API checks every token's subject by: a token it would refuse is not minted.
+            subject: Type.String({ pattern: SUBJECT_PATTERN, minLength: 1, maxLength: SUBJECT_MAX_LENGTH }),
           },
           { additionalProperties: false },
         ),
