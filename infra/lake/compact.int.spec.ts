@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { ParquetWriter, type LakeRow } from '../../processors/logs/parquet-writer.ts';
 import { compactLake } from './compact.ts';
 import { runLakeSql } from './lake-sql.ts';
-import { DirectoryLake } from './store.ts';
+import { queryLogs } from './query-logs.ts';
+import { DirectoryLake, type LakeStore } from './store.ts';
 
 const folder = (hour: string) =>
   `logs/environment=test/organization=org-c/logtype=web/year=2026/month=11/day=17/hour=${hour}`;
@@ -81,6 +82,43 @@ describe('tributary logs compact', () => {
     expect(left).toEqual([`${folder('10')}/logs.entries+0+0-5.parquet`]);
     expect(left).not.toContain(small[0]);
     expect(await count(lake, '10')).toBe(6);
+    writer.close();
+  });
+
+  it('when compaction runs while a structured query reads the hour, then the query still answers every row once', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tributary-compact-'));
+    const lake = new DirectoryLake(root);
+    const writer = new ParquetWriter();
+    await stored(lake, writer, '10', 0, 4);
+    await stored(lake, writer, '10', 5, 11);
+    // The query lists the two small files; compaction merges them and deletes them before it opens one.
+    let compacted = false;
+    const racing: LakeStore = {
+      location: lake.location,
+      list: (prefix) => lake.list(prefix),
+      put: (key, file) => lake.put(key, file),
+      remove: (key) => lake.remove(key),
+      local: async (key, scratch) => {
+        if (!compacted) {
+          compacted = true;
+          await compactLake(lake, { finishedBefore: new Date('2026-11-18T00:00:00Z') });
+        }
+        return lake.local(key, scratch);
+      },
+    };
+    const query = {
+      environment: 'test',
+      organizationId: 'org-c',
+      from: new Date('2026-11-17T10:00:00Z'),
+      to: new Date('2026-11-17T11:00:00Z'),
+      limit: 100,
+    };
+
+    const result = await queryLogs(racing, query);
+
+    expect(compacted).toBe(true);
+    expect(result.objects).toEqual([`${folder('10')}/logs.entries+0+0-11.parquet`]);
+    expect(result.rows.map((r) => r.kafka_offset)).toEqual(Array.from({ length: 12 }, (_, i) => String(i)));
     writer.close();
   });
 

@@ -20,7 +20,27 @@ export interface LogQueryResult {
  * is ever opened.
  */
 export async function queryLogs(store: LakeStore, query: LogQuery): Promise<LogQueryResult> {
-  const objects = visibleObjects((await Promise.all(partitionsOf(query).map((prefix) => store.list(prefix)))).flat());
+  for (let attempt = 1; ; attempt += 1) {
+    const objects = await listObjects(store, query);
+    try {
+      return await readObjects(store, query, objects);
+    } catch (error) {
+      // Compaction stores the merged file, then deletes the small ones: a query that listed them
+      // just before finds one gone. Listed again, it reads the merged file instead.
+      const changed = (await listObjects(store, query)).join('\n') !== objects.join('\n');
+      if (!changed || attempt === LISTINGS) throw error;
+    }
+  }
+}
+
+/** How many times a query lists its partitions when the files change under it (compaction). */
+const LISTINGS = 3;
+
+async function listObjects(store: LakeStore, query: LogQuery): Promise<string[]> {
+  return visibleObjects((await Promise.all(partitionsOf(query).map((prefix) => store.list(prefix)))).flat());
+}
+
+async function readObjects(store: LakeStore, query: LogQuery, objects: string[]): Promise<LogQueryResult> {
   if (objects.length === 0) return { rows: [], objects };
   const scratch = await mkdtemp(join(tmpdir(), 'tributary-query-'));
   const db = await DuckDBInstance.create(':memory:');
