@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -7,6 +7,7 @@ import { processorNamesOf } from '../infra/roles/catalogue.ts';
 import { procfile, servicesToRun, systemdUnits, TARGET } from '../infra/roles/services.ts';
 import { OperatorError } from '../infra/errors.ts';
 import { SLICES } from '../slices/index.ts';
+import { makeOutDirectory } from './out-directory.ts';
 import { print, table } from './output.ts';
 
 /** The checkout this CLI runs from: the units start its `bin/tributary`. */
@@ -57,8 +58,8 @@ export function registerExportCommands(program: Command): void {
         environmentFile: resolve(options.environmentFile),
         stopTimeoutSeconds,
       });
-      await mkdir(options.out, { recursive: true });
-      for (const unit of units) await writeFile(join(options.out, unit.file), unit.text);
+      makeOutDirectory(options.out);
+      for (const unit of units) await writeOut(join(options.out, unit.file), unit.text);
       print(
         table(
           ['WROTE'],
@@ -79,8 +80,8 @@ export function registerExportCommands(program: Command): void {
     .action(async (options: ProcfileOptions) => {
       const text = procfile(servicesToRun(options.perProcessor ? await processorNames() : undefined));
       if (!options.out) return void process.stdout.write(text);
-      await mkdir(dirname(resolve(options.out)), { recursive: true });
-      await writeFile(options.out, text);
+      makeOutDirectory(dirname(resolve(options.out)));
+      await writeOut(options.out, text);
       print(`wrote ${options.out}`);
     });
 }
@@ -89,4 +90,13 @@ export function registerExportCommands(program: Command): void {
 async function processorNames(): Promise<string[]> {
   const { config } = await loadConfig();
   return processorNamesOf(SLICES, config);
+}
+
+/** Writes a file an `--out` option asked for, saying in one line why it cannot. */
+async function writeOut(file: string, text: string): Promise<void> {
+  try {
+    await writeFile(file, text);
+  } catch (error) {
+    throw new OperatorError(`--out: cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
 }

@@ -49,7 +49,9 @@ export class Stack {
   service(name: string): StackService {
     const found = this.services.find((service) => service.name === name);
     if (!found)
-      throw new Error(`no service named '${name}'; the stack has ${this.services.map((s) => s.name).join(', ')}`);
+      throw new OperatorError(
+        `no service named '${name}'; the stack has ${this.services.map((s) => s.name).join(', ')}`,
+      );
     return found;
   }
 
