@@ -70,13 +70,32 @@ function parseFilters(text) {
   return filters;
 }
 
-async function open() {
+/** Tries open() again while the page wants a connection: 1 s, then twice as long each time, at most 15 s. */
+function openLater(failures = 0) {
+  state.reconnects += 1;
+  $('reconnects').textContent = String(state.reconnects);
+  setTimeout(() => state.wanted && open(failures), Math.min(15_000, 1000 * 2 ** failures));
+}
+
+async function open(failures = 0) {
   const token = $('token').value.trim();
-  const ticketResponse = await fetch('/v1/realtime/tickets', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}` },
-  });
-  const ticket = await ticketResponse.json();
+  let ticketResponse;
+  let ticket;
+  try {
+    ticketResponse = await fetch('/v1/realtime/tickets', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    ticket = await ticketResponse.json();
+  } catch (error) {
+    // The API is out of reach (restarting, the network down): try again rather than stop for good.
+    say(`cannot reach the API (${error.message}); trying again...`);
+    return openLater(failures + 1);
+  }
+  if (ticketResponse.status >= 500 || ticketResponse.status === 429) {
+    say(`the API answered ${ticketResponse.status}; trying again...`);
+    return openLater(failures + 1);
+  }
   if (!ticketResponse.ok) {
     say(`not allowed: ${ticket.detail ?? ticket.title}`);
     state.wanted = false;
@@ -111,9 +130,7 @@ async function open() {
     setState('closed');
     if (!state.wanted) return;
     say(`connection closed (${event.code}); resuming from ${state.position ?? 'the start'}...`);
-    state.reconnects += 1;
-    $('reconnects').textContent = String(state.reconnects);
-    setTimeout(() => state.wanted && open(), 1000);
+    openLater();
   });
 }
 
