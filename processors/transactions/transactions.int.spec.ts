@@ -275,4 +275,28 @@ describe('the connector flow', () => {
     mine.socket.close();
     stranger.socket.close();
   });
+
+  it('when another organization sends a run of notices naming accounts with nothing coming, then a ready notice after them is not held a wait per notice', async () => {
+    const [org, noisy] = [uniqueName('org'), uniqueName('org')];
+    const client = await connect(flow.realtimeUrl, [
+      'tributary.v1',
+      `bearer.${await token(backbone, { organizationId: org, subject: uniqueName('user'), scopes: ACCOUNT_SCOPES })}`,
+    ]);
+    client.send({ type: 'subscribe', topics: ['account_transactionadded'] });
+    await client.waitFor((m) => m.some((x) => x.type === 'subscribed'));
+    await backbone.publisher.publish(
+      ingested(org, 'acc-ready', { amount: '-2.00', date: '2026-03-08', description: 'BUS FARE' }, 2),
+    );
+    await eventually(async () => expect(await transactionsOf(org, 'acc-ready')).toHaveLength(1));
+
+    // Twenty notices of empty accounts, then ours: waited one by one (3 s each here), ours came after a minute.
+    const empty = Array.from({ length: 20 }, (_, i) => connectorNotice(noisy, [`empty-${i}`], 1));
+    await backbone.publisher.publishBatch([...empty, connectorNotice(org, ['acc-ready'], 1)]);
+
+    await client.waitFor((m) => notificationsOf({ received: m }).length > 0, 20_000);
+    expect(notificationsOf(client)).toEqual([
+      expect.objectContaining({ data: expect.objectContaining({ accountId: 'acc-ready', count: 1 }) }),
+    ]);
+    client.socket.close();
+  });
 });
