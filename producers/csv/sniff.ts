@@ -22,21 +22,44 @@ export function sniffDialect(
   if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))
     return { problem: 'the file is UTF-16; save it as UTF-8 (or Latin-1)' };
   const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
-  const encoding = configured.encoding !== 'auto' ? configured.encoding : bom || isUtf8(head) ? 'utf-8' : 'latin1';
+  const encoding = configured.encoding !== 'auto' ? configured.encoding : bom || readsAsUtf8(head) ? 'utf-8' : 'latin1';
   const text = head.subarray(bom ? 3 : 0).toString(encoding === 'utf-8' ? 'utf8' : 'latin1');
   const delimiter =
     configured.delimiter !== 'auto' ? DELIMITERS[configured.delimiter] : mostUsedDelimiter(firstLine(text));
   return { encoding, delimiter, bom };
 }
 
-/** Whether the bytes are valid UTF-8, allowing a sequence cut at the end (the head is a prefix). */
-function isUtf8(bytes: Buffer): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
-    return true;
-  } catch {
-    return false;
+/**
+ * Whether the bytes read as UTF-8: valid (a sequence cut at the end allowed: the head is a prefix),
+ * or with more well-formed multi-byte sequences than bytes that fit none. Latin-1 text almost never
+ * forms a UTF-8 sequence (`é` then a letter does not), while a UTF-8 export with one corrupt line
+ * read as Latin-1 turned every `É` of the file into `Ã\x89` without a word; read as UTF-8, the
+ * corrupt line alone is rejected.
+ */
+export function readsAsUtf8(bytes: Buffer): boolean {
+  let sequences = 0;
+  let strays = 0;
+  for (let i = 0; i < bytes.length;) {
+    const lead = bytes[i]!;
+    if (lead < 0x80) {
+      i += 1;
+      continue;
+    }
+    const length =
+      lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    let whole = length > 0;
+    const present = Math.min(length, bytes.length - i);
+    for (let k = 1; whole && k < present; k += 1) whole = (bytes[i + k]! & 0xc0) === 0x80;
+    if (whole && present < length) break; // a sequence cut at the end of the head
+    if (whole) {
+      sequences += 1;
+      i += length;
+    } else {
+      strays += 1;
+      i += 1;
+    }
   }
+  return strays === 0 || sequences > strays;
 }
 
 /**

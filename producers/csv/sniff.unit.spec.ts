@@ -22,6 +22,19 @@ describe('sniffDialect', () => {
     expect(sniffDialect(head, auto)).toEqual({ encoding: 'latin1', delimiter: '\t', bom: false });
   });
 
+  it('when a UTF-8 file has one corrupt line in its head, then it still reads UTF-8 (its É are not garbled into Ã\x89)', () => {
+    const head = Buffer.concat([
+      Buffer.from('account_id,description\nA,CAFÉ\nB,CRÈME BRÛLÉE\n', 'utf8'),
+      Buffer.from([0x43, 0x2c, 0x42, 0x41, 0x44, 0x20, 0xff, 0xfe, 0x0a]),
+      Buffer.from('D,CAFÉ AFTER\n', 'utf8'),
+    ]);
+    expect(sniffDialect(head, auto)).toMatchObject({ encoding: 'utf-8' });
+    // Latin-1 with several accents and no UTF-8 sequence stays Latin-1.
+    expect(sniffDialect(Buffer.from('a,b\nx,Caf\xe9 cr\xe8me br\xfbl\xe9e\n', 'latin1'), auto)).toMatchObject({
+      encoding: 'latin1',
+    });
+  });
+
   it('when a multi-byte character is cut at the end of the head, then it is still UTF-8', () => {
     const full = Buffer.from('a,b\nCafé', 'utf8');
     expect(sniffDialect(full.subarray(0, full.length - 1), auto)).toMatchObject({ encoding: 'utf-8' });
