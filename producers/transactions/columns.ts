@@ -35,7 +35,8 @@ export function normalizeHeader(name: string): string {
 
 /**
  * The columns of a transactions file from its header, or why the file cannot be read at all:
- * a required column missing (named, with the columns the file has), or one named twice.
+ * a required column missing (named, with the columns the file has), or one named twice (by one
+ * name, or by two of its names).
  */
 export function transactionColumns(header: readonly string[]): TransactionColumns | { readonly problem: string } {
   const normalized = header.map(normalizeHeader);
@@ -44,6 +45,14 @@ export function transactionColumns(header: readonly string[]): TransactionColumn
     if (name === '') continue;
     if (seen.has(name)) return { problem: `the header names the column ${header[index]} twice` };
     seen.set(name, index);
+  }
+  // Two names of one field (`account_id` and `account`): which holds it is a guess, so neither is taken.
+  for (const field of Object.keys(NAMES) as (keyof typeof NAMES)[]) {
+    const both = NAMES[field].filter((name) => seen.has(name));
+    if (both.length > 1)
+      return {
+        problem: `the header names the ${REPORTED[field]} column twice, as ${both.map((name) => header[seen.get(name)!]!.trim()).join(' and ')}; keep one`,
+      };
   }
   const find = (field: keyof typeof NAMES): number | null => {
     for (const name of NAMES[field]) {

@@ -37,6 +37,10 @@ describe('transactionColumns', () => {
     expect(transactionColumns(['account_id', 'date', 'amount', 'Amount', 'description'])).toEqual({
       problem: 'the header names the column Amount twice',
     });
+    // Two names of one column: which one holds the account would be a guess.
+    expect(transactionColumns(['account_id', 'Account', 'date', 'amount', 'description'])).toEqual({
+      problem: 'the header names the account_id column twice, as account_id and Account; keep one',
+    });
   });
 });
 
