@@ -4,7 +4,8 @@ import type { Projection } from '../../projections/projection.ts';
 import { accountOf, transactionsOf } from '../../projections/transactions/queries.ts';
 import type { SliceRouteOptions } from '../../slices/slice.ts';
 import { principalOf } from '../auth/plugin.ts';
-import { problem, problemRef } from '../errors.ts';
+import type { FieldProblem } from '../../infra/errors.ts';
+import { ApiError, problem, problemRef } from '../errors.ts';
 import { CursorCodec } from '../paging/cursor.ts';
 import { encodePosition } from '../positions.ts';
 import {
@@ -118,6 +119,17 @@ export const accountRoutes: FastifyPluginAsync<{ options: SliceRouteOptions; war
     async (request) => {
       const { accountId } = request.params;
       const { from, to, category, minAmountMinor, maxAmountMinor, q, limit, cursor } = request.query;
+      // A range that can hold nothing is a mistake to name, not an empty page to serve.
+      const empty: FieldProblem[] = [];
+      if (from !== undefined && to !== undefined && from > to)
+        empty.push({ field: 'querystring.to', problem: `must not be before from (${from})` });
+      if (minAmountMinor !== undefined && maxAmountMinor !== undefined && minAmountMinor > maxAmountMinor)
+        empty.push({
+          field: 'querystring.maxAmountMinor',
+          problem: `must not be below minAmountMinor (${minAmountMinor})`,
+        });
+      if (empty.length > 0)
+        throw new ApiError(400, 'validation_failed', 'The request is invalid', `${empty.length} problem(s)`, empty);
       const filters = {
         ...(from !== undefined ? { from } : {}),
         ...(to !== undefined ? { to } : {}),

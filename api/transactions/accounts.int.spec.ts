@@ -128,6 +128,14 @@ describe('an account and its transactions', () => {
     const org = uniqueName('org');
     for (const query of ['from=2026-13-45', 'to=yesterday', 'limit=0', 'minAmountMinor=1.5'])
       expect((await flow.call(org, 'GET', `/v1/accounts/any/transactions?${query}`)).status, query).toBe(400);
+    // A range that can hold nothing: named, rather than an empty page.
+    const backwards = await flow.call(org, 'GET', '/v1/accounts/any/transactions?from=2026-11-05&to=2026-11-01');
+    expect(backwards).toMatchObject({
+      status: 400,
+      body: { errors: [{ field: 'querystring.to', problem: 'must not be before from (2026-11-05)' }] },
+    });
+    const amounts = await flow.call(org, 'GET', '/v1/accounts/any/transactions?minAmountMinor=500&maxAmountMinor=-500');
+    expect(amounts).toMatchObject({ status: 400, body: { errors: [{ field: 'querystring.maxAmountMinor' }] } });
     for (const body of [
       { kind: 'alias', pattern: '~=§', value: 'X' },
       { kind: 'alias', pattern: 'SHOP', value: '   ' },
