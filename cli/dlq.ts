@@ -92,6 +92,11 @@ export function registerDeadLetterCommands(program: Command): void {
     .action(async (topic: string, options: { reason: string; offset?: string[]; undecodable?: boolean }) => {
       if (!options.offset && !options.undecodable)
         throw new OperatorError('name the dead letters to discard: --offset <dlq offset>... or --undecodable');
+      // Both at once discarded every undecodable one besides the offsets named: one or the other.
+      if (options.offset && options.undecodable)
+        throw new OperatorError(
+          '--offset and --undecodable are alternatives: name the offsets, or take every undecodable one',
+        );
       const offsets = new Set(options.offset ?? []);
       for (const offset of offsets)
         if (!/^\d+$/.test(offset)) throw new OperatorError(`--offset takes DLQ offsets (see dlq list), not ${offset}`);
