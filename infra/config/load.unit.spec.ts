@@ -49,6 +49,21 @@ describe('loadConfig', () => {
     expect(config.stack.ports.kafka).toBe(29092);
   });
 
+  it('when a URL has another scheme than its service speaks, or a port past 65535, then the start stops naming it', async () => {
+    const problems = await problemsOf(
+      loadConfig({
+        env: { SCHEMA_REGISTRY_URL: 'ftp://registry/apis', DATABASE_URL: 'postgres://u:pw@db:99999/app' },
+        dotenvPath: NO_DOTENV,
+      }),
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^SCHEMA_REGISTRY_URL must be an http\(s\) URL/),
+        'DATABASE_URL must be a postgres:// URL with a valid host and port (at most 65535)',
+      ]),
+    );
+  });
+
   it('when .env and the environment both set a variable, then the environment wins', async () => {
     const file = dotenv('API_PORT=4000\nKAFKA_CLIENT_ID=from-file\n');
     const { config, sources } = await loadConfig({ env: { API_PORT: '5000' }, dotenvPath: file });

@@ -80,8 +80,18 @@ const nonNegativeInt = z.coerce
   .number({ error: 'must be a number' })
   .int('must be a whole number')
   .min(0, 'must be 0 or more');
-const url = z.url({ error: 'must be a URL such as http://host:port/path' });
+// http(s) only: the three URL variables are HTTP APIs (an ftp:// URL was taken, and failed at first use).
+const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://host:port/path' });
 const optionalText = z.string().min(1).optional();
+
+function parsesAsUrl(value: string): boolean {
+  try {
+    new URL(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
 /** A comma-separated list, trimmed, empty entries dropped. */
 const list = z.string().transform((v) =>
   v
@@ -287,7 +297,10 @@ export const variables = {
   },
   DATABASE_URL: {
     doc: 'PostgreSQL connection URL for the read models (postgres://user:password@host:port/database).',
-    schema: z.string().regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL'),
+    schema: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL')
+      .refine(parsesAsUrl, 'must be a postgres:// URL with a valid host and port (at most 65535)'),
     default: local(
       (raw) =>
         `postgres://tributary:${stackPort(raw, 'STACK_POSTGRES_PASSWORD')}@127.0.0.1:${stackPort(raw, 'STACK_POSTGRES_PORT')}/tributary`,
