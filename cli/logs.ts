@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { createAthenaClient, createS3Client } from '../infra/aws/clients.ts';
@@ -130,6 +132,7 @@ export function registerLogCommands(program: Command): void {
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new OperatorError(`--limit must be a whole number above 0`);
       const { config } = await loadConfig();
+      if (config.lake.query.engine === 'duckdb') lakeDirectoryExists(config.lake);
       const engine = logQueryEngineOf(config.lake, {
         s3: createS3Client(config.aws),
         athena: createAthenaClient(config.aws),
@@ -198,6 +201,7 @@ export function registerLogCommands(program: Command): void {
       if (Number.isNaN(finishedBefore.getTime())) throw new OperatorError(`--before ${options.before} is not a time`);
       if (!options.prefix.startsWith('logs/') || options.prefix.split('/').includes('..'))
         throw new OperatorError(`--prefix must be a key prefix under logs/ (without ..), not ${options.prefix}`);
+      lakeDirectoryExists(config.lake);
       const store = lakeStoreOf(config.lake, createS3Client(config.aws));
       const done = await compactLake(store, {
         finishedBefore,
@@ -206,4 +210,18 @@ export function registerLogCommands(program: Command): void {
       });
       print(`${done.length} partition(s) compacted in ${store.location}`);
     });
+}
+
+/**
+ * The lake directory of the `directory` target, which must exist: a path that does not (a typo,
+ * or the relative default `.stack/lake` from another folder) queried as an empty lake, 0 rows and
+ * 0 files without a word.
+ */
+function lakeDirectoryExists(lake: { readonly target: 'directory' | 's3'; readonly directory: string }): void {
+  if (lake.target !== 'directory') return;
+  const path = resolve(lake.directory);
+  if (!existsSync(path))
+    throw new OperatorError(
+      `the lake directory ${path} does not exist (LAKE_DIRECTORY is ${lake.directory}${isAbsolute(lake.directory) ? '' : ', relative to the current folder'}): nothing was written there yet, or this is not the folder the partitioner runs from`,
+    );
 }
