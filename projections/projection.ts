@@ -110,6 +110,7 @@ export function projectionProcessor(projection: Projection, target: 'live' | 'sh
     topics: projection.topics,
     mode: 'checkpointed',
     schema: target === 'live' ? liveSchema(projection) : shadowSchema(projection),
+    ...(target === 'shadow' ? { followsDiscardsOf: liveProcessorName(projection) } : {}),
     concurrency: target === 'live' ? 3 : 6,
     // Its tables are rebuilt from Kafka: a unit a Postgres crash loses is applied again from its
     // checkpoint, so a commit need not wait for the disk (the one wait COPY's single commit pays once).

@@ -8,6 +8,7 @@ import { uniqueName } from '../test/support/platform.ts';
 import { startProjection } from './live.ts';
 import { defineProjection, qualified, type Projection } from './projection.ts';
 import { replay, ReplayBusyError } from './replay.ts';
+import { discardDeadLetters, redriveDeadLetters } from '../processors/dead-letter-tools.ts';
 import { guardedUpsert } from './upsert.ts';
 
 // Each test has topics of its own, and so only its own events.
@@ -174,6 +175,53 @@ describe('tributary replay', () => {
       { table: 'threads', liveRows: 1, rebuiltRows: 1, onlyLive: 0, onlyRebuilt: 0 },
     ]);
     expect(await deadLetterCount(dlq)).toBe(before);
+  });
+
+  it('when the live projection’s operator discarded a poison record and redrove what it held back, then a rebuild holds the same rows', async () => {
+    const name = uniqueName('discarded').replaceAll('-', '_');
+    const topic = backbone.topics['messages.events'];
+    const healthy = threadSubjects(name, 1, topic);
+    const failing: Projection = {
+      ...healthy,
+      project: (events) => {
+        if (events.some(({ event }) => event.type === 'ThreadCreated' && event.payload.subject === 'poison'))
+          throw new Error('no poison here');
+        return healthy.project(events);
+      },
+    };
+    const poison = threadCreated(undefined, 'poison');
+    await backbone.publisher.publish(threadCreated(undefined, 'fine'));
+    const written = await backbone.publisher.publish(poison);
+    await backbone.publisher.publish(
+      threadCreated(poison.payload.threadId as ReturnType<typeof crypto.randomUUID>, 'after the poison'),
+    );
+    const live = await startProjection(failing, backbone.runtime(), { sessionTimeoutMs: 6000 });
+    try {
+      await eventually(async () => expect(await deadLetterCount(`${topic}.dlq`)).toBe(2), { timeoutMs: 60_000 });
+      // The operator sets the poison aside for good and sends back what waited behind it.
+      const discarded = await discardDeadLetters(
+        backbone.kafka,
+        backbone.pool,
+        topic,
+        (entry) => entry.sourceOffset === written.offset && entry.sourcePartition === written.partition,
+        'a poison record',
+        'operator',
+      );
+      expect(discarded.discarded).toBe(1);
+      await redriveDeadLetters(backbone.kafka, backbone.pool, topic);
+      await eventually(async () => expect(await count(failing)).toBe(2), { timeoutMs: 60_000 });
+    } finally {
+      await live.stop();
+    }
+    const subjects = async () =>
+      (await backbone.pool.query(`select subject from ${qualified(failing, 'threads')} order by subject`)).rows;
+    const before = await subjects();
+
+    const result = await replay(failing, backbone.runtime(), { pollMs: 100, sessionTimeoutMs: 6000 });
+
+    expect(result.swapped).toBe(true);
+    expect(await subjects()).toEqual(before);
+    expect(before).toEqual([{ subject: 'after the poison' }, { subject: 'fine' }]);
   });
 
   it('when a rebuild is already running, then a second one is refused; with --keep-old the old tables stay', async () => {

@@ -40,14 +40,14 @@ export async function flushItems(context: BatchContext, batch: PartitionBatch, i
     }
     const outcome = known ?? (await attempt([item]));
     if (!outcome.ok) {
-      await deadLetterRecord(context, batch, {
+      const sent = await deadLetterRecord(context, batch, {
         message: item.message,
         reason: 'failed',
         error: outcome.error,
         attempts: outcome.attempts,
         park: context.processor.parkKeys !== false,
       });
-      if (item.consumed?.key && context.processor.parkKeys !== false) parked.add(item.consumed.key);
+      if (sent && item.consumed?.key && context.processor.parkKeys !== false) parked.add(item.consumed.key);
     }
   }
 }

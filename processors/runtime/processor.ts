@@ -36,6 +36,14 @@ interface ProcessorBase {
    * keyed by organization: one bad record must not hold an organization's logs back).
    */
   readonly parkKeys?: boolean;
+  /**
+   * The processor whose operators' discards it follows: a record that processor dead-lettered and
+   * someone then discarded (`dlq discard`) is stepped over here too, as the operator chose there.
+   * A projection's rebuild follows its live processor: a discarded poison record had parked its
+   * key again in the rebuild and dead-lettered the events after it, which the live tables hold
+   * (redriven), so a replay lost them (a stranger's probe).
+   */
+  readonly followsDiscardsOf?: string;
 }
 
 /**
