@@ -22,7 +22,8 @@ export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok
 
 // Sign, symbols and grouping people and banks' exports put around an amount.
 const SYMBOLS = /[$€£¥₩₹]|^[A-Z]{3}\s*|\s*[A-Z]{3}$/g;
-const CODE_AROUND = /^([A-Z]{3})\s*|\s*([A-Z]{3})$/;
+// A code before or after the number itself (`JPY 1000`, `12.50 EUR`), not any three letters (`ABC`).
+const CODE_AROUND = /^([A-Z]{3})\s*(?=[-+(.\d])|(?<=[\d.)-])\s*([A-Z]{3})$/;
 /** The currencies a symbol may stand for: an amount whose symbol names none of them is refused. */
 const SYMBOL_CURRENCIES: Readonly<Record<string, readonly string[]>> = {
   '€': ['EUR'],
@@ -94,8 +95,8 @@ export function currencyNamedIn(raw: string): string | undefined {
 
 /** The currencies an amount's own code or symbol names (`JPY 1000`, `€12.50`), if it names any. */
 function namedCurrencies(upper: string): readonly string[] | undefined {
-  const code = CODE_AROUND.exec(upper);
-  if (code) return [code[1] ?? code[2]!];
+  const code = CODE_AROUND.exec(upper)?.slice(1).find(Boolean);
+  if (code && currencyExponent(code) !== undefined) return [code];
   for (const symbol in SYMBOL_CURRENCIES) if (upper.includes(symbol)) return SYMBOL_CURRENCIES[symbol];
   return undefined;
 }

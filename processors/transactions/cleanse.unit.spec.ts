@@ -112,6 +112,14 @@ describe('amounts in minor units', () => {
     expect(currencyNamedIn('£5.00')).toBe('GBP');
     expect(currencyNamedIn('5.00 jpy')).toBe('JPY');
     expect(currencyNamedIn('-5.00')).toBeUndefined();
+    // Three letters that are not a code beside a number are no currency: the amount is just wrong.
+    expect(currencyNamedIn('abc')).toBeUndefined();
+    expect(currencyNamedIn('12.50 XYZ')).toBeUndefined();
+    expect(parseAmount('abc', 'USD')).toEqual({
+      ok: false,
+      problem: '"abc" is not an amount (e.g. -12.50, (12.50), 1,234.56)',
+    });
+    expect(parseAmount('12.50 EUR', 'USD')).toMatchObject({ ok: false, problem: expect.stringContaining('in EUR') });
     expect(parseAmount('(-1.00)', 'USD')).toMatchObject({ ok: false, problem: expect.stringContaining('sign inside') });
     expect(parseAmount('90071992547409.91', 'USD')).toMatchObject({
       ok: false,
