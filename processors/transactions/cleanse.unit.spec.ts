@@ -149,8 +149,17 @@ describe('posting dates', () => {
       '13/01/2026',
       'yesterday',
       '2026-3',
+      // An instant whose written day does not exist (a Date rolls it on to March 2), or out of the years taken.
+      '2026-02-30T00:00:00Z',
+      '0000-01-01T00:00:00Z',
+      '1000-01-01T00:00:00Z',
+      '9999-12-31T23:00:00-05:00',
     ])
       expect(parsePostedDate(raw), raw).toMatchObject({ ok: false });
+    expect(parsePostedDate('1899-12-31')).toEqual({
+      ok: false,
+      problem: '"1899-12-31" is outside the posting dates taken (years 1900 to 9999)',
+    });
   });
 });
 

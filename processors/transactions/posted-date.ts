@@ -23,8 +23,15 @@ export function parsePostedDate(raw: string): Parsed<string> {
   if (iso !== undefined) return iso;
   const text = raw.trim();
   if (INSTANT.test(text)) {
+    // The day as written must exist (a Date rolls 2026-02-30 on to March 2), and so must the UTC day.
+    const written = calendarDate(raw, Number(text.slice(0, 4)), Number(text.slice(5, 7)), Number(text.slice(8, 10)));
+    if (!written.ok) return written;
     const instant = new Date(text.replace(' ', 'T').replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
-    if (!Number.isNaN(instant.getTime())) return { ok: true, value: instant.toISOString().slice(0, 10) };
+    if (!Number.isNaN(instant.getTime())) {
+      const year = instant.getUTCFullYear();
+      if (year < FIRST_YEAR || year > LAST_YEAR) return { ok: false, problem: outOfRange(raw) };
+      return { ok: true, value: instant.toISOString().slice(0, 10) };
+    }
   }
   const local = LOCAL_TIME.exec(text);
   for (const { pattern, order } of DATE_ONLY) {
@@ -52,8 +59,9 @@ function isoDay(raw: string): Parsed<string> | undefined {
   if (year < 0 || month < 0 || day < 0) return undefined;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
-  if (year < 1900 || days === undefined || day < 1 || day > days)
+  if (days === undefined || day < 1 || day > days)
     return { ok: false, problem: `"${raw}" is not a day of the calendar` };
+  if (year < FIRST_YEAR) return { ok: false, problem: outOfRange(raw) };
   return { ok: true, value: raw };
 }
 
@@ -70,11 +78,17 @@ function digits(text: string, start: number, end: number): number {
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/** The posting years taken: a date outside them is a mistake (a year typed 0026), not history. */
+const FIRST_YEAR = 1900;
+const LAST_YEAR = 9999;
+const outOfRange = (raw: string) => `"${raw}" is outside the posting dates taken (years ${FIRST_YEAR} to ${LAST_YEAR})`;
+
 // Calendar arithmetic rather than a Date and toISOString: this runs for every line imported.
 function calendarDate(raw: string, year: number, month: number, day: number): Parsed<string> {
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
-  if (year < 1900 || days === undefined || day < 1 || day > days)
+  if (days === undefined || day < 1 || day > days)
     return { ok: false, problem: `"${raw}" is not a day of the calendar` };
+  if (year < FIRST_YEAR || year > LAST_YEAR) return { ok: false, problem: outOfRange(raw) };
   return { ok: true, value: `${year}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}` };
 }
