@@ -126,7 +126,7 @@ describe('an account and its transactions', () => {
 
   it('when a query or a rule is malformed, then 400 names the field, never a 500', async () => {
     const org = uniqueName('org');
-    for (const query of ['from=2026-13-45', 'to=yesterday', 'limit=0', 'minAmountMinor=1.5'])
+    for (const query of ['from=2026-13-45', 'to=yesterday', 'limit=0', 'minAmountMinor=1.5', 'from=0000-01-01'])
       expect((await flow.call(org, 'GET', `/v1/accounts/any/transactions?${query}`)).status, query).toBe(400);
     // A range that can hold nothing: named, rather than an empty page.
     const backwards = await flow.call(org, 'GET', '/v1/accounts/any/transactions?from=2026-11-05&to=2026-11-01');

@@ -21,7 +21,12 @@ export const AccountParams = Type.Object(
   { additionalProperties: false },
 );
 
-const Day = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
+// Year 0000 passes the date format but not Postgres ("date/time field value out of range": a 500).
+const Day = Type.String({
+  format: 'date',
+  pattern: '^(?!0000-)\\d{4}-\\d{2}-\\d{2}$',
+  description: 'YYYY-MM-DD, year 0001 to 9999',
+});
 const Minor = Type.Integer({ minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER });
 
 export const AccountJson = Type.Object({
