@@ -27,6 +27,15 @@ describe('the data-delivery layout', () => {
     expect(parseIncomingKey('incoming/org-a/transactions/')).toEqual({ problem: 'the key names no file' });
   });
 
+  it('when the organization id is as long as a token may carry (200), then its deliveries are read', () => {
+    const organizationId = `o${'l'.repeat(199)}`;
+    expect(parseIncomingKey(incomingKey(organizationId, 'transactions', 'x.csv'))).toEqual({
+      organizationId,
+      kind: 'transactions',
+      fileName: 'x.csv',
+    });
+  });
+
   it('when a report is written, then its key is outside incoming/, so it is never taken for a delivery', () => {
     expect(reportKey('org-a', 'transactions', 'job-1')).toBe('reports/org-a/transactions/job-1.rejected.csv');
   });
