@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { ConfigError } from './errors.ts';
+import { redactedValue } from './redact.ts';
 import { buildConfig, type Config } from './shape.ts';
 import { readSsmParameters, type SsmReader } from './ssm.ts';
 import { variables, type ParsedValues, type RawValues, type VariableName } from './variables.ts';
@@ -86,7 +87,8 @@ function parseAll(raw: RawValues, sources: Record<VariableName, Source | 'unset'
       values[name] = result.data;
     } else {
       const problem = result.error.issues[0]?.message ?? 'is invalid';
-      const shown = 'secret' in variable && variable.secret ? '' : ` (got "${value}")`;
+      // As `config` shows it: a URL's password and credential parameters hidden (a refused push URL printed its ?token=).
+      const shown = 'secret' in variable && variable.secret ? '' : ` (got "${redactedValue(name, value)}")`;
       errors.push(value === undefined ? `${name} is required but not set` : `${name} ${problem}${shown}`);
       failed.add(name);
     }

@@ -52,13 +52,18 @@ describe('loadConfig', () => {
   it('when a URL has another scheme than its service speaks, or a port past 65535, then the start stops naming it', async () => {
     const problems = await problemsOf(
       loadConfig({
-        env: { SCHEMA_REGISTRY_URL: 'ftp://registry/apis', DATABASE_URL: 'postgres://u:pw@db:99999/app' },
+        env: {
+          SCHEMA_REGISTRY_URL: 'ftp://registry/apis',
+          DATABASE_URL: 'postgres://u:pw@db:99999/app',
+          MESSAGING_PUSH_URL: 'https://u:hunter2@hooks.example.com:99999/x?token=SECRET',
+        },
         dotenvPath: NO_DOTENV,
       }),
     );
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^SCHEMA_REGISTRY_URL must be an http\(s\) URL/),
+        'MESSAGING_PUSH_URL must be an http(s) URL such as http://host:port/path (got "https://u:****@hooks.example.com:99999/x?token=[redacted]")',
         'DATABASE_URL must be a postgres:// URL with a valid host and port (at most 65535)',
       ]),
     );
