@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { decodeJwt } from 'jose';
 import { isSubject, SUBJECT_MAX_LENGTH } from '../api/auth/principal.ts';
 import { mintToken } from '../api/auth/tokens.ts';
 import { loadConfig } from '../infra/config/index.ts';
@@ -59,6 +60,17 @@ export function registerTokenCommand(program: Command): void {
           throw new OperatorError(`--expires ${options.expires}: not a lifetime; write e.g. 15m, 1h or 7d`);
         throw error;
       }
+      // jose reads spans jose's way ('0.1s', '99999999d'): the lifetime is checked on what it minted.
+      const { iat = 0, exp = 0 } = decodeJwt(token);
+      if (exp - iat < 1)
+        throw new OperatorError(
+          `--expires ${options.expires}: a lifetime must be a second or more, e.g. 15m, 1h or 7d`,
+        );
+      if (exp - iat > MAX_LIFETIME_DAYS * 86_400)
+        throw new OperatorError(`--expires ${options.expires}: at most ${MAX_LIFETIME_DAYS}d (a development token)`);
       print(token);
     });
 }
+
+/** The longest lifetime `token` mints: past it, realtime's expiry timers overflowed (a 500 on tickets). */
+const MAX_LIFETIME_DAYS = 366;

@@ -24,6 +24,8 @@ describe('tributary token', () => {
       [['--org', 'o', '--sub', 'x', '--expires', 'abc'], '--expires abc: not a lifetime'],
       [['--org', 'o', '--sub', 'x', '--expires', '-1h'], '--expires -1h: a lifetime must be above zero'],
       [['--org', 'o', '--sub', 'x', '--expires', '0s'], '--expires 0s: a lifetime must be above zero'],
+      [['--org', 'o', '--sub', 'x', '--expires', '0.1s'], '--expires 0.1s: a lifetime must be a second or more'],
+      [['--org', 'o', '--sub', 'x', '--expires', '99999999d'], '--expires 99999999d: at most 366d'],
       [['--org', 'o', '--sub', 'x', '--scope', 'bad scope'], '--scope: bad scope is not a scope name'],
     ] as const;
     for (const [args, said] of cases) {

@@ -73,6 +73,10 @@ export async function createTokenVerifier(settings: AuthSettings): Promise<Token
         throw new InvalidTokenError(
           `the token's sub claim is not a subject: 1 to ${SUBJECT_MAX_LENGTH} characters, not blank, no control character`,
         );
+      // Past JavaScript's last date, expiresAt was Invalid Date: a ticket for it was a 500, and the
+      // socket closed at once as expired (found by a stranger with a token minted for 99999999d).
+      if (payload.exp! * 1000 > LAST_DATE_MS)
+        throw new InvalidTokenError("the token's exp claim is past the year 275000: not a time this API keeps");
       const scope = typeof payload.scope === 'string' ? payload.scope : '';
       return {
         subject: payload.sub!,
@@ -86,6 +90,9 @@ export async function createTokenVerifier(settings: AuthSettings): Promise<Token
     }
   }, VERIFIED_TOKENS_CACHED);
 }
+
+/** The last instant a JavaScript Date holds (ECMAScript: 8.64e15 ms after 1970). */
+const LAST_DATE_MS = 8.64e15;
 
 /** A token's `typ` header, unverified; undefined when it has none or is not a JWS. */
 export function typeOf(token: string): string | undefined {

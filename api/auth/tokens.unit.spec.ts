@@ -50,6 +50,18 @@ describe('HS256 token verification', () => {
     );
   });
 
+  it('when a token expires past the last date JavaScript holds, then it is refused, naming exp', async () => {
+    const verify = await createTokenVerifier(hs);
+    const far = await new SignJWT({ org: 'org-1', scope: '' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject('alice')
+      .setIssuer(hs.issuer)
+      .setAudience(hs.audience)
+      .setExpirationTime(8_640_000_001_795_423)
+      .sign(Buffer.from(hs.secret!));
+    expect(await rejection(verify, far)).toContain('exp claim is past the year 275000');
+  });
+
   it('when the subject holds a control character or is longer than 255 characters, then the token is refused, naming sub', async () => {
     const verify = await createTokenVerifier(hs);
     for (const subject of ['ali\nce', 'x'.repeat(256), '   ', 'c1\u0085control'])
