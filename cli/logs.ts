@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
@@ -220,6 +220,8 @@ export function registerLogCommands(program: Command): void {
 function lakeDirectoryExists(lake: { readonly target: 'directory' | 's3'; readonly directory: string }): void {
   if (lake.target !== 'directory') return;
   const path = resolve(lake.directory);
+  if (existsSync(path) && !statSync(path).isDirectory())
+    throw new OperatorError(`the lake directory ${path} is a file, not a directory (LAKE_DIRECTORY)`);
   if (!existsSync(path))
     throw new OperatorError(
       `the lake directory ${path} does not exist (LAKE_DIRECTORY is ${lake.directory}${isAbsolute(lake.directory) ? '' : ', relative to the current folder'}): nothing was written there yet, or this is not the folder the partitioner runs from`,

@@ -111,7 +111,8 @@ export async function discardDeadLetters(
   reason: string,
   discardedBy: string,
 ): Promise<DiscardResult> {
-  if (reason.trim().length === 0) throw new Error('a discard needs a reason');
+  if (reason.trim().length === 0)
+    throw new OperatorError('--reason: a discard needs a reason (kept with it, with who ran it)');
   const chosen = (await listDeadLetters(kafka, topic, pool)).filter((entry) => isPending(entry) && choose(entry));
   if (chosen.length === 0) return { discarded: 0, unparked: 0 };
   const discards: Discard[] = chosen.map((entry) => ({
