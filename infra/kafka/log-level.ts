@@ -12,8 +12,9 @@ const { errorCodes } = createRequire(import.meta.url)('kafkajs/src/protocol/erro
   errorCodes: readonly ProtocolErrorCode[];
 };
 // A group's rebalance is not retriable in that table, but a consumer answers it by rejoining the
-// group: what every member does whenever another joins or leaves.
-const HANDLED = new Set(['REBALANCE_IN_PROGRESS']);
+// group: what every member does whenever another joins or leaves. kafkajs's own isRebalancing
+// counts a commit or heartbeat of the generation before it (ILLEGAL_GENERATION) as the same.
+const HANDLED = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION']);
 const RETRIED = new Set(
   errorCodes.filter((code) => code.retriable || HANDLED.has(code.type)).map((code) => code.message),
 );

@@ -18,6 +18,9 @@ describe('the level of a kafkajs log line', () => {
     const rebalancing = 'The group is rebalancing, so a rejoin is needed';
     expect(kafkajsLogMethod('error', 'Response Heartbeat(key: 12, version: 3)', rebalancing)).toBe('warn');
     expect(kafkajsLogMethod('error', 'Response OffsetCommit(key: 8, version: 5)', rebalancing)).toBe('warn');
+    // A commit of the generation before the rebalance (seen in npm start's log at error).
+    const generation = 'Specified group generation id is not valid';
+    expect(kafkajsLogMethod('error', 'Response OffsetCommit(key: 8, version: 5)', generation)).toBe('warn');
   });
 
   it('when a response fails with an error retrying cannot fix, or another error is logged, then it stays an error', () => {
