@@ -19,6 +19,8 @@ const RETRIED = new Set(
   errorCodes.filter((code) => code.retriable || HANDLED.has(code.type)).map((code) => code.message),
 );
 
+const PROTOCOL_CRASH = 'Crash: KafkaJSProtocolError: ';
+
 export type LogMethod = 'error' | 'warn' | 'info' | 'debug';
 
 /**
@@ -31,7 +33,12 @@ export function kafkajsLogMethod(
   message: string,
   error: unknown,
 ): LogMethod {
-  if (level === 'error' && message.startsWith('Response ') && typeof error === 'string' && RETRIED.has(error))
-    return 'warn';
+  if (level !== 'error') return level;
+  if (message.startsWith('Response ') && typeof error === 'string' && RETRIED.has(error)) return 'warn';
+  // A consumer that meets a retried error outside its retry loop (joining a group while a fresh
+  // broker's coordinator loads) crashes, and kafkajs starts it again at once: warnings too. A crash
+  // on anything else stays an error, and a restart is only made after a crash it logged.
+  if (message.startsWith(PROTOCOL_CRASH) && RETRIED.has(message.slice(PROTOCOL_CRASH.length))) return 'warn';
+  if (/^Restarting the consumer in \d+ms$/.test(message)) return 'warn';
   return level;
 }

@@ -23,6 +23,16 @@ describe('the level of a kafkajs log line', () => {
     expect(kafkajsLogMethod('error', 'Response OffsetCommit(key: 8, version: 5)', generation)).toBe('warn');
   });
 
+  it('when a consumer crashes on a retried error (joining while the coordinator loads) and kafkajs restarts it, then both lines are warnings', () => {
+    const loading =
+      "Crash: KafkaJSProtocolError: The coordinator is loading and hence can't process requests for this group";
+    expect(kafkajsLogMethod('error', loading, undefined)).toBe('warn');
+    expect(kafkajsLogMethod('error', 'Restarting the consumer in 300ms', undefined)).toBe('warn');
+    expect(kafkajsLogMethod('error', 'Crash: KafkaJSProtocolError: Topic authorization failed', undefined)).toBe(
+      'error',
+    );
+  });
+
   it('when a response fails with an error retrying cannot fix, or another error is logged, then it stays an error', () => {
     expect(
       kafkajsLogMethod(
