@@ -50,6 +50,18 @@ function threadSubjects(name: string, version: 1 | 2, topic: string): Projection
   return { ...projection, topics: [topic] };
 }
 
+/** The projection with a handler that fails on any batch holding a thread whose subject is 'poison'. */
+function failingOnPoison(healthy: Projection): Projection {
+  return {
+    ...healthy,
+    project: (events) => {
+      if (events.some(({ event }) => event.type === 'ThreadCreated' && event.payload.subject === 'poison'))
+        throw new Error('no poison here');
+      return healthy.project(events);
+    },
+  };
+}
+
 async function count(projection: Projection, where = 'true'): Promise<number> {
   const { rows } = await backbone.pool.query<{ n: string }>(
     `select count(*) as n from ${qualified(projection, 'threads')} where ${where}`,
@@ -139,15 +151,7 @@ describe('tributary replay', () => {
   it('when a dry run meets a record the handler fails on, then it reports it and sends no dead letter', async () => {
     const name = uniqueName('drypoison').replaceAll('-', '_');
     const topic = backbone.topics['messages.events'];
-    const healthy = threadSubjects(name, 1, topic);
-    const failing: Projection = {
-      ...healthy,
-      project: (events) => {
-        if (events.some(({ event }) => event.type === 'ThreadCreated' && event.payload.subject === 'poison'))
-          throw new Error('no poison here');
-        return healthy.project(events);
-      },
-    };
+    const failing = failingOnPoison(threadSubjects(name, 1, topic));
     const poison = threadCreated(undefined, 'poison');
     const [, written] = await Promise.all([
       backbone.publisher.publish(threadCreated(undefined, 'fine')),
@@ -180,15 +184,7 @@ describe('tributary replay', () => {
   it('when the live projection’s operator discarded a poison record and redrove what it held back, then a rebuild holds the same rows', async () => {
     const name = uniqueName('discarded').replaceAll('-', '_');
     const topic = backbone.topics['messages.events'];
-    const healthy = threadSubjects(name, 1, topic);
-    const failing: Projection = {
-      ...healthy,
-      project: (events) => {
-        if (events.some(({ event }) => event.type === 'ThreadCreated' && event.payload.subject === 'poison'))
-          throw new Error('no poison here');
-        return healthy.project(events);
-      },
-    };
+    const failing = failingOnPoison(threadSubjects(name, 1, topic));
     const poison = threadCreated(undefined, 'poison');
     await backbone.publisher.publish(threadCreated(undefined, 'fine'));
     const written = await backbone.publisher.publish(poison);
